@@ -1,0 +1,1 @@
+//! Vidrop backend (being written).

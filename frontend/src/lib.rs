@@ -1,0 +1,1 @@
+//! Vidrop widget (being written).

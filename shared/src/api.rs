@@ -1,0 +1,233 @@
+//! Request and response bodies of the HTTP API (the v1 contract in
+//! `DESIGN.md`). Field names are the wire names; the backend serialises these
+//! types and the widget deserialises the same ones.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always `"ok"` when the server answers.
+    pub status: String,
+    pub storage: StorageKind,
+    pub bucket: String,
+}
+
+/// Where the backend keeps objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// The S3 API the backend runs in-process on a loopback port.
+    Embedded,
+    /// A bucket on AWS S3 or an S3-compatible store.
+    S3,
+}
+
+/// `POST /api/uploads`: what the browser wants to upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateUpload {
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    /// Base64 SHA-256 of the whole file, bound into the signature when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// `201` answer to `POST /api/uploads`, tagged by `"strategy"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "strategy", rename_all = "lowercase")]
+pub enum UploadPlan {
+    /// One presigned PUT of the whole file.
+    Single(SingleUpload),
+    /// A multipart upload: parts are presigned through `/api/uploads/{id}/parts`.
+    Multipart(MultipartUpload),
+}
+
+/// One presigned PUT: send exactly `headers` (less those a browser sets itself,
+/// such as `content-length`) with the whole file as the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SingleUpload {
+    pub id: String,
+    pub key: String,
+    pub url: String,
+    pub method: String,
+    /// Header names in lower case, as signed.
+    pub headers: BTreeMap<String, String>,
+    /// RFC 3339 time after which S3 refuses `url`.
+    pub expires_at: String,
+}
+
+/// A multipart upload S3 has started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MultipartUpload {
+    pub id: String,
+    pub key: String,
+    pub upload_id: String,
+    pub part_size: u64,
+    pub part_count: u32,
+    pub expires_at: String,
+}
+
+/// One video, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoSummary {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    /// RFC 3339 time the object was stored.
+    pub uploaded_at: String,
+}
+
+/// `GET /api/videos`, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoList {
+    pub videos: Vec<VideoSummary>,
+}
+
+/// `GET /api/videos/{id}` (and the answer to a completed upload): the video
+/// with a presigned GET to play it from S3.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Video {
+    #[serde(flatten)]
+    pub summary: VideoSummary,
+    pub url: String,
+    pub expires_at: String,
+}
+
+/// The body of every error answer: `{"error":{"code","message"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable machine code and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+/// Query of `GET /presign/{*key}`, the protocol of the AWS SDK for Go's
+/// presigned-URL example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresignQuery {
+    /// `GET` or `PUT`.
+    pub method: Option<String>,
+    /// For `PUT`: the exact body length, bound into the signature.
+    #[serde(rename = "contentLength")]
+    pub content_length: Option<u64>,
+}
+
+/// Answer of `GET /presign/{*key}`: Go's `PresignResp` (`http.Header` is a map
+/// of canonical names to lists of values).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresignResponse {
+    #[serde(rename = "Method")]
+    pub method: String,
+    #[serde(rename = "URL")]
+    pub url: String,
+    #[serde(rename = "Header")]
+    pub header: BTreeMap<String, Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_single_plan_is_tagged_with_its_strategy() {
+        let plan = UploadPlan::Single(SingleUpload {
+            id: "01JD8Z3V5Q6W7X8Y9Z0ABCDEFG".into(),
+            key: "videos/01JD8Z3V5Q6W7X8Y9Z0ABCDEFG.webm".into(),
+            url: "http://s3/x".into(),
+            method: "PUT".into(),
+            headers: BTreeMap::from([("content-type".into(), "video/webm".into())]),
+            expires_at: "2026-11-23T16:00:00Z".into(),
+        });
+        let value = serde_json::to_value(&plan).unwrap();
+        assert_eq!(value["strategy"], "single");
+        assert_eq!(value["method"], "PUT");
+        assert_eq!(value["headers"]["content-type"], "video/webm");
+        assert_eq!(serde_json::from_value::<UploadPlan>(value).unwrap(), plan);
+    }
+
+    #[test]
+    fn a_multipart_plan_reads_from_the_wire() {
+        let value = json!({"strategy":"multipart","id":"I","key":"K","upload_id":"U",
+            "part_size":8388608,"part_count":3,"expires_at":"T"});
+        let UploadPlan::Multipart(plan) = serde_json::from_value(value).unwrap() else {
+            panic!("not multipart")
+        };
+        assert_eq!((plan.part_size, plan.part_count), (8_388_608, 3));
+    }
+
+    #[test]
+    fn a_video_is_its_summary_plus_a_url() {
+        let video = Video {
+            summary: VideoSummary {
+                id: "I".into(),
+                filename: "a.webm".into(),
+                content_type: "video/webm".into(),
+                size: 3,
+                uploaded_at: "T".into(),
+            },
+            url: "http://s3/a".into(),
+            expires_at: "T2".into(),
+        };
+        let value = serde_json::to_value(&video).unwrap();
+        assert_eq!(value["filename"], "a.webm");
+        assert_eq!(value["url"], "http://s3/a");
+        assert_eq!(serde_json::from_value::<Video>(value).unwrap(), video);
+    }
+
+    #[test]
+    fn errors_and_presign_answers_use_the_contract_names() {
+        let error = serde_json::to_value(ErrorBody::new("too_large", "Too big.")).unwrap();
+        assert_eq!(
+            error,
+            json!({"error":{"code":"too_large","message":"Too big."}})
+        );
+
+        let presign = PresignResponse {
+            method: "PUT".into(),
+            url: "http://s3/k".into(),
+            header: BTreeMap::from([("Content-Length".into(), vec!["1024".into()])]),
+        };
+        assert_eq!(
+            serde_json::to_value(&presign).unwrap(),
+            json!({"Method":"PUT","URL":"http://s3/k","Header":{"Content-Length":["1024"]}})
+        );
+        let query: PresignQuery =
+            serde_json::from_value(json!({"method":"PUT","contentLength":1024})).unwrap();
+        assert_eq!(query.content_length, Some(1024));
+    }
+
+    #[test]
+    fn create_upload_omits_an_absent_checksum() {
+        let body = CreateUpload {
+            filename: "a.webm".into(),
+            content_type: "video/webm".into(),
+            size: 1,
+            sha256: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"filename":"a.webm","content_type":"video/webm","size":1})
+        );
+    }
+}

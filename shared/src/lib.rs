@@ -1,0 +1,21 @@
+//! Wire types and rules shared by the Vidrop backend and the widget.
+//!
+//! Everything a rule says is written here once, and both sides call it: the
+//! backend to decide what it signs, the widget to explain a refusal before it
+//! sends a byte. Nothing here does IO or knows about axum, Leptos or the
+//! network, so the crate compiles for `wasm32-unknown-unknown` and native alike.
+//!
+//! # Layout
+//! - [`api`]: request and response bodies of the HTTP API (the v1 contract).
+//! - [`keys`]: object key syntax: video keys (`videos/<ULID>.<ext>`), ids, and
+//!   which keys the `/presign` protocol may use.
+//! - [`policy`]: which uploads are accepted (content type, size).
+//! - [`filename`]: cleaning a user's file name and carrying it through S3
+//!   metadata and `Content-Disposition`.
+//! - [`limits`]: S3's own limits, as constants.
+
+pub mod api;
+pub mod filename;
+pub mod keys;
+pub mod limits;
+pub mod policy;
