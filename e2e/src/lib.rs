@@ -1,1 +1,87 @@
-//! Browser test harness (being written).
+//! The browser test harness: everything a Vidrop end-to-end test needs, started
+//! for real and torn down by `Drop`.
+//!
+//! [`Harness::start`] brings up the `vidrop` backend on a fresh data folder with
+//! its embedded S3 (a real S3 API on another loopback port, so every upload is
+//! cross-origin, as it is against AWS), serving the release widget built into
+//! `dist/`; then ChromeDriver and a headless Chromium with a fresh profile. A
+//! test drives the page through [`Browser`] the way a person would, and checks
+//! the store through the backend's own API.
+//!
+//! # Layout
+//! - [`browser`]: ChromeDriver, the WebDriver session and page helpers (set a
+//!   file on an input, wait for a DOM state, read a `<video>`'s state).
+//! - [`stack`]: the backend and its embedded store on a temporary folder.
+//! - [`video`]: real video files made with ffmpeg.
+
+pub mod browser;
+pub mod stack;
+pub mod video;
+
+pub use browser::{Browser, VideoState};
+pub use stack::Stack;
+pub use video::TestVideo;
+
+use std::time::Duration;
+
+/// How long a test waits for the page to reach a state before it fails.
+pub const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A backend with its embedded S3 plus a browser pointed at nothing yet.
+pub struct Harness {
+    pub stack: Stack,
+    pub browser: Browser,
+}
+
+impl Harness {
+    /// Backend with default settings, and a browser.
+    pub async fn start() -> Harness {
+        Harness::start_with(&[]).await
+    }
+
+    /// Backend started with extra `vidrop serve` flags (e.g. `["--max-size", "1000"]`).
+    pub async fn start_with(extra_flags: &[&str]) -> Harness {
+        let stack = Stack::start(extra_flags).await;
+        let browser = Browser::start().await;
+        Harness { stack, browser }
+    }
+
+    /// Opens the widget's page and waits until the widget is mounted.
+    pub async fn open_widget(&self) {
+        self.browser.goto(&self.stack.base_url()).await;
+        self.browser
+            .wait_until(
+                "document.querySelector('#vidrop #vidrop-file') !== null",
+                "the widget to mount",
+            )
+            .await;
+    }
+
+    /// Chooses a file in the widget's picker, as a person does with the dialog.
+    pub async fn choose_file(&self, path: &std::path::Path) {
+        self.browser.set_file("#vidrop-file", path).await;
+    }
+
+    /// Waits until the widget reports the latest upload finished (`done`),
+    /// failing at once with the widget's message if it reports an error.
+    pub async fn wait_for_upload(&self) {
+        let state = self
+            .browser
+            .wait_for_value(
+                "(() => { const s = document.getElementById('vidrop').dataset.state; \
+                  return (s === 'done' || s === 'error' || s === 'cancelled') ? s : null; })()",
+                "the upload to finish",
+            )
+            .await;
+        if state != "done" {
+            let message = self.browser.text("#vidrop-error").await;
+            panic!("the upload ended in state {state}: {message:?}");
+        }
+    }
+
+    /// Ends the browser session; the backend stops when the harness drops.
+    pub async fn close(self) {
+        self.browser.close().await;
+        self.stack.shutdown().await;
+    }
+}

@@ -12,10 +12,12 @@
 //! - [`policy`]: which uploads are accepted (content type, size).
 //! - [`filename`]: cleaning a user's file name and carrying it through S3
 //!   metadata and `Content-Disposition`.
+//! - [`parts`]: how a multipart upload cuts a file into parts.
 //! - [`limits`]: S3's own limits, as constants.
 
 pub mod api;
 pub mod filename;
 pub mod keys;
 pub mod limits;
+pub mod parts;
 pub mod policy;

@@ -148,11 +148,13 @@ pub fn human_size(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if value.fract() == 0.0 || value >= 100.0 {
-        format!("{value:.0} {}", UNITS[unit])
+    // Rounded first, so 45.99 reads "46 MiB", not "46.0 MiB".
+    let text = if value >= 100.0 {
+        format!("{value:.0}")
     } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+        format!("{value:.1}")
+    };
+    format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
 }
 
 /// The default maximum, in words, for help texts.
@@ -240,6 +242,8 @@ mod tests {
         assert_eq!(human_size(1536), "1.5 KiB");
         assert_eq!(human_size(5 * MIB), "5 MiB");
         assert_eq!(human_size(150 * MIB), "150 MiB");
+        assert_eq!(human_size(46 * MIB - 1), "46 MiB");
+        assert_eq!(human_size(1_000_000), "977 KiB");
         assert_eq!(default_max_size_text(), "5 GiB");
     }
 }

@@ -1,1 +1,230 @@
-fn main() {}
+//! Dev and CI commands for Vidrop: `cargo xtask <task>`.
+//!
+//! Every task installs what it needs first (the wasm target, Trunk, the
+//! wasm-bindgen CLI that matches `Cargo.lock`, and Debian's Chromium,
+//! ChromeDriver and ffmpeg), so each one works on a fresh machine. The crate
+//! uses only `std`, so it compiles in seconds before anything else exists.
+//!
+//! # Tasks
+//! - `dev`: the backend on its embedded S3 plus `trunk serve`, at <http://127.0.0.1:8080>.
+//! - `test`: every test: shared rules, backend integration, the widget's wasm
+//!   tests in headless Chromium, and browser end-to-end tests.
+//! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings` on every crate.
+//! - `build`: the release widget into `dist/`.
+//! - `setup`: only install the tools.
+//! - `screenshot`: upload a video in headless Chromium and save `docs/screenshot.png`.
+
+mod tools;
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+const TASKS: &str = "\
+Usage: cargo xtask <task>
+
+Tasks:
+  dev         run the backend on its embedded S3 and the widget (trunk serve) at http://127.0.0.1:8080
+  test        run every test (shared, backend, widget wasm tests, browser end-to-end)
+  lint        cargo fmt --check and cargo clippy -D warnings on every crate
+  build       build the release widget into dist/
+  setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
+  screenshot  upload a video in headless Chromium and save docs/screenshot.png
+";
+
+fn main() -> ExitCode {
+    match try_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn try_main() -> Result {
+    tools::put_cargo_bin_on_path();
+    let task = env::args().nth(1);
+    match task.as_deref() {
+        Some("dev") => dev(),
+        Some("test") => test(),
+        Some("lint") => lint(),
+        Some("build") => {
+            tools::setup(tools::Need::Widget)?;
+            build_widget()
+        }
+        Some("setup") => tools::setup(tools::Need::Everything),
+        Some("screenshot") => screenshot(),
+        Some(other) => Err(format!("unknown task {other:?}\n\n{TASKS}")),
+        None => {
+            print!("{TASKS}");
+            Ok(())
+        }
+    }
+}
+
+/// The backend on its embedded S3 at 127.0.0.1:3000, and `trunk serve` at
+/// 127.0.0.1:8080 proxying `/api` and `/presign` to it (see `Trunk.toml`).
+fn dev() -> Result {
+    tools::setup(tools::Need::Widget)?;
+    run(cargo().args(["build", "--package", "vidrop"]))?;
+    let vidrop = target_dir().join("debug/vidrop");
+    let mut backend = spawn(
+        Command::new(&vidrop)
+            .args(["serve", "--addr", "127.0.0.1:3000"])
+            .current_dir(project_root()),
+    )?;
+    let mut trunk = match spawn(
+        Command::new("trunk")
+            .args(["serve", "--offline"])
+            .current_dir(project_root()),
+    ) {
+        Ok(trunk) => trunk,
+        Err(error) => {
+            let _ = backend.kill();
+            return Err(error);
+        }
+    };
+    println!(
+        "\nVidrop: open http://127.0.0.1:8080 once trunk has built the widget (Ctrl-C stops both).\n"
+    );
+    // Whichever ends first (Ctrl-C reaches both), the other is stopped too.
+    let outcome = loop {
+        if let Some(status) = backend.try_wait().map_err(|e| e.to_string())? {
+            break format!("the backend exited ({status})");
+        }
+        if let Some(status) = trunk.try_wait().map_err(|e| e.to_string())? {
+            break format!("trunk exited ({status})");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let _ = backend.kill();
+    let _ = trunk.kill();
+    let _ = backend.wait();
+    let _ = trunk.wait();
+    Err(outcome)
+}
+
+/// Every test. The end-to-end tests drive the release widget, so it is built
+/// first; all native test crates build in one cargo invocation.
+fn test() -> Result {
+    tools::setup(tools::Need::Everything)?;
+    build_widget()?;
+    run(cargo()
+        .args([
+            "test",
+            "--package",
+            "vidrop-shared",
+            "--package",
+            "vidrop",
+            "--package",
+            "vidrop-e2e",
+        ])
+        .env("VIDROP_DIST", project_root().join("dist")))?;
+    run(cargo()
+        .args([
+            "test",
+            "--package",
+            "vidrop-frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        ))?;
+    println!("xtask: every test passed");
+    Ok(())
+}
+
+fn lint() -> Result {
+    tools::setup(tools::Need::WasmTarget)?;
+    run(cargo().args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo().args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo().args([
+        "clippy",
+        "--package",
+        "vidrop-frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn build_widget() -> Result {
+    run(Command::new("trunk")
+        .args(["build", "--release", "--offline"])
+        .current_dir(project_root()))
+}
+
+fn screenshot() -> Result {
+    tools::setup(tools::Need::Everything)?;
+    build_widget()?;
+    run(cargo()
+        .args([
+            "run",
+            "--package",
+            "vidrop-e2e",
+            "--bin",
+            "screenshot",
+            "--",
+        ])
+        .arg(project_root().join("docs/screenshot.png"))
+        .env("VIDROP_DIST", project_root().join("dist")))
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one folder below the workspace root")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"))
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(project_root());
+    command
+}
+
+/// Runs a command to its end; a failure names the command.
+fn run(command: &mut Command) -> Result {
+    let shown = show(command);
+    println!("xtask: {shown}");
+    let status = command
+        .status()
+        .map_err(|error| format!("could not start `{shown}`: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+fn spawn(command: &mut Command) -> Result<Child> {
+    let shown = show(command);
+    println!("xtask: {shown} &");
+    command
+        .spawn()
+        .map_err(|error| format!("could not start `{shown}`: {error}"))
+}
+
+fn show(command: &Command) -> String {
+    let mut shown = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        shown.push(' ');
+        shown.push_str(&arg.to_string_lossy());
+    }
+    shown
+}

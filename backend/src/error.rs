@@ -1,0 +1,158 @@
+//! Errors of the HTTP API: one [`AppError`] enum, one variant per cause, that
+//! answers `{"error":{"code","message"}}` with the right status; and the
+//! extractors ([`AppJson`], [`AppQuery`], [`AppPath`]) whose rejections are
+//! `AppError`s, so a malformed request answers in the same format.
+//!
+//! The client sees only what it may see: a storage failure is logged with its
+//! whole cause chain here and answered with a generic sentence.
+
+use crate::storage::StorageError;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use vidrop_shared::api::ErrorBody;
+use vidrop_shared::keys::KeyError;
+use vidrop_shared::policy::PolicyError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The upload breaks the policy (type, size).
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+
+    /// A `/presign` key is malformed or reserved.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+
+    /// The body is not the JSON the route expects.
+    #[error("The request body is not valid: {0}")]
+    Json(#[from] JsonRejection),
+
+    /// The query string does not parse.
+    #[error("The query string is not valid: {0}")]
+    Query(#[from] QueryRejection),
+
+    /// A path parameter does not parse.
+    #[error("The path is not valid: {0}")]
+    Path(#[from] PathRejection),
+
+    /// `sha256` is not the base64 of 32 bytes.
+    #[error("\"sha256\" must be the base64 encoding of a 32-byte SHA-256 digest.")]
+    InvalidChecksum,
+
+    /// A video id that is not a ULID.
+    #[error("{0:?} is not a video id.")]
+    InvalidId(String),
+
+    /// No video has this id.
+    #[error("No video has the id {0}.")]
+    VideoNotFound(String),
+
+    /// `/presign` with a method other than GET or PUT.
+    #[error("The method must be GET or PUT, not {0:?}.")]
+    InvalidMethod(String),
+
+    /// `/presign?method=PUT` without `contentLength`.
+    #[error("A PUT needs contentLength: the exact size of the body, which the signature binds.")]
+    MissingContentLength,
+
+    /// No route has this path.
+    #[error("There is no {0} here.")]
+    RouteNotFound(String),
+
+    /// The route exists but not with this method.
+    #[error("This route does not answer {0}.")]
+    MethodNotAllowed(String),
+
+    /// S3 (or the SDK on the way to it) failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl AppError {
+    /// The status and the stable code the client sees.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::Policy(err) => {
+                let status = match err {
+                    PolicyError::NotAVideo { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    PolicyError::Empty => StatusCode::BAD_REQUEST,
+                    PolicyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                };
+                (status, err.code())
+            }
+            AppError::Key(err) => {
+                let status = match err {
+                    KeyError::Reserved => StatusCode::FORBIDDEN,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                (status, err.code())
+            }
+            AppError::Json(rejection) => (rejection.status(), "invalid_body"),
+            AppError::Query(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            AppError::Path(_) => (StatusCode::BAD_REQUEST, "invalid_path"),
+            AppError::InvalidChecksum => (StatusCode::BAD_REQUEST, "invalid_checksum"),
+            AppError::InvalidId(_) => (StatusCode::BAD_REQUEST, "invalid_id"),
+            AppError::VideoNotFound(_) | AppError::RouteNotFound(_) => {
+                (StatusCode::NOT_FOUND, "not_found")
+            }
+            AppError::InvalidMethod(_) => (StatusCode::BAD_REQUEST, "invalid_method"),
+            AppError::MissingContentLength => (StatusCode::BAD_REQUEST, "missing_content_length"),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            AppError::Storage(_) => (StatusCode::BAD_GATEWAY, "storage_error"),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let message = match &self {
+            AppError::Storage(err) => {
+                tracing::error!(operation = err.operation(), cause = %err.cause(), "storage failed");
+                "The storage service failed; please try again later.".to_owned()
+            }
+            other => {
+                tracing::debug!(%status, code, error = %other, "request refused");
+                other.to_string()
+            }
+        };
+        (status, Json(ErrorBody::new(code, message))).into_response()
+    }
+}
+
+/// `Json` whose rejection is an [`AppError`]; also the JSON answer type.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        Json(self.0).into_response()
+    }
+}
+
+/// `Query` whose rejection is an [`AppError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct AppQuery<T>(pub T);
+
+/// `Path` whose rejection is an [`AppError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct AppPath<T>(pub T);
+
+/// Fallback of routes nobody serves: a JSON 404 naming the path as asked
+/// (the original URI, not the part a nested router sees).
+pub async fn route_not_found(OriginalUri(uri): OriginalUri) -> AppError {
+    AppError::RouteNotFound(uri.path().to_owned())
+}
+
+/// Fallback of a route asked with a method it does not answer: a JSON 405.
+pub async fn method_not_allowed(method: axum::http::Method) -> AppError {
+    AppError::MethodNotAllowed(method.to_string())
+}

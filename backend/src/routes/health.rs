@@ -1,0 +1,15 @@
+//! `GET /api/health`: the server answers, and which storage it uses.
+
+use crate::error::AppJson;
+use crate::state::AppState;
+use axum::extract::State;
+use vidrop_shared::api::Health;
+
+/// Says the server is up, and whether it uses the embedded store or a bucket.
+pub async fn health_show(State(state): State<AppState>) -> AppJson<Health> {
+    AppJson(Health {
+        status: "ok".to_owned(),
+        storage: state.storage.kind(),
+        bucket: state.storage.bucket().to_owned(),
+    })
+}

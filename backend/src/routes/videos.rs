@@ -1,0 +1,106 @@
+//! `GET /api/videos` and `GET /api/videos/{id}`: the videos, read from S3
+//! alone (a listing of `videos/` and each object's metadata), and a presigned
+//! GET to play one straight from S3.
+
+use crate::error::{AppError, AppJson, AppPath};
+use crate::state::AppState;
+use crate::storage::{ObjectEntry, Storage, StorageError, rfc3339};
+use axum::extract::State;
+use futures::{StreamExt, TryStreamExt, stream};
+use std::cmp::Reverse;
+use vidrop_shared::api::{Video, VideoList, VideoSummary};
+use vidrop_shared::filename::{
+    Disposition, FILENAME_METADATA_KEY, content_disposition, percent_decode,
+};
+use vidrop_shared::keys::{VIDEO_PREFIX, is_video_id, video_id_from_key, video_key_prefix};
+use vidrop_shared::policy::content_type_from_filename;
+
+/// How many `HeadObject` calls one listing makes at once.
+const HEAD_CONCURRENCY: usize = 8;
+
+/// The type given to an object that has none and whose name suggests none.
+const UNKNOWN_CONTENT_TYPE: &str = "application/octet-stream";
+
+/// Lists every video, newest first.
+pub async fn videos_index(State(state): State<AppState>) -> Result<AppJson<VideoList>, AppError> {
+    let entries = state.storage.list(VIDEO_PREFIX).await?;
+    let storage = &state.storage;
+    let mut found: Vec<Found> = stream::iter(entries)
+        .filter(|entry| std::future::ready(video_id_from_key(&entry.key).is_some()))
+        .map(|entry| describe(storage, entry))
+        .buffer_unordered(HEAD_CONCURRENCY)
+        .try_filter_map(|found| std::future::ready(Ok(found)))
+        .try_collect()
+        .await?;
+    found.sort_by_key(|video| Reverse((video.sort_time, video.summary.id.clone())));
+    Ok(AppJson(VideoList {
+        videos: found.into_iter().map(|video| video.summary).collect(),
+    }))
+}
+
+/// One video, with a presigned GET that plays it inline under its file name.
+pub async fn videos_show(
+    State(state): State<AppState>,
+    AppPath(id): AppPath<String>,
+) -> Result<AppJson<Video>, AppError> {
+    if !is_video_id(&id) {
+        return Err(AppError::InvalidId(id));
+    }
+    let entry = state
+        .storage
+        .list(&video_key_prefix(&id))
+        .await?
+        .into_iter()
+        .find(|entry| video_id_from_key(&entry.key) == Some(id.as_str()))
+        .ok_or_else(|| AppError::VideoNotFound(id.clone()))?;
+    let key = entry.key.clone();
+    let found = describe(&state.storage, entry)
+        .await?
+        .ok_or(AppError::VideoNotFound(id))?;
+    let disposition = content_disposition(Disposition::Inline, &found.summary.filename);
+    let presigned = state.storage.presign_get(&key, Some(disposition)).await?;
+    Ok(AppJson(Video {
+        summary: found.summary,
+        url: presigned.url,
+        expires_at: rfc3339(presigned.expires_at),
+    }))
+}
+
+/// A video and the instant it sorts by.
+struct Found {
+    summary: VideoSummary,
+    /// Seconds and nanoseconds since the epoch of its last modification.
+    sort_time: (i64, u32),
+}
+
+/// The summary of a listed video object, from its `HeadObject`; `None` when
+/// the object went away in between.
+async fn describe(storage: &Storage, entry: ObjectEntry) -> Result<Option<Found>, StorageError> {
+    let Some(head) = storage.head(&entry.key).await? else {
+        return Ok(None);
+    };
+    let id = video_id_from_key(&entry.key).unwrap_or_default().to_owned();
+    let object_name = entry.key.rsplit('/').next().unwrap_or(&entry.key);
+    let filename = head
+        .metadata
+        .get(FILENAME_METADATA_KEY)
+        .and_then(|encoded| percent_decode(encoded))
+        .unwrap_or_else(|| object_name.to_owned());
+    let content_type = head
+        .content_type
+        .filter(|ty| !ty.is_empty())
+        .or_else(|| content_type_from_filename(object_name).map(str::to_owned))
+        .unwrap_or_else(|| UNKNOWN_CONTENT_TYPE.to_owned());
+    let modified = entry.last_modified.or(head.last_modified);
+    let sort_time = modified.map_or((0, 0), |time| (time.secs(), time.subsec_nanos()));
+    Ok(Some(Found {
+        summary: VideoSummary {
+            id,
+            filename,
+            content_type,
+            size: head.size,
+            uploaded_at: modified.map(rfc3339).unwrap_or_default(),
+        },
+        sort_time,
+    }))
+}

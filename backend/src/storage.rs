@@ -1,0 +1,343 @@
+//! The S3 side: one [`Storage`] holding the `aws-sdk-s3` client, the bucket and
+//! the presigner, used alike for AWS S3, an S3-compatible store and the
+//! embedded store.
+//!
+//! Two clients share one configuration: `client` makes the backend's own calls
+//! (list, head, create bucket) at the endpoint the backend reaches, and
+//! `presigner` signs URLs naming the endpoint browsers reach (they differ only
+//! with `--public-s3-endpoint`). Signing is local: it makes no request.
+//!
+//! Presigned PUTs carry no checksum of an empty body: the client is built with
+//! `RequestChecksumCalculation::WhenRequired`, so only a checksum the caller
+//! gives is signed.
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
+use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use vidrop_shared::api::StorageKind;
+
+/// A failed call to S3 (or a signature the SDK could not make). The cause is
+/// for the log; the client sees a generic message.
+#[derive(Debug, thiserror::Error)]
+#[error("S3 {operation} failed: {cause}")]
+pub struct StorageError {
+    operation: &'static str,
+    cause: String,
+}
+
+impl StorageError {
+    /// Wraps any error with the S3 operation it came from, keeping the whole
+    /// chain of causes as text.
+    pub fn new<E>(operation: &'static str, err: E) -> StorageError
+    where
+        E: std::error::Error,
+    {
+        StorageError {
+            operation,
+            cause: DisplayErrorContext(&err).to_string(),
+        }
+    }
+
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    pub fn cause(&self) -> &str {
+        &self.cause
+    }
+}
+
+/// Where the store is and how to reach it.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    pub kind: StorageKind,
+    pub bucket: String,
+    /// How long presigned URLs stay valid.
+    pub presign_expiry: Duration,
+    /// The endpoint presigned URLs name, when it differs from the one the
+    /// client configuration uses.
+    pub public_endpoint: Option<String>,
+}
+
+/// A presigned request: what a client sends to S3, and until when.
+#[derive(Debug, Clone)]
+pub struct Presigned {
+    pub method: String,
+    pub url: String,
+    /// Headers the client must send, lower-case names, `host` left out (the
+    /// HTTP client derives it from the URL).
+    pub headers: Vec<(String, String)>,
+    pub expires_at: SystemTime,
+}
+
+/// What a presigned PUT binds into its signature.
+#[derive(Debug, Clone)]
+pub struct PutObject<'a> {
+    pub key: &'a str,
+    /// The exact body length.
+    pub content_length: u64,
+    pub content_type: Option<&'a str>,
+    /// User metadata (`x-amz-meta-<name>`); values must be ASCII.
+    pub metadata: Option<HashMap<String, String>>,
+    /// Base64 SHA-256 of the body.
+    pub sha256: Option<&'a str>,
+}
+
+/// One listed object.
+#[derive(Debug, Clone)]
+pub struct ObjectEntry {
+    pub key: String,
+    pub size: u64,
+    pub last_modified: Option<DateTime>,
+}
+
+/// What `HeadObject` tells about an object.
+#[derive(Debug, Clone)]
+pub struct ObjectHead {
+    pub size: u64,
+    pub content_type: Option<String>,
+    pub metadata: HashMap<String, String>,
+    pub last_modified: Option<DateTime>,
+}
+
+/// The S3 client, bucket and presigner.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    client: Client,
+    presigner: Client,
+    kind: StorageKind,
+    bucket: String,
+    presign_expiry: Duration,
+}
+
+impl Storage {
+    /// Builds the clients from an S3 configuration builder (the AWS default
+    /// chain's, or the embedded store's static one).
+    pub fn new(s3_config: aws_sdk_s3::config::Builder, config: StorageConfig) -> Storage {
+        let s3_config = s3_config
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired);
+        let client = Client::from_conf(s3_config.clone().build());
+        let presigner = match &config.public_endpoint {
+            Some(endpoint) => Client::from_conf(s3_config.endpoint_url(endpoint).build()),
+            None => client.clone(),
+        };
+        Storage {
+            client,
+            presigner,
+            kind: config.kind,
+            bucket: config.bucket,
+            presign_expiry: config.presign_expiry,
+        }
+    }
+
+    /// The S3 configuration of a store reached with fixed credentials at
+    /// `endpoint`, path style: the embedded store, or a test's.
+    pub fn static_config(
+        endpoint: &str,
+        region: &str,
+        access_key: &str,
+        secret_key: &str,
+    ) -> aws_sdk_s3::config::Builder {
+        aws_sdk_s3::config::Builder::new()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_owned()))
+            .endpoint_url(endpoint)
+            .force_path_style(true)
+            .credentials_provider(Credentials::new(
+                access_key,
+                secret_key,
+                None,
+                None,
+                "vidrop-static",
+            ))
+    }
+
+    pub fn kind(&self) -> StorageKind {
+        self.kind
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
+    }
+
+    /// Creates the bucket unless it exists.
+    pub async fn ensure_bucket(&self) -> Result<(), StorageError> {
+        match self.client.head_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => return Ok(()),
+            Err(err) if is_not_found(&err) => {}
+            Err(err) => return Err(StorageError::new("HeadBucket", err)),
+        }
+        match self
+            .client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err)
+                if matches!(
+                    err.code(),
+                    Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists")
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(StorageError::new("CreateBucket", err)),
+        }
+    }
+
+    /// Whether the bucket answers (used at start to warn early about a bucket
+    /// that is missing or out of reach).
+    pub async fn check_bucket(&self) -> Result<(), StorageError> {
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| StorageError::new("HeadBucket", err))
+    }
+
+    /// Presigns a `PutObject` that binds the length, type, metadata and
+    /// checksum given.
+    pub async fn presign_put(&self, put: PutObject<'_>) -> Result<Presigned, StorageError> {
+        let (config, expires_at) = self.presigning_config()?;
+        let content_length = i64::try_from(put.content_length)
+            .map_err(|err| StorageError::new("PutObject presign", err))?;
+        let request = self
+            .presigner
+            .put_object()
+            .bucket(&self.bucket)
+            .key(put.key)
+            .content_length(content_length)
+            .set_content_type(put.content_type.map(str::to_owned))
+            .set_metadata(put.metadata)
+            .set_checksum_sha256(put.sha256.map(str::to_owned))
+            .presigned(config)
+            .await
+            .map_err(|err| StorageError::new("PutObject presign", err))?;
+        Ok(presigned(&request, expires_at))
+    }
+
+    /// Presigns a `GetObject`, with the `Content-Disposition` S3 should answer.
+    pub async fn presign_get(
+        &self,
+        key: &str,
+        content_disposition: Option<String>,
+    ) -> Result<Presigned, StorageError> {
+        let (config, expires_at) = self.presigning_config()?;
+        let request = self
+            .presigner
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_response_content_disposition(content_disposition)
+            .presigned(config)
+            .await
+            .map_err(|err| StorageError::new("GetObject presign", err))?;
+        Ok(presigned(&request, expires_at))
+    }
+
+    /// Every object whose key starts with `prefix`, all pages.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<ObjectEntry>, StorageError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        let mut entries = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| StorageError::new("ListObjectsV2", err))?;
+            for object in page.contents() {
+                let Some(key) = object.key() else { continue };
+                entries.push(ObjectEntry {
+                    key: key.to_owned(),
+                    size: object
+                        .size()
+                        .and_then(|s| u64::try_from(s).ok())
+                        .unwrap_or(0),
+                    last_modified: object.last_modified().copied(),
+                });
+            }
+        }
+        Ok(entries)
+    }
+
+    /// The object's size, type and metadata; `None` when there is no such key.
+    pub async fn head(&self, key: &str) -> Result<Option<ObjectHead>, StorageError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(head) => Ok(Some(ObjectHead {
+                size: head
+                    .content_length()
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0),
+                content_type: head.content_type().map(str::to_owned),
+                metadata: head.metadata().cloned().unwrap_or_default(),
+                last_modified: head.last_modified().copied(),
+            })),
+            Err(err) if is_not_found(&err) => Ok(None),
+            Err(err) => Err(StorageError::new("HeadObject", err)),
+        }
+    }
+
+    /// A presigning configuration starting now (whole seconds, as SigV4
+    /// writes it), and the instant its URLs expire.
+    fn presigning_config(&self) -> Result<(PresigningConfig, SystemTime), StorageError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let start = UNIX_EPOCH + Duration::from_secs(now);
+        let config = PresigningConfig::builder()
+            .start_time(start)
+            .expires_in(self.presign_expiry)
+            .build()
+            .map_err(|err| StorageError::new("presigning configuration", err))?;
+        Ok((config, start + self.presign_expiry))
+    }
+}
+
+/// Whether S3 answered 404 (a missing key or bucket), whatever the error's
+/// modelled type (HeadObject's 404 has no body to name it).
+fn is_not_found<E>(err: &SdkError<E, HttpResponse>) -> bool {
+    matches!(err, SdkError::ServiceError(_))
+        && err.raw_response().map(|raw| raw.status().as_u16()) == Some(404)
+}
+
+fn presigned(request: &PresignedRequest, expires_at: SystemTime) -> Presigned {
+    Presigned {
+        method: request.method().to_owned(),
+        url: request.uri().to_owned(),
+        headers: request
+            .headers()
+            .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+            .collect(),
+        expires_at,
+    }
+}
+
+/// An instant as RFC 3339 (`2026-11-23T16:00:00Z`).
+pub fn rfc3339(time: impl Into<DateTime>) -> String {
+    time.into()
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}

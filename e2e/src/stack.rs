@@ -1,0 +1,121 @@
+//! The server side of a browser test: `vidrop serve` on `127.0.0.1:0` with its
+//! embedded S3 on a fresh temporary folder, serving the built widget.
+
+use clap::Parser;
+use std::path::PathBuf;
+use tempfile::TempDir;
+use vidrop::{ServeArgs, Server};
+use vidrop_shared::api::{Video, VideoList};
+
+/// `vidrop serve`'s flags, parsed exactly as the binary parses them.
+#[derive(Parser)]
+struct ServeCommand {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+/// A running backend and the folder its embedded store keeps objects in.
+pub struct Stack {
+    server: Server,
+    data_dir: TempDir,
+    http: reqwest::Client,
+}
+
+impl Stack {
+    /// Starts the backend with `extra_flags` on top of a fresh data folder and
+    /// the widget from [`dist_dir`].
+    pub async fn start(extra_flags: &[&str]) -> Stack {
+        let data_dir = tempfile::tempdir().expect("a temporary data folder");
+        let dist = dist_dir();
+        let mut argv = vec![
+            "vidrop-serve".to_owned(),
+            "--addr".into(),
+            "127.0.0.1:0".into(),
+            "--data-dir".into(),
+            data_dir.path().display().to_string(),
+            "--static-dir".into(),
+            dist.display().to_string(),
+        ];
+        argv.extend(extra_flags.iter().map(|flag| flag.to_string()));
+        let args = ServeCommand::try_parse_from(&argv)
+            .unwrap_or_else(|e| panic!("bad test flags {argv:?}: {e}"))
+            .args;
+        let server = Server::start(args).await.expect("the backend starts");
+        Stack {
+            server,
+            data_dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Where the page is: the backend serves the widget itself.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
+    /// `GET /api/videos`.
+    pub async fn videos(&self) -> VideoList {
+        self.get_json("/api/videos").await
+    }
+
+    /// `GET /api/videos/{id}`.
+    pub async fn video(&self, id: &str) -> Video {
+        self.get_json(&format!("/api/videos/{id}")).await
+    }
+
+    /// The stored object's bytes, fetched from S3 through the video's
+    /// presigned GET, as a browser would.
+    pub async fn stored_bytes(&self, id: &str) -> Vec<u8> {
+        let video = self.video(id).await;
+        let response = self.http.get(&video.url).send().await.expect("S3 answers");
+        assert!(
+            response.status().is_success(),
+            "GET from S3: {}",
+            response.status()
+        );
+        response.bytes().await.expect("the object's body").to_vec()
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let url = format!("{}{path}", self.base_url());
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .expect("the backend answers");
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.json().await.expect("JSON of the contract")
+    }
+
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+}
+
+/// The release widget (`trunk build --release`), from `VIDROP_DIST` or
+/// `<workspace>/dist`. `cargo xtask test` builds it before the tests run.
+pub fn dist_dir() -> PathBuf {
+    let dist = std::env::var_os("VIDROP_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("e2e lives one folder below the workspace root")
+                .join("dist")
+        });
+    assert!(
+        dist.join("index.html").is_file(),
+        "no built widget at {}: run `cargo xtask test` (or `cargo xtask build`) first",
+        dist.display()
+    );
+    dist
+}

@@ -1,0 +1,152 @@
+//! A person uploads a video in a real browser and watches it: headless
+//! Chromium over WebDriver, the release widget, the backend on a real socket
+//! and its embedded S3 on another origin.
+
+use vidrop_e2e::{Harness, TestVideo};
+
+/// A chosen WebM goes straight to S3: the bar reaches 100 %, the stored object
+/// is the file byte for byte, it is listed, and the player plays it.
+#[tokio::test]
+async fn a_chosen_video_uploads_to_s3_and_plays() {
+    let harness = Harness::start().await;
+    let video = TestVideo::webm(harness.stack.data_dir(), "sunset clip.webm", 3);
+    harness.open_widget().await;
+
+    harness.choose_file(&video.path).await;
+    harness.wait_for_upload().await;
+
+    let browser = &harness.browser;
+    assert_eq!(
+        browser
+            .attribute("#vidrop-progress", "data-percent")
+            .await
+            .as_deref(),
+        Some("100")
+    );
+    assert_eq!(
+        browser
+            .eval("document.getElementById('vidrop-progress').value")
+            .await,
+        100.0
+    );
+    assert!(
+        browser
+            .text("#vidrop-progress-text")
+            .await
+            .starts_with("100 %")
+    );
+
+    let id = browser
+        .attribute("#vidrop-player", "data-video-id")
+        .await
+        .expect("the player names the video it plays");
+    assert_eq!(
+        harness.stack.stored_bytes(&id).await,
+        video.bytes(),
+        "the stored object is the file"
+    );
+    let listed = harness.stack.videos().await;
+    let entry = listed
+        .videos
+        .iter()
+        .find(|v| v.id == id)
+        .expect("the video is listed");
+    assert_eq!(entry.filename, video.file_name());
+    assert_eq!(entry.content_type, "video/webm");
+    browser
+        .wait_until(
+            &format!(
+                "document.querySelector('#vidrop-videos li[data-video-id=\"{id}\"]') !== null"
+            ),
+            "the widget's list to show the video",
+        )
+        .await;
+
+    browser
+        .wait_until(
+            "document.getElementById('vidrop-player').readyState >= 2",
+            "the video to load",
+        )
+        .await;
+    let loaded = browser.video_state("#vidrop-player").await;
+    assert_eq!(loaded.error, None);
+    assert!(
+        (loaded.duration - video.duration).abs() <= 0.2,
+        "the player reads {} s, the file has {} s",
+        loaded.duration,
+        video.duration
+    );
+    browser
+        .play("#vidrop-player")
+        .await
+        .expect("play() starts playback");
+    browser
+        .wait_until(
+            "document.getElementById('vidrop-player').currentTime > 0.5",
+            "playback to advance",
+        )
+        .await;
+    harness.close().await;
+}
+
+/// A file that is not a video is refused with a readable message and nothing
+/// is stored; the widget then still uploads a real video.
+#[tokio::test]
+async fn a_non_video_is_refused_and_the_widget_stays_usable() {
+    let harness = Harness::start().await;
+    let text_file = harness.stack.data_dir().join("notes.txt");
+    std::fs::write(&text_file, "not a video").unwrap();
+    harness.open_widget().await;
+
+    harness.choose_file(&text_file).await;
+    let browser = &harness.browser;
+    browser
+        .wait_until(
+            "document.getElementById('vidrop').dataset.state === 'error'",
+            "the refusal",
+        )
+        .await;
+    let message = browser.text("#vidrop-error").await;
+    assert!(message.contains("Only video files"), "message: {message:?}");
+    assert!(
+        harness.stack.videos().await.videos.is_empty(),
+        "nothing was stored"
+    );
+
+    let video = TestVideo::webm(harness.stack.data_dir(), "after.webm", 1);
+    harness.choose_file(&video.path).await;
+    harness.wait_for_upload().await;
+    assert_eq!(
+        browser.text("#vidrop-error").await,
+        "",
+        "the old error is gone"
+    );
+    assert_eq!(harness.stack.videos().await.videos.len(), 1);
+    harness.close().await;
+}
+
+/// The backend's refusal (413 over `--max-size`) reaches the person as the
+/// backend's own sentence, before any byte goes to S3.
+#[tokio::test]
+async fn a_video_over_the_size_limit_shows_the_backends_message() {
+    let harness = Harness::start_with(&["--max-size", "2000"]).await;
+    let video = TestVideo::webm(harness.stack.data_dir(), "big.webm", 2);
+    assert!(video.bytes().len() > 2000);
+    harness.open_widget().await;
+
+    harness.choose_file(&video.path).await;
+    let browser = &harness.browser;
+    browser
+        .wait_until(
+            "document.getElementById('vidrop').dataset.state === 'error'",
+            "the refusal",
+        )
+        .await;
+    let message = browser.text("#vidrop-error").await;
+    assert!(
+        message.contains("largest upload allowed"),
+        "message: {message:?}"
+    );
+    assert!(harness.stack.videos().await.videos.is_empty());
+    harness.close().await;
+}

@@ -1,0 +1,182 @@
+//! The widget's calls to the Vidrop backend: small JSON requests made with
+//! `gloo-net` (video bytes never go through here; they go straight to S3).
+//!
+//! Every failure becomes an [`ApiError`] whose `Display` is a sentence the
+//! widget can show as it is: the backend's own `message` when it sent one.
+
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+use vidrop_shared::api::{CreateUpload, ErrorBody, UploadPlan, Video, VideoList, VideoSummary};
+use vidrop_shared::filename::percent_encode;
+
+/// Why a call to the backend failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// No answer at all (server down, wrong address, network gone), or a
+    /// gateway's answer that the server is not there.
+    #[error(
+        "The Vidrop server could not be reached. Check your connection, or that the server is running, and try again."
+    )]
+    Unreachable,
+    /// The backend refused, and said why.
+    #[error("{message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// An error status with a body that is not the backend's error format.
+    #[error("The Vidrop server answered with an error (HTTP {status}).")]
+    Unexplained { status: u16 },
+    /// A success status whose body is not what the contract says.
+    #[error("The Vidrop server sent an answer this page does not understand ({0}).")]
+    BadAnswer(String),
+}
+
+impl ApiError {
+    /// Builds the error for an answer with a status outside 2xx.
+    pub fn from_answer(status: u16, body: &str) -> ApiError {
+        match serde_json::from_str::<ErrorBody>(body) {
+            Ok(ErrorBody { error }) => ApiError::Refused {
+                status,
+                code: error.code,
+                message: error.message,
+            },
+            // A proxy in front (Trunk's, a load balancer) answers for a backend
+            // that is down.
+            Err(_) if matches!(status, 502..=504) => ApiError::Unreachable,
+            Err(_) => ApiError::Unexplained { status },
+        }
+    }
+
+    /// The backend's machine code, when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ApiError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+/// The backend's HTTP API, at a base URL (empty: the page's own origin).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Api {
+    base: String,
+}
+
+impl Api {
+    /// `base` is prefixed to `/api/…`; a trailing slash is ignored.
+    pub fn new(base: impl Into<String>) -> Self {
+        let base = base.into();
+        Api {
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The URL of an API path such as `/api/videos`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `POST /api/uploads`: asks where and how to upload a file.
+    pub async fn create_upload(&self, body: &CreateUpload) -> Result<UploadPlan, ApiError> {
+        let request = Request::post(&self.url("/api/uploads"))
+            .json(body)
+            .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
+        read_json(request.send().await).await
+    }
+
+    /// `DELETE /api/uploads/{id}?upload_id=…`: gives up a multipart upload.
+    pub async fn abort_upload(&self, id: &str, upload_id: &str) -> Result<(), ApiError> {
+        let url = self.url(&format!(
+            "/api/uploads/{}?upload_id={}",
+            percent_encode(id),
+            percent_encode(upload_id)
+        ));
+        let response = Request::delete(&url)
+            .send()
+            .await
+            .map_err(|_| ApiError::Unreachable)?;
+        if response.ok() {
+            Ok(())
+        } else {
+            Err(error_of(response).await)
+        }
+    }
+
+    /// `GET /api/videos`: every stored video, newest first.
+    pub async fn list_videos(&self) -> Result<Vec<VideoSummary>, ApiError> {
+        let list: VideoList =
+            read_json(Request::get(&self.url("/api/videos")).send().await).await?;
+        Ok(list.videos)
+    }
+
+    /// `GET /api/videos/{id}`: one video with a fresh presigned URL to play.
+    pub async fn video(&self, id: &str) -> Result<Video, ApiError> {
+        let url = self.url(&format!("/api/videos/{}", percent_encode(id)));
+        read_json(Request::get(&url).send().await).await
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(
+    sent: Result<Response, gloo_net::Error>,
+) -> Result<T, ApiError> {
+    // `fetch` rejects only when no HTTP answer came back at all.
+    let response = sent.map_err(|_| ApiError::Unreachable)?;
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    let text = response.text().await.map_err(|_| ApiError::Unreachable)?;
+    serde_json::from_str(&text).map_err(|e| ApiError::BadAnswer(e.to_string()))
+}
+
+async fn error_of(response: Response) -> ApiError {
+    let body = response.text().await.unwrap_or_default();
+    ApiError::from_answer(response.status(), &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn the_backend_message_is_what_people_read() {
+        let body = r#"{"error":{"code":"too_large","message":"This file is 6 GiB; the largest upload allowed is 5 GiB."}}"#;
+        let error = ApiError::from_answer(413, body);
+        assert_eq!(error.code(), Some("too_large"));
+        assert_eq!(
+            error.to_string(),
+            "This file is 6 GiB; the largest upload allowed is 5 GiB."
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn a_gateway_error_means_the_backend_is_not_there() {
+        assert_eq!(ApiError::from_answer(502, ""), ApiError::Unreachable);
+        assert_eq!(
+            ApiError::from_answer(504, "<html>Gateway Timeout</html>"),
+            ApiError::Unreachable
+        );
+        assert_eq!(
+            ApiError::from_answer(404, "Not Found"),
+            ApiError::Unexplained { status: 404 }
+        );
+        assert!(
+            ApiError::Unreachable
+                .to_string()
+                .contains("could not be reached")
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn urls_are_built_on_the_base() {
+        assert_eq!(Api::new("").url("/api/videos"), "/api/videos");
+        assert_eq!(
+            Api::new("https://vidrop.example/").url("/api/videos"),
+            "https://vidrop.example/api/videos"
+        );
+    }
+}

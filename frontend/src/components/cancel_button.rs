@@ -1,0 +1,25 @@
+//! The button that stops the running upload.
+
+use leptos::prelude::*;
+
+/// "Cancel", enabled only while an upload runs.
+#[component]
+pub fn CancelButton(
+    /// Whether there is an upload to cancel.
+    #[prop(into)]
+    enabled: Signal<bool>,
+    /// Called when the user clicks.
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            id="vidrop-cancel"
+            class="vidrop-button vidrop-button--secondary"
+            disabled=move || !enabled.get()
+            on:click=move |_| on_cancel.run(())
+        >
+            "Cancel"
+        </button>
+    }
+}

@@ -1,0 +1,94 @@
+//! Where a video comes in: drag it onto the zone, or choose it with the file
+//! picker.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DragEvent, File, HtmlInputElement, Node};
+
+/// A dashed drop zone with a "Choose a video" button.
+///
+/// The file input is only visually hidden (not `display: none`), so it stays
+/// focusable by keyboard and reachable by test drivers; its label is the
+/// visible button.
+#[component]
+pub fn DropZone(
+    /// Called with the file the user dropped or chose.
+    on_file: Callback<File>,
+    /// While true (an upload is running) new files are refused.
+    #[prop(into)]
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let (dragging, set_dragging) = signal(false);
+
+    let on_drag_over = move |ev: DragEvent| {
+        // Without this the browser opens the dropped file itself.
+        ev.prevent_default();
+        if let Some(transfer) = ev.data_transfer() {
+            transfer.set_drop_effect(if busy.get_untracked() { "none" } else { "copy" });
+        }
+        set_dragging.set(true);
+    };
+    let on_drag_leave = move |ev: DragEvent| {
+        // Moving over the zone's own children also fires `dragleave`.
+        let zone = ev.current_target().and_then(|t| t.dyn_into::<Node>().ok());
+        let into = ev.related_target().and_then(|t| t.dyn_into::<Node>().ok());
+        if zone.is_some_and(|zone| zone.contains(into.as_ref())) {
+            return;
+        }
+        set_dragging.set(false);
+    };
+    let on_drop = move |ev: DragEvent| {
+        ev.prevent_default();
+        set_dragging.set(false);
+        if busy.get_untracked() {
+            return;
+        }
+        let file = ev
+            .data_transfer()
+            .and_then(|t| t.files())
+            .and_then(|files| files.get(0));
+        if let Some(file) = file {
+            on_file.run(file);
+        }
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        if let Some(file) = input.files().and_then(|files| files.get(0)) {
+            on_file.run(file);
+        }
+        // So that choosing the same file again fires `change` again.
+        input.set_value("");
+    };
+
+    view! {
+        <div
+            id="vidrop-dropzone"
+            class="vidrop-dropzone"
+            class:vidrop-dropzone--active=move || dragging.get() && !busy.get()
+            class:vidrop-dropzone--busy=move || busy.get()
+            on:dragenter=on_drag_over
+            on:dragover=on_drag_over
+            on:dragleave=on_drag_leave
+            on:drop=on_drop
+        >
+            <svg class="vidrop-dropzone-icon" viewBox="0 0 24 24" aria-hidden="true">
+                <path d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z"></path>
+            </svg>
+            <p class="vidrop-dropzone-title">
+                {move || if busy.get() { "Uploading…" } else { "Drop a video here" }}
+            </p>
+            <input
+                type="file"
+                id="vidrop-file"
+                class="vidrop-file-input"
+                accept="video/*"
+                disabled=move || busy.get()
+                on:change=on_change
+            />
+            <label for="vidrop-file" class="vidrop-button vidrop-button--primary">
+                "Choose a video"
+            </label>
+            <p class="vidrop-dropzone-hint">"MP4, WebM, MOV, MKV… sent straight to storage."</p>
+        </div>
+    }
+}

@@ -1,0 +1,58 @@
+//! The one line that says what went wrong (or that an upload was cancelled).
+
+use leptos::prelude::*;
+
+/// A message for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub text: String,
+}
+
+/// How a [`Notice`] is styled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// Something failed.
+    Error,
+    /// Worth saying, but nothing failed ("Upload cancelled.").
+    Info,
+}
+
+impl Notice {
+    pub fn error(text: impl Into<String>) -> Self {
+        Notice {
+            kind: NoticeKind::Error,
+            text: text.into(),
+        }
+    }
+
+    pub fn info(text: impl Into<String>) -> Self {
+        Notice {
+            kind: NoticeKind::Info,
+            text: text.into(),
+        }
+    }
+}
+
+/// A live region (`role="alert"`), empty when there is nothing to say. It is
+/// always in the page: screen readers announce changes to a region that
+/// already exists more reliably than a region that appears.
+#[component]
+pub fn ErrorMessage(
+    /// The message to show, if any.
+    #[prop(into)]
+    notice: Signal<Option<Notice>>,
+) -> impl IntoView {
+    let kind = move || notice.with(|n| n.as_ref().map(|n| n.kind));
+    view! {
+        <div
+            id="vidrop-error"
+            role="alert"
+            class="vidrop-message"
+            class:vidrop-message--error=move || kind() == Some(NoticeKind::Error)
+            class:vidrop-message--info=move || kind() == Some(NoticeKind::Info)
+        >
+            {move || notice.with(|n| n.as_ref().map(|n| n.text.clone()))}
+        </div>
+    }
+}

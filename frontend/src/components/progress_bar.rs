@@ -1,0 +1,37 @@
+//! How far the upload is: a bar, a line of text, and the time left.
+
+use crate::engine::ProgressSnapshot;
+use leptos::prelude::*;
+
+/// The progress of the latest upload. The elements stay the same while the
+/// numbers change, so anything holding them (a screen reader, a test driver)
+/// keeps following.
+#[component]
+pub fn ProgressBar(
+    /// The latest upload's progress; `None` before any upload.
+    #[prop(into)]
+    progress: Signal<Option<ProgressSnapshot>>,
+) -> impl IntoView {
+    let percent = move || progress.with(|p| p.as_ref().map_or(0, |p| p.percent));
+    view! {
+        <div class="vidrop-progress">
+            <progress
+                id="vidrop-progress"
+                max="100"
+                value=percent
+                data-percent=percent
+                aria-labelledby="vidrop-progress-text"
+            >
+                {move || format!("{} %", percent())}
+            </progress>
+            <div class="vidrop-progress-line">
+                <span id="vidrop-progress-text">
+                    {move || progress.with(|p| p.as_ref().map(|p| p.text.clone()))}
+                </span>
+                <span class="vidrop-eta">
+                    {move || progress.with(|p| p.as_ref().and_then(|p| p.eta.clone()))}
+                </span>
+            </div>
+        </div>
+    }
+}

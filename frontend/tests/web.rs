@@ -1,0 +1,379 @@
+//! Browser tests of what needs no backend: the pure engine parts as they run
+//! in wasm, the policy check on real `File`s, and the components mounted into
+//! a page.
+//!
+//! Run from the workspace root (headless Chromium, see `webdriver.json`):
+//! `CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p vidrop-frontend --target wasm32-unknown-unknown`
+
+// Everything here needs a browser; on a native `cargo test` the file is empty.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::mount::mount_to;
+use leptos::prelude::*;
+use leptos::task::tick;
+use std::cell::RefCell;
+use std::rc::Rc;
+use vidrop_frontend::components::{
+    CancelButton, DropZone, ErrorMessage, Notice, Player, ProgressBar, VideoList,
+};
+use vidrop_frontend::engine::s3_error::parse_s3_error;
+use vidrop_frontend::engine::{CheckedFile, ProgressSnapshot, ProgressTracker, UploadError};
+use vidrop_frontend::{App, Settings};
+use vidrop_shared::api::{Video, VideoSummary};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen_test::*;
+use web_sys::{Element, File, FilePropertyBag, HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// A fresh element in the page for one test to mount into.
+fn wrapper() -> HtmlElement {
+    let document = document();
+    let wrapper = document.create_element("section").unwrap();
+    document.body().unwrap().append_child(&wrapper).unwrap();
+    wrapper.unchecked_into()
+}
+
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector} in {}", root.inner_html()))
+}
+
+fn text_file(name: &str, content_type: &str, text: &str) -> File {
+    let options = FilePropertyBag::new();
+    options.set_type(content_type);
+    let parts = js_sys::Array::of1(&text.into());
+    File::new_with_str_sequence_and_options(&parts, name, &options).unwrap()
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits up to five seconds for `condition`; the async parts of the widget
+/// (fetches) finish on their own schedule.
+async fn wait_for(what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if condition() {
+            return;
+        }
+        sleep(50).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn summary(id: &str, filename: &str) -> VideoSummary {
+    VideoSummary {
+        id: id.into(),
+        filename: filename.into(),
+        content_type: "video/webm".into(),
+        size: 1_572_864,
+        uploaded_at: "2026-11-23T15:10:00Z".into(),
+    }
+}
+
+/// The bar reads 99 % while bytes are out but unconfirmed, 100 % only once
+/// storage said yes, and the speed is bytes over time.
+#[wasm_bindgen_test]
+fn progress_never_passes_100_and_measures_speed() {
+    let mut progress = ProgressTracker::new(2_000_000, 1_000.0);
+    progress.update(1_000_000, 2_000.0);
+    assert_eq!(progress.percent(), 50);
+    assert_eq!(progress.bytes_per_second(), Some(1_000_000.0));
+    progress.update(9_999_999, 3_000.0);
+    assert_eq!(progress.percent(), 99);
+    progress.finish(3_500.0);
+    assert_eq!(progress.percent(), 100);
+    assert!(progress.text().starts_with("100 % · 1.9 MiB of 1.9 MiB · "));
+}
+
+/// S3's XML error body gives the code and message shown to the user.
+#[wasm_bindgen_test]
+fn s3_xml_errors_are_read() {
+    let error = parse_s3_error(
+        "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+    )
+    .unwrap();
+    assert_eq!(
+        (error.code.as_str(), error.message.as_str()),
+        ("AccessDenied", "Request has expired")
+    );
+    let refusal = UploadError::Storage {
+        status: 403,
+        error: Some(error),
+    };
+    assert_eq!(
+        refusal.to_string(),
+        "Storage refused the upload (403 AccessDenied: Request has expired)"
+    );
+}
+
+/// A file that is not a video is refused with the shared policy's sentence.
+#[wasm_bindgen_test]
+fn a_text_file_is_refused_before_any_request() {
+    let file = text_file("notes.txt", "text/plain", "hello");
+    let error = CheckedFile::check(file, u64::MAX).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Only video files can be uploaded; this file is \"text/plain\"."
+    );
+}
+
+/// Without a browser-given type, the name decides; empty and oversized
+/// files are refused.
+#[wasm_bindgen_test]
+fn file_checks_use_the_name_and_the_limit() {
+    let untyped = text_file("C:\\clips\\holiday.MKV", "", "not really a video");
+    let checked = CheckedFile::check(untyped, u64::MAX).unwrap();
+    assert_eq!(checked.content_type, "video/x-matroska");
+    assert_eq!(checked.filename, "holiday.MKV");
+    assert_eq!(checked.size, 18);
+
+    let empty = text_file("empty.webm", "video/webm", "");
+    assert_eq!(
+        CheckedFile::check(empty, u64::MAX).unwrap_err().to_string(),
+        "This file is empty."
+    );
+    let big = text_file("big.webm", "video/webm", &"x".repeat(2048));
+    assert_eq!(
+        CheckedFile::check(big, 1024).unwrap_err().to_string(),
+        "This file is 2 KiB; the largest upload allowed is 1 KiB."
+    );
+}
+
+/// The drop zone offers a video file input, and Cancel is disabled while
+/// nothing uploads.
+#[wasm_bindgen_test]
+async fn drop_zone_and_idle_cancel_button() {
+    let root = wrapper();
+    let _mounted = mount_to(root.clone(), move || {
+        view! {
+            <DropZone on_file=Callback::new(|_file: File| {}) busy=false />
+            <CancelButton enabled=false on_cancel=Callback::new(|()| {}) />
+        }
+    });
+    tick().await;
+    find(&root, "#vidrop-dropzone");
+    let input = find(&root, "#vidrop-file");
+    assert_eq!(input.get_attribute("type").as_deref(), Some("file"));
+    assert_eq!(input.get_attribute("accept").as_deref(), Some("video/*"));
+    let display = window()
+        .get_computed_style(&input)
+        .unwrap()
+        .unwrap()
+        .get_property_value("display")
+        .unwrap();
+    assert_ne!(display, "none", "the input must stay reachable");
+    assert!(
+        find(&root, "label[for=vidrop-file]")
+            .text_content()
+            .is_some()
+    );
+    assert!(find(&root, "#vidrop-cancel").has_attribute("disabled"));
+}
+
+/// Choosing a file in the picker hands it to the callback.
+#[wasm_bindgen_test]
+async fn choosing_a_file_calls_back() {
+    let root = wrapper();
+    let (chosen, set_chosen) = signal(None::<String>);
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <DropZone on_file=Callback::new(move |file: File| set_chosen.set(Some(file.name()))) busy=false /> }
+    });
+    tick().await;
+    let input: HtmlInputElement = find(&root, "#vidrop-file").unchecked_into();
+    choose(&input, text_file("clip.webm", "video/webm", "data"));
+    tick().await;
+    assert_eq!(chosen.get_untracked().as_deref(), Some("clip.webm"));
+}
+
+fn choose(input: &HtmlInputElement, file: File) {
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    transfer.items().add_with_file(&file).unwrap();
+    input.set_files(transfer.files().as_ref());
+    input
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+}
+
+/// The bar, its `data-percent` and its text follow the snapshot, in the same
+/// elements.
+#[wasm_bindgen_test]
+async fn progress_bar_shows_percent_bytes_and_speed() {
+    let root = wrapper();
+    let (progress, set_progress) = signal(None::<ProgressSnapshot>);
+    let _mounted = mount_to(root.clone(), move || view! { <ProgressBar progress /> });
+    tick().await;
+    let bar = find(&root, "#vidrop-progress");
+    assert_eq!(bar.get_attribute("max").as_deref(), Some("100"));
+    assert_eq!(bar.get_attribute("data-percent").as_deref(), Some("0"));
+
+    let mut tracker = ProgressTracker::new(1_258_291, 0.0);
+    tracker.update(629_146, 500.0);
+    set_progress.set(Some(tracker.snapshot()));
+    tick().await;
+    assert_eq!(bar.get_attribute("data-percent").as_deref(), Some("50"));
+    assert_eq!(bar.get_attribute("value").as_deref(), Some("50"));
+    assert_eq!(
+        find(&root, "#vidrop-progress-text").text_content().unwrap(),
+        "50 % · 614 KiB of 1.2 MiB · 1.2 MiB/s"
+    );
+
+    tracker.finish(1_000.0);
+    set_progress.set(Some(tracker.snapshot()));
+    tick().await;
+    let same_bar = find(&root, "#vidrop-progress");
+    assert!(same_bar == bar, "the element is updated, not replaced");
+    assert_eq!(bar.get_attribute("data-percent").as_deref(), Some("100"));
+    assert_eq!(
+        find(&root, "#vidrop-progress-text").text_content().unwrap(),
+        "100 % · 1.2 MiB of 1.2 MiB · 1.2 MiB/s"
+    );
+}
+
+/// The alert region is always there, empty until there is something to say.
+#[wasm_bindgen_test]
+async fn error_message_is_an_alert() {
+    let root = wrapper();
+    let (notice, set_notice) = signal(None::<Notice>);
+    let _mounted = mount_to(root.clone(), move || view! { <ErrorMessage notice /> });
+    tick().await;
+    let alert = find(&root, "#vidrop-error");
+    assert_eq!(alert.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(alert.text_content().unwrap_or_default(), "");
+    set_notice.set(Some(Notice::error("This file is empty.")));
+    tick().await;
+    assert_eq!(alert.text_content().unwrap(), "This file is empty.");
+    assert!(alert.class_list().contains("vidrop-message--error"));
+    set_notice.set(Some(Notice::info("Upload cancelled.")));
+    tick().await;
+    assert!(alert.class_list().contains("vidrop-message--info"));
+    assert!(!alert.class_list().contains("vidrop-message--error"));
+}
+
+/// The list shows each video with its name, and Play hands back its id; the
+/// player plays the presigned URL.
+#[wasm_bindgen_test]
+async fn video_list_and_player() {
+    let root = wrapper();
+    let (played, set_played) = signal(None::<String>);
+    let (video, set_video) = signal(None::<Video>);
+    let videos = vec![
+        summary("01B", "second.webm"),
+        summary("01A", "first clip.mp4"),
+    ];
+    let _mounted = mount_to(root.clone(), move || {
+        view! {
+            <Player video />
+            <VideoList
+                videos=Signal::stored(videos)
+                playing=Signal::derive(move || video.with(|v| v.as_ref().map(|v| v.summary.id.clone())))
+                on_play=Callback::new(move |id: String| set_played.set(Some(id)))
+            />
+        }
+    });
+    tick().await;
+    assert!(root.query_selector("#vidrop-player").unwrap().is_none());
+    let items = root
+        .query_selector_all("#vidrop-videos li.vidrop-video")
+        .unwrap();
+    assert_eq!(items.length(), 2);
+    let first: Element = items.get(0).unwrap().unchecked_into();
+    assert_eq!(first.get_attribute("data-video-id").as_deref(), Some("01B"));
+    assert!(first.text_content().unwrap().contains("second.webm"));
+    assert!(first.text_content().unwrap().contains("1.5 MiB"));
+    let second: Element = items.get(1).unwrap().unchecked_into();
+    find(&second, "button.vidrop-play")
+        .unchecked_into::<HtmlElement>()
+        .click();
+    assert_eq!(played.get_untracked().as_deref(), Some("01A"));
+
+    set_video.set(Some(Video {
+        summary: summary("01A", "first clip.mp4"),
+        url: "http://127.0.0.1:9/bucket/videos/01A.mp4?X-Amz-Signature=abc".into(),
+        expires_at: "2026-11-23T16:10:00Z".into(),
+    }));
+    tick().await;
+    let player = find(&root, "video#vidrop-player");
+    assert!(player.has_attribute("controls"));
+    assert_eq!(
+        player.get_attribute("data-video-id").as_deref(),
+        Some("01A")
+    );
+    assert_eq!(
+        player.get_attribute("src").as_deref(),
+        Some("http://127.0.0.1:9/bucket/videos/01A.mp4?X-Amz-Signature=abc")
+    );
+    assert_eq!(
+        second.get_attribute("aria-current").as_deref(),
+        Some("true")
+    );
+}
+
+/// The whole widget: idle at first, says clearly when the backend cannot be
+/// reached, and refuses a non-video file with the policy's sentence, an
+/// `error` state and a `vidrop:error` event.
+#[wasm_bindgen_test]
+async fn app_explains_an_unreachable_backend_and_a_refused_file() {
+    let root = wrapper();
+    let errors = Rc::new(RefCell::new(Vec::<String>::new()));
+    let listener = {
+        let errors = errors.clone();
+        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            let message = js_sys::Reflect::get(&event.detail(), &"message".into()).unwrap();
+            errors.borrow_mut().push(message.as_string().unwrap());
+        })
+    };
+    // On the wrapper: the events bubble out of the widget.
+    root.add_event_listener_with_callback("vidrop:error", listener.as_ref().unchecked_ref())
+        .unwrap();
+    // Port 9 (discard) refuses connections: a backend that is not running.
+    let settings = Settings::from_attributes(Some("http://127.0.0.1:9"), None);
+    let _mounted = mount_to(root.clone(), move || view! { <App settings /> });
+    tick().await;
+
+    let widget = find(&root, "#vidrop");
+    assert_eq!(widget.get_attribute("data-state").as_deref(), Some("idle"));
+    assert!(find(&root, "#vidrop-cancel").has_attribute("disabled"));
+    let alert = find(&root, "#vidrop-error");
+    wait_for("the list error", || {
+        alert.text_content().is_some_and(|t| !t.is_empty())
+    })
+    .await;
+    assert!(
+        alert
+            .text_content()
+            .unwrap()
+            .contains("could not be reached"),
+        "{:?}",
+        alert.text_content()
+    );
+
+    let input: HtmlInputElement = find(&root, "#vidrop-file").unchecked_into();
+    choose(&input, text_file("notes.txt", "text/plain", "hello"));
+    tick().await;
+    assert_eq!(widget.get_attribute("data-state").as_deref(), Some("error"));
+    let message = "Only video files can be uploaded; this file is \"text/plain\".";
+    assert_eq!(alert.text_content().as_deref(), Some(message));
+    assert_eq!(*errors.borrow(), vec![message.to_owned()]);
+
+    // Still usable: a video goes on to the (unreachable) backend.
+    choose(&input, text_file("clip.webm", "video/webm", "data"));
+    tick().await;
+    wait_for("the upload to fail", || {
+        widget.get_attribute("data-state").as_deref() == Some("error")
+            && alert
+                .text_content()
+                .is_some_and(|t| t.contains("could not be reached"))
+    })
+    .await;
+    assert_eq!(errors.borrow().len(), 2);
+}
