@@ -70,6 +70,74 @@ pub struct MultipartUpload {
     pub expires_at: String,
 }
 
+/// `POST /api/uploads/{id}/parts`: part numbers to presign, in one batch of at
+/// most [`crate::parts::MAX_PARTS_PER_REQUEST`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignParts {
+    pub upload_id: String,
+    pub parts: Vec<PartToSign>,
+}
+
+/// A part to presign; its `sha256` (base64, see [`crate::checksum`]) is bound
+/// into the URL so the store refuses any other bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartToSign {
+    pub part_number: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// `200` answer to `POST /api/uploads/{id}/parts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedParts {
+    pub parts: Vec<SignedPart>,
+    pub expires_at: String,
+}
+
+/// One presigned `UploadPart`: PUT the part's bytes to `url` with `headers`
+/// (less those a browser sets itself, such as `content-length`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedPart {
+    pub part_number: u32,
+    pub url: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// `GET /api/uploads/{id}/parts?upload_id=…`: the parts the store already has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredParts {
+    pub parts: Vec<StoredPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredPart {
+    pub part_number: u32,
+    pub etag: String,
+    pub size: u64,
+    /// The checksum the store verified for this part, when it was sent with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// `POST /api/uploads/{id}/complete`. Without `upload_id` it confirms a single
+/// PUT; with it, it completes the multipart upload from `parts`. Answers the
+/// [`Video`]; repeating it after success answers the same video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteUpload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_id: Option<String>,
+    #[serde(default)]
+    pub parts: Vec<CompletedPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletedPart {
+    pub part_number: u32,
+    pub etag: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
 /// One video, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VideoSummary {
@@ -215,6 +283,32 @@ mod tests {
         let query: PresignQuery =
             serde_json::from_value(json!({"method":"PUT","contentLength":1024})).unwrap();
         assert_eq!(query.content_length, Some(1024));
+    }
+
+    #[test]
+    fn multipart_bodies_use_the_contract_names() {
+        let sign: SignParts = serde_json::from_value(
+            json!({"upload_id":"U","parts":[{"part_number":1,"sha256":"S"},{"part_number":2}]}),
+        )
+        .unwrap();
+        assert_eq!(sign.parts[0].sha256.as_deref(), Some("S"));
+        assert_eq!(sign.parts[1].sha256, None);
+        let complete: CompleteUpload =
+            serde_json::from_value(json!({"parts":[{"part_number":1,"etag":"\"e\""}]})).unwrap();
+        assert_eq!(complete.upload_id, None);
+        assert_eq!(complete.parts[0].etag, "\"e\"");
+        let stored = StoredParts {
+            parts: vec![StoredPart {
+                part_number: 3,
+                etag: "E".into(),
+                size: 5,
+                sha256: None,
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&stored).unwrap(),
+            json!({"parts":[{"part_number":3,"etag":"E","size":5}]})
+        );
     }
 
     #[test]

@@ -13,6 +13,18 @@ use std::fmt;
 /// The prefix under which every widget upload is stored.
 pub const VIDEO_PREFIX: &str = "videos/";
 
+/// The prefix of Vidrop's own bookkeeping objects (the manifest of each
+/// multipart upload in progress, which keeps the backend stateless).
+pub const SYSTEM_PREFIX: &str = ".vidrop/";
+
+/// Prefixes only the server writes to.
+pub const RESERVED_PREFIXES: [&str; 2] = [VIDEO_PREFIX, SYSTEM_PREFIX];
+
+/// The key of the manifest of upload `id` while it is in progress.
+pub fn pending_manifest_key(id: &str) -> String {
+    format!("{SYSTEM_PREFIX}pending/{id}.json")
+}
+
 /// Length of a ULID in its canonical text form.
 pub const ULID_LEN: usize = 26;
 
@@ -86,7 +98,7 @@ impl fmt::Display for KeyError {
             ),
             KeyError::Reserved => write!(
                 f,
-                "Keys under '{VIDEO_PREFIX}' are named by the server; upload through /api/uploads."
+                "Keys under '{VIDEO_PREFIX}' and '{SYSTEM_PREFIX}' are named by the server; upload through /api/uploads."
             ),
         }
     }
@@ -119,7 +131,10 @@ pub fn check_object_key(key: &str) -> Result<(), KeyError> {
 /// Checks a key a client wants to write through `/presign`.
 pub fn check_writable_key(key: &str) -> Result<(), KeyError> {
     check_object_key(key)?;
-    if key.starts_with(VIDEO_PREFIX) {
+    if RESERVED_PREFIXES
+        .iter()
+        .any(|prefix| key.starts_with(prefix))
+    {
         return Err(KeyError::Reserved);
     }
     Ok(())
@@ -195,6 +210,14 @@ mod tests {
         let err = check_writable_key(&format!("videos/{ID}.webm")).unwrap_err();
         assert_eq!(err.code(), "reserved_key");
         assert_eq!(check_writable_key("uploads/a.bin"), Ok(()));
+        assert_eq!(
+            check_writable_key(&pending_manifest_key(ID)),
+            Err(KeyError::Reserved)
+        );
+        assert_eq!(
+            pending_manifest_key(ID),
+            format!(".vidrop/pending/{ID}.json")
+        );
         assert_eq!(
             check_writable_key("a/../b").unwrap_err().code(),
             "invalid_key"

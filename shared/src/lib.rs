@@ -7,6 +7,7 @@
 //!
 //! # Layout
 //! - [`api`]: request and response bodies of the HTTP API (the v1 contract).
+//! - [`checksum`]: how a SHA-256 checksum is written on the wire.
 //! - [`keys`]: object key syntax: video keys (`videos/<ULID>.<ext>`), ids, and
 //!   which keys the `/presign` protocol may use.
 //! - [`policy`]: which uploads are accepted (content type, size).
@@ -16,6 +17,7 @@
 //! - [`limits`]: S3's own limits, as constants.
 
 pub mod api;
+pub mod checksum;
 pub mod filename;
 pub mod keys;
 pub mod limits;

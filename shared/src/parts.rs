@@ -16,6 +16,9 @@ pub const PREFERRED_PART_SIZE: u64 = 8 * MIB;
 /// Default size above which an upload is multipart (`--multipart-threshold`).
 pub const DEFAULT_MULTIPART_THRESHOLD: u64 = 64 * MIB;
 
+/// The most part numbers one `POST /api/uploads/{id}/parts` may ask for.
+pub const MAX_PARTS_PER_REQUEST: usize = 100;
+
 /// How a file of `size` bytes is cut into parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartPlan {

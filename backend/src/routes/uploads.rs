@@ -23,7 +23,7 @@ pub async fn uploads_create(
     let content_type = check_upload(&request.content_type, request.size, state.max_size)?;
     let sha256 = request.sha256.as_deref().map(str::trim);
     if let Some(sha256) = sha256
-        && !is_base64_sha256(sha256)
+        && !vidrop_shared::checksum::is_base64_sha256(sha256)
     {
         return Err(AppError::InvalidChecksum);
     }
@@ -55,40 +55,4 @@ pub async fn uploads_create(
         expires_at: rfc3339(presigned.expires_at),
     });
     Ok((StatusCode::CREATED, AppJson(plan)))
-}
-
-/// Whether `value` is standard base64 (padded) of exactly 32 bytes, as S3's
-/// `x-amz-checksum-sha256` is written.
-fn is_base64_sha256(value: &str) -> bool {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    // 256 bits = 42 full digits + 4 bits: the 43rd digit's low 2 bits are 0.
-    const LAST_DIGITS: &[u8] = b"AEIMQUYcgkosw048";
-    let bytes = value.as_bytes();
-    bytes.len() == 44
-        && bytes[..42].iter().all(|b| ALPHABET.contains(b))
-        && LAST_DIGITS.contains(&bytes[42])
-        && bytes[43] == b'='
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sha256_checksums_are_32_bytes_of_base64() {
-        // SHA-256 of the empty string.
-        assert!(is_base64_sha256(
-            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
-        ));
-        assert!(!is_base64_sha256(
-            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV="
-        ));
-        assert!(!is_base64_sha256(
-            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU"
-        ));
-        assert!(!is_base64_sha256(
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        ));
-        assert!(!is_base64_sha256(""));
-    }
 }
