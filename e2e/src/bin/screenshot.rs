@@ -24,6 +24,13 @@ async fn main() {
             "the video to load",
         )
         .await;
+    // Tall enough to show the list of videos below the player.
+    harness
+        .browser
+        .client()
+        .set_window_size(1000, 1450)
+        .await
+        .expect("the window resizes");
     let png = harness.browser.screenshot().await;
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent).expect("the screenshot's folder");
