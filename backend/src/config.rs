@@ -13,11 +13,15 @@ use axum::http::HeaderValue;
 use clap::{Args, Parser};
 use std::path::PathBuf;
 use std::time::Duration;
-use vidrop_shared::limits::{MAX_PRESIGN_EXPIRY_SECS, MAX_SINGLE_PUT_SIZE};
+use vidrop_shared::limits::{MAX_OBJECT_SIZE, MAX_PRESIGN_EXPIRY_SECS, MAX_SINGLE_PUT_SIZE};
+use vidrop_shared::parts::DEFAULT_MULTIPART_THRESHOLD;
 use vidrop_shared::policy::DEFAULT_MAX_SIZE;
 
 /// The default `--presign-expiry`, in seconds (15 minutes).
 pub const DEFAULT_PRESIGN_EXPIRY_SECS: u64 = 900;
+
+/// The default `--abandon-after`, in seconds (one day).
+pub const DEFAULT_ABANDON_AFTER_SECS: u64 = 86_400;
 
 /// The origins of `trunk serve`, the widget's dev server, always allowed to
 /// reach the embedded store.
@@ -72,15 +76,37 @@ pub struct ServeArgs {
     )]
     pub presign_expiry: u64,
 
-    /// Largest upload accepted, in bytes (default and most: 5 GiB, S3's
-    /// single-PUT limit).
+    /// Largest upload accepted, in bytes (default 5 GiB; at most 5 TiB,
+    /// S3's largest object, uploaded in parts).
     #[arg(
         long,
         env = "VIDROP_MAX_SIZE",
         default_value_t = DEFAULT_MAX_SIZE,
-        value_parser = clap::value_parser!(u64).range(1..=MAX_SINGLE_PUT_SIZE),
+        value_parser = clap::value_parser!(u64).range(1..=MAX_OBJECT_SIZE),
     )]
     pub max_size: u64,
+
+    /// Uploads larger than this many bytes go up in parts (multipart), which
+    /// a flaky network can resume part by part (default 64 MiB). Above 5 GiB,
+    /// S3's single-PUT limit, uploads are always multipart.
+    #[arg(
+        long,
+        env = "VIDROP_MULTIPART_THRESHOLD",
+        default_value_t = DEFAULT_MULTIPART_THRESHOLD,
+        value_parser = clap::value_parser!(u64).range(0..=MAX_SINGLE_PUT_SIZE),
+    )]
+    pub multipart_threshold: u64,
+
+    /// Multipart uploads under videos/ started longer ago than this many
+    /// seconds are aborted as abandoned (with their manifests), by a sweep at
+    /// start and every hour. Keep it well above --presign-expiry.
+    #[arg(
+        long,
+        env = "VIDROP_ABANDON_AFTER",
+        default_value_t = DEFAULT_ABANDON_AFTER_SECS,
+        value_parser = clap::value_parser!(u64).range(1..),
+    )]
+    pub abandon_after: u64,
 
     /// Origin (scheme://host[:port]) of a page allowed to PUT to and GET from
     /// the embedded store from a browser. Repeat it, or give a comma-separated
@@ -124,6 +150,8 @@ impl ServeArgs {
             static_dir: None,
             presign_expiry: DEFAULT_PRESIGN_EXPIRY_SECS,
             max_size: DEFAULT_MAX_SIZE,
+            multipart_threshold: DEFAULT_MULTIPART_THRESHOLD,
+            abandon_after: DEFAULT_ABANDON_AFTER_SECS,
             cors_origins: Vec::new(),
             public_s3_endpoint: None,
         }
@@ -142,6 +170,11 @@ impl ServeArgs {
     /// How long presigned URLs stay valid.
     pub fn presign_expiry(&self) -> Duration {
         Duration::from_secs(self.presign_expiry)
+    }
+
+    /// How old a multipart upload must be for the sweep to abort it.
+    pub fn abandon_after(&self) -> Duration {
+        Duration::from_secs(self.abandon_after)
     }
 
     /// The `--cors-origin` values as header values, checked.
@@ -178,7 +211,28 @@ mod tests {
         let args = ServeArgs::try_parse_from(["vidrop-serve", "--data-dir", "d"]).unwrap();
         assert_eq!(args.presign_expiry, DEFAULT_PRESIGN_EXPIRY_SECS);
         assert_eq!(args.max_size, DEFAULT_MAX_SIZE);
+        assert_eq!(args.multipart_threshold, DEFAULT_MULTIPART_THRESHOLD);
+        assert_eq!(args.abandon_after(), Duration::from_secs(86_400));
         assert_eq!(args.data_dir, PathBuf::from("d"));
+    }
+
+    #[test]
+    fn multipart_flags_parse() {
+        let args = ServeArgs::try_parse_from([
+            "vidrop-serve",
+            "--multipart-threshold",
+            "1048576",
+            "--abandon-after",
+            "60",
+            "--max-size",
+            "5497558138880",
+        ])
+        .unwrap();
+        assert_eq!(args.multipart_threshold, 1_048_576);
+        assert_eq!(args.abandon_after, 60);
+        assert_eq!(args.max_size, MAX_OBJECT_SIZE);
+        assert!(ServeArgs::try_parse_from(["x", "--abandon-after", "0"]).is_err());
+        assert!(ServeArgs::try_parse_from(["x", "--multipart-threshold", "5368709121"]).is_err());
     }
 
     #[test]
@@ -212,6 +266,7 @@ mod tests {
 
         assert!(ServeArgs::try_parse_from(["x", "--presign-expiry", "604801"]).is_err());
         assert!(ServeArgs::try_parse_from(["x", "--presign-expiry", "0"]).is_err());
-        assert!(ServeArgs::try_parse_from(["x", "--max-size", "5368709121"]).is_err());
+        assert!(ServeArgs::try_parse_from(["x", "--max-size", "5497558138881"]).is_err());
+        assert!(ServeArgs::try_parse_from(["x", "--max-size", "5368709121"]).is_ok());
     }
 }

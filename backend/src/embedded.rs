@@ -146,14 +146,16 @@ fn s3_service(root: &Path, access_key: &str, secret_key: &str) -> Result<S3Servi
         path: root.to_owned(),
         message: format!("{err:?}"),
     })?;
-    let mut builder = S3ServiceBuilder::new(CheckedStore::new(fs));
+    let mut builder = S3ServiceBuilder::new(CheckedStore::new(fs, root));
     builder.set_auth(SimpleAuth::from_single(access_key, secret_key.to_owned()));
     Ok(builder.build())
 }
 
 /// CORS for browsers uploading to and playing from the store: the listed
 /// origins, GET/PUT/HEAD, whatever request headers the browser asks to send
-/// (signed ones vary per upload), and `ETag` readable.
+/// (signed ones vary per upload: `content-type`, `x-amz-meta-filename`,
+/// `x-amz-checksum-sha256`), and `ETag` readable (multipart completion
+/// needs each part's).
 fn cors_layer(origins: Vec<HeaderValue>) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use vidrop_shared::api::ErrorBody;
 use vidrop_shared::keys::KeyError;
+use vidrop_shared::parts::MAX_PARTS_PER_REQUEST;
 use vidrop_shared::policy::PolicyError;
 
 /// Everything a request can fail with.
@@ -68,6 +69,40 @@ pub enum AppError {
     #[error("This route does not answer {0}.")]
     MethodNotAllowed(String),
 
+    /// No upload in progress has this id and `upload_id` (or it finished).
+    #[error("No upload {0} with this upload_id is in progress.")]
+    UploadNotFound(String),
+
+    /// A part number outside the upload, or a parts list that does not cover
+    /// it exactly.
+    #[error("{0}")]
+    InvalidPart(String),
+
+    /// More part numbers in one `POST …/parts` than allowed.
+    #[error("At most {max} parts can be signed in one request; {asked} were asked.", max = MAX_PARTS_PER_REQUEST)]
+    TooManyParts { asked: usize },
+
+    /// A part to sign without its SHA-256.
+    #[error(
+        "Part {0} has no \"sha256\": every part of a multipart upload is sent with its SHA-256, which the signature binds (S3 refuses parts without it)."
+    )]
+    MissingChecksum(u32),
+
+    /// Completing a multipart upload without its `upload_id`.
+    #[error("This upload goes up in parts: complete it with its \"upload_id\" and \"parts\".")]
+    MissingUploadId,
+
+    /// The store refused the completion's parts list (S3's `InvalidPart`,
+    /// `InvalidPartOrder`, `EntityTooSmall`, …); the upload stays in progress.
+    #[error(
+        "The store refused the parts list ({0}): an ETag or checksum does not match an uploaded part, or a part is missing or too small. The upload is still in progress: list its parts (GET /api/uploads/{{id}}/parts) and complete it again."
+    )]
+    PartMismatch(String),
+
+    /// The stored object is not what was approved; it has been deleted.
+    #[error("The uploaded object is not what was approved ({0}); it was deleted.")]
+    VerificationFailed(String),
+
     /// S3 (or the SDK on the way to it) failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -103,6 +138,15 @@ impl AppError {
             AppError::InvalidMethod(_) => (StatusCode::BAD_REQUEST, "invalid_method"),
             AppError::MissingContentLength => (StatusCode::BAD_REQUEST, "missing_content_length"),
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            AppError::UploadNotFound(_) => (StatusCode::NOT_FOUND, "upload_not_found"),
+            AppError::InvalidPart(_) => (StatusCode::BAD_REQUEST, "invalid_part"),
+            AppError::TooManyParts { .. } => (StatusCode::BAD_REQUEST, "too_many_parts"),
+            AppError::MissingChecksum(_) => (StatusCode::BAD_REQUEST, "missing_checksum"),
+            AppError::MissingUploadId => (StatusCode::BAD_REQUEST, "missing_upload_id"),
+            AppError::PartMismatch(_) => (StatusCode::BAD_REQUEST, "part_mismatch"),
+            AppError::VerificationFailed(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "verification_failed")
+            }
             AppError::Storage(_) => (StatusCode::BAD_GATEWAY, "storage_error"),
         }
     }

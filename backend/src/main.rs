@@ -37,9 +37,15 @@ async fn main() -> ExitCode {
 
 /// `RUST_LOG` (default `info`). Crates whose debug logs show signed requests
 /// (the embedded store's s3s, the SDK's signer and runtime) stay at `info`
-/// unless `RUST_LOG` names them itself.
+/// unless `RUST_LOG` names them itself. s3s's `ops` target is off unless
+/// `RUST_LOG` names s3s: it logs each request it refuses before the store
+/// sees it (an expired URL, a body of another length than signed) as an
+/// error, twice. The embedded store logs its own refusals at debug level and
+/// its failures as errors; a PUT a browser breaks off is a `400
+/// IncompleteBody` there, no longer a `500` that s3s logs as an error.
 fn log_filter() -> EnvFilter {
     const GUARDED: [&str; 4] = ["s3s", "s3s_fs", "aws_sigv4", "aws_smithy_runtime"];
+    const SILENCED: [&str; 1] = ["s3s::ops"];
     let spec = std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned());
     let mut filter = EnvFilter::try_new(&spec).unwrap_or_else(|err| {
         eprintln!("ignoring RUST_LOG={spec:?}: {err}");
@@ -48,6 +54,13 @@ fn log_filter() -> EnvFilter {
     for target in GUARDED {
         if !spec.contains(target)
             && let Ok(directive) = format!("{target}=info").parse()
+        {
+            filter = filter.add_directive(directive);
+        }
+    }
+    for target in SILENCED {
+        if !spec.contains("s3s")
+            && let Ok(directive) = format!("{target}=off").parse()
         {
             filter = filter.add_directive(directive);
         }

@@ -8,12 +8,14 @@ use crate::embedded::{self, EMBEDDED_REGION, EmbeddedError, EmbeddedStore};
 use crate::routes;
 use crate::state::AppState;
 use crate::storage::{Storage, StorageConfig, StorageError};
+use crate::sweep::{SWEEP_INTERVAL, SweepReport, Sweeper, sweep_abandoned};
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::Region;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderValue, Request};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -41,11 +43,14 @@ pub enum StartError {
     Storage(#[from] StorageError),
 }
 
-/// A running Vidrop backend (and its embedded store, if it has one).
+/// A running Vidrop backend (and its embedded store, if it has one), with
+/// its sweep of abandoned uploads.
 pub struct Server {
     addr: SocketAddr,
     api: Serving,
     embedded: Option<(EmbeddedStore, Serving)>,
+    storage: Arc<Storage>,
+    sweeper: Sweeper,
 }
 
 impl Server {
@@ -87,9 +92,16 @@ impl Server {
             }
         };
 
-        let state = AppState::new(storage, args.max_size);
+        let storage = Arc::new(storage);
+        let state = AppState {
+            storage: Arc::clone(&storage),
+            max_size: args.max_size,
+            multipart_threshold: args.multipart_threshold,
+            abandon_after: args.abandon_after(),
+        };
         let app = routes::router(state, args.static_dir.as_deref());
         let api = Serving::spawn(listener, app);
+        let sweeper = Sweeper::spawn(Arc::clone(&storage), args.abandon_after(), SWEEP_INTERVAL);
         tracing::info!(
             url = %format!("http://{addr}"),
             static_dir = ?args.static_dir,
@@ -99,6 +111,8 @@ impl Server {
             addr,
             api,
             embedded,
+            storage,
+            sweeper,
         })
     }
 
@@ -117,10 +131,22 @@ impl Server {
         self.embedded.as_ref().map(|(store, _)| store)
     }
 
-    /// Stops accepting requests, lets those in flight finish (for at most
-    /// ten seconds), then stops the embedded store. Both listeners are closed
-    /// when this returns.
+    /// The storage the server uses (the embedded store's or the bucket's).
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// One sweep now, aborting the multipart uploads older than `older_than`
+    /// (the periodic sweep uses `--abandon-after`).
+    pub async fn sweep_abandoned(&self, older_than: Duration) -> Result<SweepReport, StorageError> {
+        sweep_abandoned(&self.storage, older_than).await
+    }
+
+    /// Stops the sweep and accepting requests, lets those in flight finish
+    /// (for at most ten seconds), then stops the embedded store. Both
+    /// listeners are closed when this returns.
     pub async fn shutdown(self) {
+        self.sweeper.stop().await;
         self.api.stop().await;
         if let Some((_, serving)) = self.embedded {
             serving.stop().await;

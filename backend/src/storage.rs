@@ -9,7 +9,13 @@
 //!
 //! Presigned PUTs carry no checksum of an empty body: the client is built with
 //! `RequestChecksumCalculation::WhenRequired`, so only a checksum the caller
-//! gives is signed.
+//! gives is signed. A presigned `UploadPart` with a checksum signs
+//! `content-length;host;x-amz-checksum-sha256` and nothing else (no
+//! `x-amz-sdk-checksum-algorithm`): the browser sends exactly those headers.
+//!
+//! Multipart uploads are created with `ChecksumAlgorithm::Sha256`, so S3
+//! refuses a part without its `x-amz-checksum-sha256` and a completion
+//! without each part's checksum.
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
@@ -18,10 +24,11 @@ use aws_sdk_s3::config::{
 };
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
-use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use vidrop_shared::api::StorageKind;
+use vidrop_shared::api::{CompletedPart, StorageKind, StoredPart};
 
 /// A failed call to S3 (or a signature the SDK could not make). The cause is
 /// for the log; the client sees a generic message.
@@ -42,6 +49,14 @@ impl StorageError {
         StorageError {
             operation,
             cause: DisplayErrorContext(&err).to_string(),
+        }
+    }
+
+    /// An error that is not the SDK's (an answer that makes no sense).
+    pub fn other(operation: &'static str, cause: impl Into<String>) -> StorageError {
+        StorageError {
+            operation,
+            cause: cause.into(),
         }
     }
 
@@ -106,6 +121,50 @@ pub struct ObjectHead {
     pub metadata: HashMap<String, String>,
     pub last_modified: Option<DateTime>,
 }
+
+/// What a presigned `UploadPart` binds into its signature.
+#[derive(Debug, Clone)]
+pub struct UploadPart<'a> {
+    pub key: &'a str,
+    pub upload_id: &'a str,
+    pub part_number: u32,
+    /// The part's exact length.
+    pub content_length: u64,
+    /// Base64 SHA-256 of the part.
+    pub sha256: Option<&'a str>,
+}
+
+/// What `CompleteMultipartUpload` came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    /// The object exists now.
+    Completed,
+    /// S3 knows no such upload: it was completed (or aborted) before.
+    NoSuchUpload,
+    /// S3 refused the parts list (`InvalidPart`, `InvalidPartOrder`,
+    /// `EntityTooSmall`, …); the upload is still in progress.
+    Refused { code: String, message: String },
+}
+
+/// A multipart upload in progress, as `ListMultipartUploads` tells it.
+#[derive(Debug, Clone)]
+pub struct PendingUpload {
+    pub key: String,
+    pub upload_id: String,
+    /// When it started.
+    pub initiated: Option<SystemTime>,
+}
+
+/// Error codes with which S3 refuses a completion's parts list.
+const REFUSED_COMPLETION_CODES: [&str; 7] = [
+    "InvalidPart",
+    "InvalidPartOrder",
+    "EntityTooSmall",
+    "InvalidRequest",
+    "BadDigest",
+    "MalformedXML",
+    "InvalidArgument",
+];
 
 /// The S3 client, bucket and presigner.
 #[derive(Debug, Clone)]
@@ -295,6 +354,294 @@ impl Storage {
             })),
             Err(err) if is_not_found(&err) => Ok(None),
             Err(err) => Err(StorageError::new("HeadObject", err)),
+        }
+    }
+
+    /// Writes a small object (the backend's own bookkeeping) in one call.
+    pub async fn put_bytes(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<(), StorageError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| StorageError::new("PutObject", err))
+    }
+
+    /// A small object's bytes; `None` when there is no such key.
+    pub async fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let output = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(err) if is_not_found(&err) => return Ok(None),
+            Err(err) => return Err(StorageError::new("GetObject", err)),
+        };
+        let bytes = output
+            .body
+            .collect()
+            .await
+            .map_err(|err| StorageError::new("GetObject", err))?;
+        Ok(Some(bytes.into_bytes().to_vec()))
+    }
+
+    /// Deletes an object (deleting a missing key succeeds, as in S3).
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| StorageError::new("DeleteObject", err))
+    }
+
+    /// Starts a multipart upload of `key` with this type and metadata, whose
+    /// parts must each carry their SHA-256; answers its upload id.
+    pub async fn create_multipart(
+        &self,
+        key: &str,
+        content_type: &str,
+        metadata: HashMap<String, String>,
+    ) -> Result<String, StorageError> {
+        let output = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .set_metadata(Some(metadata))
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .send()
+            .await
+            .map_err(|err| StorageError::new("CreateMultipartUpload", err))?;
+        output
+            .upload_id()
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                StorageError::other("CreateMultipartUpload", "the answer has no upload id")
+            })
+    }
+
+    /// Presigns `UploadPart`s, each binding its part's length and checksum;
+    /// all expire together.
+    pub async fn presign_upload_parts(
+        &self,
+        parts: &[UploadPart<'_>],
+    ) -> Result<Vec<Presigned>, StorageError> {
+        let (config, expires_at) = self.presigning_config()?;
+        let mut signed = Vec::with_capacity(parts.len());
+        for part in parts {
+            let part_number = i32::try_from(part.part_number)
+                .map_err(|err| StorageError::new("UploadPart presign", err))?;
+            let content_length = i64::try_from(part.content_length)
+                .map_err(|err| StorageError::new("UploadPart presign", err))?;
+            let request = self
+                .presigner
+                .upload_part()
+                .bucket(&self.bucket)
+                .key(part.key)
+                .upload_id(part.upload_id)
+                .part_number(part_number)
+                .content_length(content_length)
+                .set_checksum_sha256(part.sha256.map(str::to_owned))
+                .presigned(config.clone())
+                .await
+                .map_err(|err| StorageError::new("UploadPart presign", err))?;
+            signed.push(presigned(&request, expires_at));
+        }
+        Ok(signed)
+    }
+
+    /// The parts S3 holds for an upload, all pages, by part number; `None`
+    /// when S3 knows no such upload.
+    pub async fn list_parts(
+        &self,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<Option<Vec<StoredPart>>, StorageError> {
+        self.list_parts_paged(key, upload_id, None).await
+    }
+
+    /// [`Storage::list_parts`], asking for pages of `page_size` parts (S3's
+    /// default, 1,000, when `None`).
+    pub async fn list_parts_paged(
+        &self,
+        key: &str,
+        upload_id: &str,
+        page_size: Option<i32>,
+    ) -> Result<Option<Vec<StoredPart>>, StorageError> {
+        let mut pages = self
+            .client
+            .list_parts()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .set_max_parts(page_size)
+            .into_paginator()
+            .send();
+        let mut parts = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = match page {
+                Ok(page) => page,
+                Err(err) if err.code() == Some("NoSuchUpload") => return Ok(None),
+                Err(err) => return Err(StorageError::new("ListParts", err)),
+            };
+            for part in page.parts() {
+                let (Some(number), Some(etag)) = (part.part_number(), part.e_tag()) else {
+                    continue;
+                };
+                let Ok(part_number) = u32::try_from(number) else {
+                    continue;
+                };
+                parts.push(StoredPart {
+                    part_number,
+                    etag: etag.to_owned(),
+                    size: part
+                        .size()
+                        .and_then(|size| u64::try_from(size).ok())
+                        .unwrap_or(0),
+                    sha256: part.checksum_sha256().map(str::to_owned),
+                });
+            }
+        }
+        parts.sort_by_key(|part| part.part_number);
+        parts.dedup_by_key(|part| part.part_number);
+        Ok(Some(parts))
+    }
+
+    /// Completes a multipart upload from its parts (sorted by part number,
+    /// each with its ETag and, when known, its SHA-256).
+    pub async fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: &[CompletedPart],
+    ) -> Result<Completion, StorageError> {
+        let mut sdk_parts = Vec::with_capacity(parts.len());
+        for part in parts {
+            let part_number = i32::try_from(part.part_number)
+                .map_err(|err| StorageError::new("CompleteMultipartUpload", err))?;
+            sdk_parts.push(
+                aws_sdk_s3::types::CompletedPart::builder()
+                    .part_number(part_number)
+                    .e_tag(&part.etag)
+                    .set_checksum_sha256(part.sha256.clone())
+                    .build(),
+            );
+        }
+        let result = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(sdk_parts))
+                    .build(),
+            )
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Completion::Completed),
+            Err(err) if err.code() == Some("NoSuchUpload") => Ok(Completion::NoSuchUpload),
+            Err(err)
+                if err
+                    .code()
+                    .is_some_and(|code| REFUSED_COMPLETION_CODES.contains(&code)) =>
+            {
+                Ok(Completion::Refused {
+                    code: err.code().unwrap_or_default().to_owned(),
+                    message: err.message().unwrap_or_default().to_owned(),
+                })
+            }
+            Err(err) => Err(StorageError::new("CompleteMultipartUpload", err)),
+        }
+    }
+
+    /// Aborts a multipart upload; `false` when S3 knows no such upload
+    /// (aborted or completed before).
+    pub async fn abort_multipart(&self, key: &str, upload_id: &str) -> Result<bool, StorageError> {
+        match self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if err.code() == Some("NoSuchUpload") => Ok(false),
+            Err(err) => Err(StorageError::new("AbortMultipartUpload", err)),
+        }
+    }
+
+    /// The multipart uploads in progress under `prefix`, all pages.
+    pub async fn list_multipart_uploads(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<PendingUpload>, StorageError> {
+        self.list_multipart_uploads_paged(prefix, None).await
+    }
+
+    /// [`Storage::list_multipart_uploads`], asking for pages of `page_size`
+    /// uploads (S3's default, 1,000, when `None`).
+    pub async fn list_multipart_uploads_paged(
+        &self,
+        prefix: &str,
+        page_size: Option<i32>,
+    ) -> Result<Vec<PendingUpload>, StorageError> {
+        let mut uploads = Vec::new();
+        let mut markers: (Option<String>, Option<String>) = (None, None);
+        loop {
+            let page = self
+                .client
+                .list_multipart_uploads()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .set_max_uploads(page_size)
+                .set_key_marker(markers.0.clone())
+                .set_upload_id_marker(markers.1.clone())
+                .send()
+                .await
+                .map_err(|err| StorageError::new("ListMultipartUploads", err))?;
+            for upload in page.uploads() {
+                let (Some(key), Some(upload_id)) = (upload.key(), upload.upload_id()) else {
+                    continue;
+                };
+                uploads.push(PendingUpload {
+                    key: key.to_owned(),
+                    upload_id: upload_id.to_owned(),
+                    initiated: upload
+                        .initiated()
+                        .and_then(|time| SystemTime::try_from(*time).ok()),
+                });
+            }
+            let next = (
+                page.next_key_marker().map(str::to_owned),
+                page.next_upload_id_marker().map(str::to_owned),
+            );
+            if !page.is_truncated().unwrap_or(false) || next.0.is_none() || next == markers {
+                return Ok(uploads);
+            }
+            markers = next;
         }
     }
 

@@ -86,6 +86,47 @@ impl Browser {
         }
     }
 
+    /// The Chromium profile folder: it names this browser's processes.
+    pub fn profile_dir(&self) -> &Path {
+        self._profile.path()
+    }
+
+    /// Resident memory of this browser's renderer processes (those descended
+    /// from its ChromeDriver), in KiB, from `/proc`: (current total, largest
+    /// high-water mark of one renderer).
+    pub fn renderer_memory_kib(&self) -> (u64, u64) {
+        let driver = self._driver.id().unwrap_or(0);
+        let mut current = 0;
+        let mut peak = 0;
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let dir = entry.path();
+            let Ok(cmdline) = std::fs::read(dir.join("cmdline")) else {
+                continue;
+            };
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            let pid = dir
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.parse::<u32>().ok())
+                .unwrap_or(0);
+            if !cmdline.contains("--type=renderer") || !descends_from(pid, driver) {
+                continue;
+            }
+            let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find(|line| line.starts_with(name))
+                    .and_then(|line| line.split_whitespace().nth(1))
+                    .and_then(|kib| kib.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            current += field("VmRSS:");
+            peak = peak.max(field("VmHWM:"));
+        }
+        (current, peak)
+    }
+
     /// The WebDriver client, for what the helpers do not cover.
     pub fn client(&self) -> &Client {
         &self.client
@@ -243,6 +284,24 @@ impl Browser {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+}
+
+/// Whether process `pid` has `ancestor` among its parents.
+fn descends_from(mut pid: u32, ancestor: u32) -> bool {
+    for _ in 0..16 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The command name may hold spaces; the fields after it do not.
+        let parent = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|ppid| ppid.parse::<u32>().ok());
+        match parent {
+            Some(parent) if parent == ancestor => return true,
+            Some(parent) if parent > 1 => pid = parent,
+            _ => return false,
+        }
+    }
+    false
 }
 
 async fn wait_for_driver(url: &str) {

@@ -12,15 +12,19 @@
 //! - [`browser`]: ChromeDriver, the WebDriver session and page helpers (set a
 //!   file on an input, wait for a DOM state, read a `<video>`'s state).
 //! - [`stack`]: the backend and its embedded store on a temporary folder.
+//! - [`proxy`]: a proxy between browser and store that counts requests,
+//!   injects faults and throttles.
 //! - [`video`]: real video files made with ffmpeg.
 
 pub mod browser;
+pub mod proxy;
 pub mod stack;
 pub mod video;
 
 pub use browser::{Browser, VideoState};
+pub use proxy::{Conditions, StoreProxy};
 pub use stack::Stack;
-pub use video::TestVideo;
+pub use video::{LargeFile, TestVideo};
 
 use std::time::Duration;
 
@@ -46,6 +50,13 @@ impl Harness {
         Harness { stack, browser }
     }
 
+    /// Backend behind a [`StoreProxy`] (see [`Stack::start_behind_proxy`]), and a browser.
+    pub async fn start_behind_proxy(extra_flags: &[&str]) -> Harness {
+        let stack = Stack::start_behind_proxy(extra_flags).await;
+        let browser = Browser::start().await;
+        Harness { stack, browser }
+    }
+
     /// Opens the widget's page and waits until the widget is mounted.
     pub async fn open_widget(&self) {
         self.browser.goto(&self.stack.base_url()).await;
@@ -65,12 +76,18 @@ impl Harness {
     /// Waits until the widget reports the latest upload finished (`done`),
     /// failing at once with the widget's message if it reports an error.
     pub async fn wait_for_upload(&self) {
+        self.wait_for_upload_within(PAGE_TIMEOUT).await;
+    }
+
+    /// [`Harness::wait_for_upload`] for large uploads.
+    pub async fn wait_for_upload_within(&self, timeout: Duration) {
         let state = self
             .browser
-            .wait_for_value(
+            .wait_for_value_within(
                 "(() => { const s = document.getElementById('vidrop').dataset.state; \
                   return (s === 'done' || s === 'error' || s === 'cancelled') ? s : null; })()",
                 "the upload to finish",
+                timeout,
             )
             .await;
         if state != "done" {

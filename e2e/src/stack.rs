@@ -1,7 +1,9 @@
 //! The server side of a browser test: `vidrop serve` on `127.0.0.1:0` with its
 //! embedded S3 on a fresh temporary folder, serving the built widget.
 
+use crate::proxy::StoreProxy;
 use clap::Parser;
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use tempfile::TempDir;
 use vidrop::{ServeArgs, Server};
@@ -19,12 +21,24 @@ pub struct Stack {
     server: Server,
     data_dir: TempDir,
     http: reqwest::Client,
+    proxy: Option<StoreProxy>,
 }
 
 impl Stack {
     /// Starts the backend with `extra_flags` on top of a fresh data folder and
     /// the widget from [`dist_dir`].
     pub async fn start(extra_flags: &[&str]) -> Stack {
+        Stack::start_inner(extra_flags, None).await
+    }
+
+    /// Like [`Stack::start`], with a [`StoreProxy`] between the browser and
+    /// the store: presigned URLs name the proxy, which forwards to the store.
+    pub async fn start_behind_proxy(extra_flags: &[&str]) -> Stack {
+        let proxy = StoreProxy::bind().await;
+        Stack::start_inner(extra_flags, Some(proxy)).await
+    }
+
+    async fn start_inner(extra_flags: &[&str], proxy: Option<StoreProxy>) -> Stack {
         let data_dir = tempfile::tempdir().expect("a temporary data folder");
         let dist = dist_dir();
         let mut argv = vec![
@@ -36,16 +50,104 @@ impl Stack {
             "--static-dir".into(),
             dist.display().to_string(),
         ];
+        if let Some(proxy) = &proxy {
+            argv.extend(["--public-s3-endpoint".into(), proxy.endpoint()]);
+        }
         argv.extend(extra_flags.iter().map(|flag| flag.to_string()));
         let args = ServeCommand::try_parse_from(&argv)
             .unwrap_or_else(|e| panic!("bad test flags {argv:?}: {e}"))
             .args;
         let server = Server::start(args).await.expect("the backend starts");
+        if let Some(proxy) = &proxy {
+            let store = server
+                .embedded_store()
+                .expect("tests run on the embedded store");
+            proxy.set_upstream(&store.endpoint);
+        }
         Stack {
             server,
             data_dir,
             http: reqwest::Client::new(),
+            proxy,
         }
+    }
+
+    /// The proxy between browser and store, for stacks started behind one.
+    pub fn proxy(&self) -> &StoreProxy {
+        self.proxy
+            .as_ref()
+            .expect("the stack was started behind a proxy")
+    }
+
+    /// An S3 client on the embedded store, with its credentials: to look at
+    /// the store directly (ListMultipartUploads, ListObjectsV2).
+    pub fn s3(&self) -> (aws_sdk_s3::Client, String) {
+        let store = self
+            .server
+            .embedded_store()
+            .expect("tests run on the embedded store");
+        let credentials = aws_sdk_s3::config::Credentials::new(
+            &store.access_key,
+            &store.secret_key,
+            None,
+            None,
+            "vidrop-e2e",
+        );
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+            .region(aws_sdk_s3::config::Region::new("us-east-1"))
+            .endpoint_url(&store.endpoint)
+            .force_path_style(true)
+            .credentials_provider(credentials)
+            .build();
+        (aws_sdk_s3::Client::from_conf(config), store.bucket.clone())
+    }
+
+    /// Keys of every object under `videos/`, and every multipart upload in
+    /// progress, as the store itself reports them.
+    pub async fn store_contents(&self) -> (Vec<String>, Vec<String>) {
+        let (s3, bucket) = self.s3();
+        let objects = s3
+            .list_objects_v2()
+            .bucket(&bucket)
+            .prefix(vidrop_shared::keys::VIDEO_PREFIX)
+            .send()
+            .await
+            .expect("ListObjectsV2");
+        let uploads = s3
+            .list_multipart_uploads()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("ListMultipartUploads");
+        (
+            objects
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned))
+                .collect(),
+            uploads
+                .uploads()
+                .iter()
+                .filter_map(|u| u.key().map(str::to_owned))
+                .collect(),
+        )
+    }
+
+    /// SHA-256 of the stored object, streamed from S3 through its presigned GET.
+    pub async fn stored_sha256(&self, id: &str) -> [u8; 32] {
+        let video = self.video(id).await;
+        let mut response = self.http.get(&video.url).send().await.expect("S3 answers");
+        assert!(
+            response.status().is_success(),
+            "GET from S3: {}",
+            response.status()
+        );
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = response.chunk().await.expect("the object's body") {
+            hasher.update(&chunk);
+        }
+        hasher.finalize().into()
     }
 
     /// Where the page is: the backend serves the widget itself.

@@ -48,6 +48,62 @@ impl TestVideo {
     }
 }
 
+/// A large file of pseudo-random bytes named like a video, for the tests of
+/// multipart transfer where what matters is every byte, not playback.
+pub struct LargeFile {
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+impl LargeFile {
+    /// `size` bytes at `dir/name`, the same bytes for the same `seed`. One
+    /// pseudo-random MiB, each copy stamped with its index, so every MiB of
+    /// the file differs (a part stored at the wrong offset changes the hash)
+    /// and gigabytes are written at disk speed even in a debug build.
+    pub fn random(dir: &Path, name: &str, size: u64, seed: u64) -> LargeFile {
+        use std::io::Write;
+        const BLOCK: usize = 1 << 20;
+        let mut block = vec![0u8; BLOCK];
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for chunk in block.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        let path = dir.join(name);
+        let mut out = std::fs::File::create(&path).expect("the large file is created");
+        let mut written = 0u64;
+        let mut index = 0u64;
+        while written < size {
+            block[..8].copy_from_slice(&index.to_le_bytes());
+            let take = (size - written).min(BLOCK as u64) as usize;
+            out.write_all(&block[..take])
+                .expect("the large file is written");
+            written += take as u64;
+            index += 1;
+        }
+        LargeFile { path, size }
+    }
+
+    /// SHA-256 of the file, read in chunks.
+    pub fn sha256(&self) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+        let mut file = std::fs::File::open(&self.path).unwrap();
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0; 1 << 20];
+        loop {
+            let read = file.read(&mut buffer).unwrap();
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+        }
+        hasher.finalize().into()
+    }
+}
+
 /// The container's duration in seconds, by ffprobe.
 pub fn probe_duration(path: &Path) -> f64 {
     let out = Command::new("ffprobe")

@@ -6,7 +6,10 @@
 
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
-use vidrop_shared::api::{CreateUpload, ErrorBody, UploadPlan, Video, VideoList, VideoSummary};
+use vidrop_shared::api::{
+    CompleteUpload, CreateUpload, ErrorBody, SignParts, SignedParts, StoredParts, UploadPlan,
+    Video, VideoList, VideoSummary,
+};
 use vidrop_shared::filename::percent_encode;
 
 /// Why a call to the backend failed.
@@ -56,6 +59,21 @@ impl ApiError {
             _ => None,
         }
     }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Refused { status, .. } | ApiError::Unexplained { status } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether the backend says the upload no longer exists (completed,
+    /// aborted, or expired by the bucket's lifecycle): `404`, normally with
+    /// code `upload_not_found`.
+    pub fn is_upload_gone(&self) -> bool {
+        self.status() == Some(404)
+    }
 }
 
 /// The backend's HTTP API, at a base URL (empty: the page's own origin).
@@ -84,6 +102,45 @@ impl Api {
             .json(body)
             .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
         read_json(request.send().await).await
+    }
+
+    /// `POST /api/uploads/{id}/parts`: presigned URLs for a batch of parts.
+    pub async fn sign_parts(&self, id: &str, body: &SignParts) -> Result<SignedParts, ApiError> {
+        let url = self.url(&format!("/api/uploads/{}/parts", percent_encode(id)));
+        let request = Request::post(&url)
+            .json(body)
+            .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
+        read_json(request.send().await).await
+    }
+
+    /// `GET /api/uploads/{id}/parts?upload_id=…`: the parts the store holds.
+    pub async fn list_parts(&self, id: &str, upload_id: &str) -> Result<StoredParts, ApiError> {
+        let url = self.url(&format!(
+            "/api/uploads/{}/parts?upload_id={}",
+            percent_encode(id),
+            percent_encode(upload_id)
+        ));
+        read_json(Request::get(&url).send().await).await
+    }
+
+    /// `POST /api/uploads/{id}/complete`: completes a multipart upload (or,
+    /// without `upload_id`, confirms a single PUT) and answers the video.
+    /// Safe to repeat.
+    pub async fn complete_upload(
+        &self,
+        id: &str,
+        body: &CompleteUpload,
+    ) -> Result<Video, ApiError> {
+        let url = self.url(&format!("/api/uploads/{}/complete", percent_encode(id)));
+        let request = Request::post(&url)
+            .json(body)
+            .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
+        read_json(request.send().await).await
+    }
+
+    /// The base URL given to [`Api::new`], without a trailing slash.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// `DELETE /api/uploads/{id}?upload_id=…`: gives up a multipart upload.
@@ -121,13 +178,19 @@ impl Api {
 async fn read_json<T: DeserializeOwned>(
     sent: Result<Response, gloo_net::Error>,
 ) -> Result<T, ApiError> {
+    let text = read_text(sent).await?;
+    serde_json::from_str(&text).map_err(|e| ApiError::BadAnswer(e.to_string()))
+}
+
+/// The body of a successful answer. Not generic, so the wasm holds it once
+/// rather than once per answer type.
+async fn read_text(sent: Result<Response, gloo_net::Error>) -> Result<String, ApiError> {
     // `fetch` rejects only when no HTTP answer came back at all.
     let response = sent.map_err(|_| ApiError::Unreachable)?;
     if !response.ok() {
         return Err(error_of(response).await);
     }
-    let text = response.text().await.map_err(|_| ApiError::Unreachable)?;
-    serde_json::from_str(&text).map_err(|e| ApiError::BadAnswer(e.to_string()))
+    response.text().await.map_err(|_| ApiError::Unreachable)
 }
 
 async fn error_of(response: Response) -> ApiError {

@@ -19,6 +19,17 @@ pub const UPLOADED: &str = "vidrop:uploaded";
 pub const ERROR: &str = "vidrop:error";
 /// The user cancelled the upload; detail `{filename}`.
 pub const CANCELLED: &str = "vidrop:cancelled";
+/// The user paused the upload (requests in flight are aborted, their parts
+/// go back to the queue); detail `{upload_id}` (`null` before it is known).
+pub const PAUSED: &str = "vidrop:paused";
+/// The user resumed a paused upload; detail `{upload_id}`.
+pub const RESUMED: &str = "vidrop:resumed";
+/// A part failed and will be tried again; detail
+/// `{part_number, attempt, reason, delay_ms}`: `attempt` is the number of the
+/// try that failed (1 for the first), `reason` one of `network`, `timeout`,
+/// `stalled`, `expired`, `bad-digest` or `http-<status>`, `delay_ms` the wait
+/// before the next try.
+pub const PART_RETRY: &str = "vidrop:part-retry";
 
 /// Dispatches event `name` with `detail` on `target`. An event the page cannot
 /// receive is not the widget's problem, so failures are ignored.

@@ -1,5 +1,6 @@
-//! Vidrop's upload widget: drop a video, watch it go straight to S3 through a
-//! presigned PUT, then play it back straight from S3.
+//! Vidrop's upload widget: drop a video, watch it go straight to S3 through
+//! presigned PUTs (one, or many parts for a large file), then play it back
+//! straight from S3.
 //!
 //! Client-side rendered with Leptos and built by Trunk. The widget asks the
 //! Vidrop backend for presigned URLs (small JSON calls); the video's bytes
@@ -8,10 +9,12 @@
 //! # Layout
 //! - [`App`] (here): the whole widget; holds its state in signals, runs the
 //!   engine on a chosen file and tells the host page what happened.
-//! - [`components`]: what the user sees (drop zone, progress bar, cancel
-//!   button, message line, player, video list), knowing nothing of uploads.
-//! - [`engine`]: the upload itself (policy check, presign call, XHR PUT,
-//!   progress, S3 errors), knowing nothing of the view.
+//! - [`components`]: what the user sees (drop zone, progress bar, pause and
+//!   cancel buttons, message line, player, video list), knowing nothing of
+//!   uploads.
+//! - [`engine`]: the upload itself (policy check, single PUT or multipart
+//!   with checksums, retries, pause, resume after reload), knowing nothing
+//!   of the view.
 //! - [`api`]: the backend's JSON API and its errors.
 //! - [`events`]: the `CustomEvent`s dispatched to the host page.
 //! - [`settings`]: what the host page sets on the mount element.
@@ -27,9 +30,9 @@ pub mod settings;
 
 use crate::api::Api;
 use crate::components::{
-    CancelButton, DropZone, ErrorMessage, Notice, Player, ProgressBar, VideoList,
+    CancelButton, DropZone, ErrorMessage, Notice, PauseButton, Player, ProgressBar, VideoList,
 };
-use crate::engine::{Canceller, CheckedFile, ProgressSnapshot, UploadError};
+use crate::engine::{CheckedFile, ProgressSnapshot, Report, UploadControl, UploadError};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -45,6 +48,11 @@ pub enum UploadState {
     /// No upload yet.
     Idle,
     Uploading,
+    /// Paused by the user: nothing is sent until Resume.
+    Paused,
+    /// An earlier upload of the same file was found; checking which parts
+    /// storage already has.
+    Resuming,
     /// Stored and playing.
     Done,
     Error,
@@ -56,32 +64,53 @@ impl UploadState {
         match self {
             UploadState::Idle => "idle",
             UploadState::Uploading => "uploading",
+            UploadState::Paused => "paused",
+            UploadState::Resuming => "resuming",
             UploadState::Done => "done",
             UploadState::Error => "error",
             UploadState::Cancelled => "cancelled",
         }
     }
+
+    /// Whether an upload is under way (running, paused or resuming).
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            UploadState::Uploading | UploadState::Paused | UploadState::Resuming
+        )
+    }
 }
 
-/// The widget: drop zone, progress, messages, player and the list of
-/// uploaded videos.
+/// The parts of the latest upload, for the root's `data-parts-*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PartCounts {
+    total: u32,
+    done: u32,
+    resumed: u32,
+}
+
+/// The widget: drop zone, progress, pause and cancel, messages, the player
+/// and the list of uploaded videos.
 #[component]
 pub fn App(
-    /// Backend address and limits; the defaults suit a page served by the
-    /// backend itself.
+    /// Backend address, limits and upload knobs; the defaults suit a page
+    /// served by the backend itself.
     #[prop(optional)]
     settings: Settings,
 ) -> impl IntoView {
     let api = StoredValue::new(Api::new(settings.api_base.clone()));
     let max_size = settings.max_size;
+    let config = settings.upload_config();
     let root = NodeRef::<html::Div>::new();
     let (state, set_state) = signal(UploadState::Idle);
     let (progress, set_progress) = signal(None::<ProgressSnapshot>);
     let (notice, set_notice) = signal(None::<Notice>);
     let (videos, set_videos) = signal(Vec::<VideoSummary>::new());
     let (playing, set_playing) = signal(None::<Video>);
-    // The running upload's canceller: not `Send`, so kept in local storage.
-    let canceller = StoredValue::new_local(None::<Canceller>);
+    let (upload_id, set_upload_id) = signal(None::<String>);
+    let (parts, set_parts) = signal(None::<PartCounts>);
+    // The running upload's buttons: not `Send`, so kept in local storage.
+    let control = StoredValue::new_local(None::<UploadControl>);
 
     let emit = move |name: &str, detail: serde_json::Value| {
         let element = root.get_untracked();
@@ -102,7 +131,7 @@ pub fn App(
     };
 
     let on_file = Callback::new(move |file: File| {
-        if state.get_untracked() == UploadState::Uploading {
+        if state.get_untracked().is_active() {
             return;
         }
         set_notice.set(None);
@@ -115,22 +144,72 @@ pub fn App(
         };
         set_state.set(UploadState::Uploading);
         set_progress.set(Some(ProgressSnapshot::start(file.size)));
+        set_upload_id.set(None);
+        set_parts.set(None);
         emit(
             events::UPLOAD_START,
             json!({ "filename": file.filename, "content_type": file.content_type, "size": file.size }),
         );
-        let cancel = Canceller::default();
-        canceller.set_value(Some(cancel.clone()));
+        let buttons = UploadControl::default();
+        control.set_value(Some(buttons.clone()));
         spawn_local(async move {
-            let result = engine::upload(&api.get_value(), &file, &cancel, move |p| {
-                set_progress.set(Some(p.snapshot()));
-                emit(
-                    events::PROGRESS,
-                    json!({ "loaded": p.loaded(), "total": p.total(), "percent": p.percent() }),
-                );
-            })
-            .await;
-            canceller.set_value(None);
+            let report = {
+                let buttons = buttons.clone();
+                move |report: Report<'_>| match report {
+                    Report::Resuming { id } => {
+                        set_upload_id.set(Some(id.to_owned()));
+                        set_state.set(UploadState::Resuming);
+                    }
+                    Report::Started {
+                        id,
+                        parts_total,
+                        parts_done,
+                        parts_resumed,
+                    } => {
+                        set_upload_id.set(Some(id.to_owned()));
+                        set_parts.set(Some(PartCounts {
+                            total: parts_total,
+                            done: parts_done,
+                            resumed: parts_resumed,
+                        }));
+                        if state.get_untracked() == UploadState::Resuming {
+                            set_state.set(if buttons.is_paused() {
+                                UploadState::Paused
+                            } else {
+                                UploadState::Uploading
+                            });
+                        }
+                    }
+                    Report::PartDone { parts_done } => set_parts.update(|counts| {
+                        if let Some(counts) = counts {
+                            counts.done = parts_done;
+                        }
+                    }),
+                    Report::Progress(p) => {
+                        set_progress.set(Some(p.snapshot()));
+                        emit(
+                            events::PROGRESS,
+                            json!({ "loaded": p.loaded(), "total": p.total(), "percent": p.percent() }),
+                        );
+                    }
+                    Report::Retry {
+                        part_number,
+                        attempt,
+                        reason,
+                        delay_ms,
+                    } => emit(
+                        events::PART_RETRY,
+                        json!({
+                            "part_number": part_number,
+                            "attempt": attempt,
+                            "reason": reason.to_string(),
+                            "delay_ms": delay_ms.round(),
+                        }),
+                    ),
+                }
+            };
+            let result = engine::upload(&api.get_value(), &file, &buttons, config, report).await;
+            control.set_value(None);
             match result {
                 Ok(video) => {
                     set_state.set(UploadState::Done);
@@ -151,11 +230,28 @@ pub fn App(
         });
     });
     let on_cancel = Callback::new(move |()| {
-        canceller.with_value(|c| {
+        control.with_value(|c| {
             if let Some(c) = c {
                 c.cancel();
             }
         })
+    });
+    let on_toggle_pause = Callback::new(move |()| {
+        let Some(buttons) = control.with_value(Clone::clone) else {
+            return;
+        };
+        let detail = json!({ "upload_id": upload_id.get_untracked() });
+        match state.get_untracked() {
+            UploadState::Uploading if buttons.pause() => {
+                set_state.set(UploadState::Paused);
+                emit(events::PAUSED, detail);
+            }
+            UploadState::Paused if buttons.resume() => {
+                set_state.set(UploadState::Uploading);
+                emit(events::RESUMED, detail);
+            }
+            _ => {}
+        }
     });
     let on_play = Callback::new(move |id: String| {
         spawn_local(async move {
@@ -171,13 +267,29 @@ pub fn App(
 
     refresh_videos();
 
-    let uploading = Signal::derive(move || state.get() == UploadState::Uploading);
+    let active = Signal::derive(move || state.get().is_active());
+    let pausable =
+        Signal::derive(move || matches!(state.get(), UploadState::Uploading | UploadState::Paused));
+    let paused = Signal::derive(move || state.get() == UploadState::Paused);
+    let count = move |field: fn(&PartCounts) -> u32| {
+        move || parts.get().map(|counts| field(&counts).to_string())
+    };
     view! {
-        <div id="vidrop" class="vidrop" data-state=move || state.get().as_str() node_ref=root>
-            <DropZone on_file busy=uploading />
+        <div
+            id="vidrop"
+            class="vidrop"
+            data-state=move || state.get().as_str()
+            data-upload-id=move || upload_id.get()
+            data-parts-total=count(|c| c.total)
+            data-parts-done=count(|c| c.done)
+            data-parts-resumed=count(|c| c.resumed)
+            node_ref=root
+        >
+            <DropZone on_file busy=active />
             <div class="vidrop-status" hidden=move || progress.with(Option::is_none)>
                 <ProgressBar progress />
-                <CancelButton enabled=uploading on_cancel />
+                <PauseButton paused enabled=pausable on_toggle=on_toggle_pause />
+                <CancelButton enabled=active on_cancel />
             </div>
             <ErrorMessage notice />
             <Player video=playing />

@@ -1,10 +1,24 @@
 //! What a host page can set on the element the widget mounts into:
 //!
 //! ```html
-//! <div id="vidrop-root" data-api="https://vidrop.example" data-max-size="1073741824"></div>
+//! <div id="vidrop-root" data-api="https://vidrop.example" data-max-size="1073741824"
+//!      data-concurrency="4" data-stall-timeout="20000" data-max-attempts="10"></div>
 //! ```
+//!
+//! The upload knobs may also come from the page's query string
+//! (`?concurrency=2&stall_timeout=5000&max_attempts=3`), which wins over the
+//! attributes: handy for trying settings, and for tests, without editing
+//! the page.
 
+use crate::engine::UploadConfig;
+use crate::engine::retry::DEFAULT_MAX_ATTEMPTS;
+use crate::engine::scheduler::{DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, MAX_CONCURRENCY};
 use web_sys::Element;
+
+/// The longest stall timeout a page may set (ten minutes).
+pub const MAX_STALL_TIMEOUT_MS: u64 = 600_000;
+/// The most tries per part a page may set.
+pub const MAX_MAX_ATTEMPTS: u32 = 100;
 
 /// The widget's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +29,15 @@ pub struct Settings {
     /// enforces its own limit whatever this says; this only explains a
     /// refusal sooner.
     pub max_size: u64,
+    /// Parts in flight at once (`data-concurrency`, `?concurrency=`), 1 to
+    /// [`MAX_CONCURRENCY`].
+    pub concurrency: usize,
+    /// Milliseconds a part may go without progress before it is aborted and
+    /// tried again (`data-stall-timeout`, `?stall_timeout=`).
+    pub stall_timeout_ms: u64,
+    /// Tries per part, and per backend call during an upload
+    /// (`data-max-attempts`, `?max_attempts=`).
+    pub max_attempts: u32,
 }
 
 impl Default for Settings {
@@ -22,31 +45,87 @@ impl Default for Settings {
         Settings {
             api_base: String::new(),
             max_size: u64::MAX,
+            concurrency: DEFAULT_CONCURRENCY,
+            stall_timeout_ms: DEFAULT_STALL_TIMEOUT_MS as u64,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
         }
     }
 }
 
 impl Settings {
-    /// Reads `data-api` and `data-max-size` (bytes); a missing or unreadable
-    /// attribute keeps the default.
+    /// Reads the element's `data-*` attributes and the page's query string;
+    /// a missing or unreadable value keeps the default.
     pub fn from_element(element: &Element) -> Self {
-        Settings::from_attributes(
-            element.get_attribute("data-api").as_deref(),
-            element.get_attribute("data-max-size").as_deref(),
-        )
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        Settings::from_sources(|name| element.get_attribute(name), &query)
     }
 
-    /// [`Settings::from_element`] without the DOM.
+    /// [`Settings::from_element`] without the DOM: `attribute` gives an
+    /// attribute's value by name, `query` is `location.search`.
+    pub fn from_sources(attribute: impl Fn(&str) -> Option<String>, query: &str) -> Self {
+        let mut settings = Settings::from_attributes(
+            attribute("data-api").as_deref(),
+            attribute("data-max-size").as_deref(),
+        );
+        // The query string first, then the attribute; an unreadable value
+        // counts as absent.
+        let value = |attr: &str, param: &str, min: u64| {
+            parse_at_least(query_param(query, param), min)
+                .or_else(|| parse_at_least(attribute(attr), min))
+        };
+        if let Some(n) = value("data-concurrency", "concurrency", 1) {
+            settings.concurrency = n.min(MAX_CONCURRENCY as u64) as usize;
+        }
+        if let Some(ms) = value("data-stall-timeout", "stall_timeout", 100) {
+            settings.stall_timeout_ms = ms.min(MAX_STALL_TIMEOUT_MS);
+        }
+        if let Some(n) = value("data-max-attempts", "max_attempts", 1) {
+            settings.max_attempts = n.min(u64::from(MAX_MAX_ATTEMPTS)) as u32;
+        }
+        settings
+    }
+
+    /// Only `data-api` and `data-max-size`; the upload knobs keep their
+    /// defaults.
     pub fn from_attributes(api: Option<&str>, max_size: Option<&str>) -> Self {
         let default = Settings::default();
         Settings {
-            api_base: api.map_or(default.api_base, |a| a.trim().to_owned()),
+            api_base: api.map_or(default.api_base.clone(), |a| a.trim().to_owned()),
             max_size: max_size
                 .and_then(|m| m.trim().parse().ok())
                 .filter(|m| *m > 0)
                 .unwrap_or(default.max_size),
+            ..default
         }
     }
+
+    /// What the upload engine needs of these settings.
+    pub fn upload_config(&self) -> UploadConfig {
+        UploadConfig::new(
+            self.concurrency,
+            self.stall_timeout_ms as f64,
+            self.max_attempts,
+        )
+    }
+}
+
+/// An unsigned number of at least `min`, or `None` (absent, not a number,
+/// too small).
+fn parse_at_least(value: Option<String>, min: u64) -> Option<u64> {
+    value?.trim().parse::<u64>().ok().filter(|n| *n >= min)
+}
+
+/// The value of `name` in a query string (`?a=1&b=2`, with or without `?`).
+/// Numbers are all this reads, so no percent-decoding.
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
 }
 
 #[cfg(test)]
@@ -68,5 +147,72 @@ mod tests {
             Settings::from_attributes(None, Some("0")).max_size,
             u64::MAX
         );
+    }
+
+    fn attributes(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn upload_knobs_come_from_attributes_then_the_query() {
+        let defaults = Settings::from_sources(attributes(&[]), "");
+        assert_eq!(defaults, Settings::default());
+        assert_eq!(
+            (
+                defaults.concurrency,
+                defaults.stall_timeout_ms,
+                defaults.max_attempts
+            ),
+            (4, 20_000, 10)
+        );
+
+        let attrs = attributes(&[
+            ("data-api", "http://b"),
+            ("data-concurrency", "2"),
+            ("data-stall-timeout", "5000"),
+            ("data-max-attempts", "3"),
+        ]);
+        let s = Settings::from_sources(&attrs, "");
+        assert_eq!(s.api_base, "http://b");
+        assert_eq!(
+            (s.concurrency, s.stall_timeout_ms, s.max_attempts),
+            (2, 5_000, 3)
+        );
+
+        let s = Settings::from_sources(
+            &attrs,
+            "?x=1&concurrency=6&stall_timeout=1500&max_attempts=1",
+        );
+        assert_eq!(
+            (s.concurrency, s.stall_timeout_ms, s.max_attempts),
+            (6, 1_500, 1)
+        );
+
+        // Unreadable or out-of-range values keep what was there; large ones
+        // are capped.
+        let s = Settings::from_sources(&attrs, "concurrency=0&stall_timeout=fast&max_attempts");
+        assert_eq!(
+            (s.concurrency, s.stall_timeout_ms, s.max_attempts),
+            (2, 5_000, 3)
+        );
+        let s = Settings::from_sources(
+            attributes(&[]),
+            "concurrency=1000&stall_timeout=99999999&max_attempts=5000",
+        );
+        assert_eq!(
+            (s.concurrency, s.stall_timeout_ms, s.max_attempts),
+            (MAX_CONCURRENCY, MAX_STALL_TIMEOUT_MS, MAX_MAX_ATTEMPTS)
+        );
+        let config = s.upload_config();
+        assert_eq!(config.scheduler.concurrency, MAX_CONCURRENCY);
+        assert_eq!(config.scheduler.retry.max_attempts, MAX_MAX_ATTEMPTS);
     }
 }

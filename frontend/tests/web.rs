@@ -14,7 +14,7 @@ use leptos::task::tick;
 use std::cell::RefCell;
 use std::rc::Rc;
 use vidrop_frontend::components::{
-    CancelButton, DropZone, ErrorMessage, Notice, Player, ProgressBar, VideoList,
+    CancelButton, DropZone, ErrorMessage, Notice, PauseButton, Player, ProgressBar, VideoList,
 };
 use vidrop_frontend::engine::s3_error::parse_s3_error;
 use vidrop_frontend::engine::{CheckedFile, ProgressSnapshot, ProgressTracker, UploadError};
@@ -180,6 +180,39 @@ async fn drop_zone_and_idle_cancel_button() {
     assert!(find(&root, "#vidrop-cancel").has_attribute("disabled"));
 }
 
+/// Pause reads "Pause" until the upload is paused, then "Resume"; it is
+/// disabled when there is nothing to pause, and a click calls back.
+#[wasm_bindgen_test]
+async fn pause_button_offers_pause_then_resume() {
+    let root = wrapper();
+    let (paused, set_paused) = signal(false);
+    let (enabled, set_enabled) = signal(false);
+    let (clicks, set_clicks) = signal(0);
+    let on_toggle = Callback::new(move |()| set_clicks.update(|n| *n += 1));
+    let _mounted = mount_to(root.clone(), move || {
+        view! { <PauseButton paused enabled on_toggle /> }
+    });
+    tick().await;
+    let button = find(&root, "button#vidrop-pause");
+    assert_eq!(button.text_content().as_deref(), Some("Pause"));
+    assert!(button.has_attribute("disabled"));
+
+    set_enabled.set(true);
+    tick().await;
+    assert!(!button.has_attribute("disabled"));
+    button.unchecked_ref::<HtmlElement>().click();
+    assert_eq!(clicks.get_untracked(), 1);
+
+    set_paused.set(true);
+    tick().await;
+    assert_eq!(button.text_content().as_deref(), Some("Resume"));
+    assert_eq!(
+        button.get_attribute("aria-pressed").as_deref(),
+        Some("true")
+    );
+    assert!(find(&root, "#vidrop-pause") == button, "the same element");
+}
+
 /// Choosing a file in the picker hands it to the callback.
 #[wasm_bindgen_test]
 async fn choosing_a_file_calls_back() {
@@ -343,6 +376,20 @@ async fn app_explains_an_unreachable_backend_and_a_refused_file() {
     let widget = find(&root, "#vidrop");
     assert_eq!(widget.get_attribute("data-state").as_deref(), Some("idle"));
     assert!(find(&root, "#vidrop-cancel").has_attribute("disabled"));
+    let pause = find(&root, "#vidrop-pause");
+    assert!(pause.has_attribute("disabled"));
+    assert_eq!(pause.text_content().as_deref(), Some("Pause"));
+    for attribute in [
+        "data-upload-id",
+        "data-parts-total",
+        "data-parts-done",
+        "data-parts-resumed",
+    ] {
+        assert!(
+            !widget.has_attribute(attribute),
+            "{attribute} before any upload"
+        );
+    }
     let alert = find(&root, "#vidrop-error");
     wait_for("the list error", || {
         alert.text_content().is_some_and(|t| !t.is_empty())

@@ -67,6 +67,8 @@ pub struct MultipartUpload {
     pub upload_id: String,
     pub part_size: u64,
     pub part_count: u32,
+    /// RFC 3339 time after which the server may abort the upload as
+    /// abandoned (`--abandon-after` from its start).
     pub expires_at: String,
 }
 
@@ -83,6 +85,9 @@ pub struct SignParts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartToSign {
     pub part_number: u32,
+    /// Required by the backend (`400 missing_checksum` without it): multipart
+    /// uploads are created with SHA-256 checksums, and S3 then refuses any
+    /// part sent without its `x-amz-checksum-sha256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
 }
@@ -134,6 +139,8 @@ pub struct CompleteUpload {
 pub struct CompletedPart {
     pub part_number: u32,
     pub etag: String,
+    /// The part's SHA-256 as sent with it; when left out, the backend takes
+    /// the one the store reports for the part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
 }

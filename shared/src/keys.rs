@@ -20,9 +20,20 @@ pub const SYSTEM_PREFIX: &str = ".vidrop/";
 /// Prefixes only the server writes to.
 pub const RESERVED_PREFIXES: [&str; 2] = [VIDEO_PREFIX, SYSTEM_PREFIX];
 
+/// The prefix of the manifests of uploads in progress (under [`SYSTEM_PREFIX`]).
+pub const PENDING_MANIFEST_PREFIX: &str = ".vidrop/pending/";
+
 /// The key of the manifest of upload `id` while it is in progress.
 pub fn pending_manifest_key(id: &str) -> String {
-    format!("{SYSTEM_PREFIX}pending/{id}.json")
+    format!("{PENDING_MANIFEST_PREFIX}{id}.json")
+}
+
+/// The upload id of a manifest key, or `None` for other keys.
+pub fn pending_id_from_key(key: &str) -> Option<&str> {
+    let id = key
+        .strip_prefix(PENDING_MANIFEST_PREFIX)?
+        .strip_suffix(".json")?;
+    is_video_id(id).then_some(id)
 }
 
 /// Length of a ULID in its canonical text form.
@@ -218,6 +229,10 @@ mod tests {
             pending_manifest_key(ID),
             format!(".vidrop/pending/{ID}.json")
         );
+        assert!(PENDING_MANIFEST_PREFIX.starts_with(SYSTEM_PREFIX));
+        assert_eq!(pending_id_from_key(&pending_manifest_key(ID)), Some(ID));
+        assert_eq!(pending_id_from_key(&format!("videos/{ID}.json")), None);
+        assert_eq!(pending_id_from_key(".vidrop/pending/nope.json"), None);
         assert_eq!(
             check_writable_key("a/../b").unwrap_err().code(),
             "invalid_key"

@@ -13,6 +13,7 @@
 //! - `build`: the release widget into `dist/`.
 //! - `setup`: only install the tools.
 //! - `screenshot`: upload a video in headless Chromium and save `docs/screenshot.png`.
+//! - `bench`: the benchmarks; writes `BENCHMARKS.md`.
 
 mod tools;
 
@@ -32,6 +33,7 @@ Tasks:
   build       build the release widget into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload a video in headless Chromium and save docs/screenshot.png
+  bench       benchmarks (widget vs curl, browser memory, SHA-256 in the browser) into BENCHMARKS.md
 ";
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn try_main() -> Result {
         }
         Some("setup") => tools::setup(tools::Need::Everything),
         Some("screenshot") => screenshot(),
+        Some("bench") => bench(),
         Some(other) => Err(format!("unknown task {other:?}\n\n{TASKS}")),
         None => {
             print!("{TASKS}");
@@ -177,6 +180,108 @@ fn screenshot() -> Result {
         ])
         .arg(project_root().join("docs/screenshot.png"))
         .env("VIDROP_DIST", project_root().join("dist")))
+}
+
+/// Runs the benchmarks and writes their figures, with the machine they ran on,
+/// to `BENCHMARKS.md`.
+fn bench() -> Result {
+    tools::setup(tools::Need::Everything)?;
+    build_widget()?;
+    let transfer = target_dir().join("bench-transfer.md");
+    run(cargo()
+        .args([
+            "run",
+            "--profile",
+            "bench-native",
+            "--package",
+            "vidrop-e2e",
+            "--bin",
+            "bench",
+            "--",
+        ])
+        .arg(&transfer)
+        .env("VIDROP_DIST", project_root().join("dist")))?;
+    let transfer = std::fs::read_to_string(&transfer).map_err(|e| e.to_string())?;
+
+    // The shipped profile (release, opt-level "z"), as the widget runs it.
+    let mut hashing = cargo();
+    hashing
+        .args([
+            "test",
+            "--release",
+            "--package",
+            "vidrop-frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "hash",
+            "--",
+            // The runner skips `--ignored` tests even when asked for them.
+            "--include-ignored",
+            "--nocapture",
+            "bench_sha256",
+        ])
+        .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        );
+    println!("xtask: {}", show(&hashing));
+    let output = hashing.output().map_err(|e| e.to_string())?;
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("the SHA-256 benchmark failed:\n{printed}"));
+    }
+    let hash_lines: Vec<&str> = printed
+        .lines()
+        .map(str::trim)
+        .filter(|line| line.starts_with("sha256 "))
+        .collect();
+
+    let machine = format!(
+        "{} cores, {}, {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        first_line(Command::new("rustc").arg("--version")),
+        first_line(Command::new("chromium").arg("--version")),
+    );
+    let mut md = String::from(BENCHMARKS_HEADER);
+    md.push_str(&format!("Machine: {machine}.\n\n"));
+    md.push_str(&transfer);
+    md.push_str("\n### SHA-256 in the browser (release wasm, headless Chromium)\n\n");
+    md.push_str("| implementation | throughput |\n| --- | --- |\n");
+    for line in &hash_lines {
+        if let Some((name, figure)) = line.trim_start_matches("sha256 ").split_once(':') {
+            md.push_str(&format!("| {} | {} |\n", name.trim(), figure.trim()));
+        }
+    }
+    std::fs::write(project_root().join("BENCHMARKS.md"), md).map_err(|e| e.to_string())?;
+    println!("xtask: wrote BENCHMARKS.md");
+    Ok(())
+}
+
+const BENCHMARKS_HEADER: &str = "\
+# Benchmarks
+
+Written by `cargo xtask bench` (do not edit by hand; run it again). Everything runs
+on one machine over loopback: the backend (profile `bench-native`) with its embedded
+S3, headless Chromium driving the release widget, and `curl`. Figures are from one
+run; expect a few percent of noise.
+
+";
+
+fn first_line(command: &mut Command) -> String {
+    command
+        .output()
+        .ok()
+        .map(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .unwrap_or_default()
 }
 
 fn project_root() -> PathBuf {

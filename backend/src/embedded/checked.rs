@@ -2,43 +2,112 @@
 //! s3s-fs's [`FileSystem`], with what it lacks added in front, so that the
 //! store behaves like AWS S3 for every call Vidrop makes.
 //!
-//! Added so far: a `PutObject` whose body does not match its signed
-//! `x-amz-checksum-sha256` is refused *before* the object is written. (s3s-fs
-//! compares checksums only after moving the new file into place, so a bad
-//! body would replace the object while the client is told `BadDigest`.)
-//! Every other operation s3s-fs implements is passed through unchanged.
+//! Added to s3s-fs 0.14:
+//! - `PutObject` and `UploadPart` whose body does not match its signed
+//!   `x-amz-checksum-*` are refused (`400 BadDigest`) *before* anything is
+//!   written (s3s-fs checks PutObject only after moving the new file into
+//!   place, and UploadPart not at all). A body the client broke off answers
+//!   `400 IncompleteBody` instead of an internal error.
+//! - Multipart uploads keep their checksum algorithm: with one, each part
+//!   must carry that checksum and `CompleteMultipartUpload` must repeat it
+//!   (`400 InvalidRequest` otherwise, AWS's words), and the completed object
+//!   answers S3's composite checksum (`<checksum of checksums>-<count>`).
+//! - `UploadPart`, `ListParts`, `CompleteMultipartUpload` and
+//!   `AbortMultipartUpload` answer `404 NoSuchUpload` for an upload that is
+//!   not in progress on that key (s3s-fs: `403 AccessDenied`, or for ListParts
+//!   an empty list).
+//! - `CompleteMultipartUpload` checks every part's ETag (and checksum), order
+//!   and size *before* s3s-fs starts (which checks none of them, and forgets
+//!   the upload before it copies a byte): a wrong one answers `400
+//!   InvalidPart` / `InvalidPartOrder` / `EntityTooSmall` and the upload stays
+//!   as it was, so the client can retry.
+//! - `ListParts` answers each part's ETag and checksum, sorted, paginated by
+//!   `max-parts` and `part-number-marker`.
+//! - `ListMultipartUploads` (s3s-fs has none) from s3s-fs's upload files:
+//!   prefix, `key-marker` / `upload-id-marker`, `max-uploads`, and the start
+//!   time of each upload as `Initiated`.
+//!
+//! Every other operation s3s-fs implements is passed through unchanged. Errors
+//! of the operations are logged here, refusals at debug level and failures at
+//! error level (s3s serialises them without a word, except that it logs any
+//! `5xx` answer as an error: hence `IncompleteBody` for a broken-off body).
+//!
+//! One known difference from AWS: s3s-fs completes only parts numbered 1, 2,
+//! 3, … without gaps (AWS allows gaps); a list with gaps answers
+//! `501 NotImplemented` here, before anything changes. Vidrop never leaves gaps.
 
-use bytes::Bytes;
-use futures::Stream;
-use s3s::checksum::ChecksumHasher;
+mod body;
+mod uploads;
+
+use body::{Algorithm, CheckedBody, Expected};
+use s3s::auth::Credentials;
 use s3s::dto::*;
-use s3s::stream::{ByteStream, RemainingLength};
-use s3s::{S3, S3Request, S3Response, S3Result, StdError, s3_error};
+use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
-use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll};
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use uploads::{PartRecord, Upload, UploadDir};
+use vidrop_shared::limits::{MAX_PARTS, MIN_PART_SIZE};
+
+/// The most parts or uploads one listing answers (S3's default and maximum).
+const MAX_LISTED: usize = 1000;
+
+/// AWS's message for a part that is not there or whose ETag differs.
+const INVALID_PART: &str = "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.";
 
 /// s3s-fs plus the checks it lacks.
 #[derive(Debug)]
 pub(crate) struct CheckedStore {
     inner: FileSystem,
+    uploads: UploadDir,
+    /// One lock per upload being completed: a second completion waits for
+    /// the first, then finds the upload gone and the object in place (S3's
+    /// completion is atomic; s3s-fs's is not).
+    completions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl CheckedStore {
-    pub(crate) fn new(inner: FileSystem) -> CheckedStore {
-        CheckedStore { inner }
+    /// Wraps the file system rooted at `root` (the folder given to
+    /// [`FileSystem::new`], whose upload files this reads).
+    pub(crate) fn new(inner: FileSystem, root: &Path) -> CheckedStore {
+        CheckedStore {
+            inner,
+            uploads: UploadDir::new(root),
+            completions: Mutex::default(),
+        }
+    }
+
+    /// The lock of the completion of `upload_id`.
+    fn completion_lock(&self, upload_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .completions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(locks.entry(upload_id.to_owned()).or_default())
+    }
+
+    /// Forgets the lock of `upload_id` unless another completion waits on it.
+    fn release_completion_lock(&self, upload_id: &str, lock: Arc<tokio::sync::Mutex<()>>) {
+        let mut locks = self
+            .completions
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Held by the map and by `lock` alone: nobody waits.
+        if Arc::strong_count(&lock) <= 2 {
+            locks.remove(upload_id);
+        }
     }
 }
 
-/// `impl S3 for CheckedStore`: the operations listed after `pass_through` go
-/// straight to the file system; the methods that follow are ours. (A macro
-/// around the whole impl, so that `async_trait` sees the expanded methods.)
+/// `impl S3 for CheckedStore`: the operations listed in `pass_through` go
+/// straight to the file system, those in `own` to the method named after
+/// `=>`; every error is logged by [`logged`]. (A macro around the whole impl,
+/// so that `async_trait` sees the expanded methods.)
 macro_rules! impl_s3 {
     (
         pass_through { $($operation:ident($input:ty) -> $output:ty;)* }
-        $($own:tt)*
+        own { $($own:ident($own_input:ty) -> $own_output:ty => $method:ident;)* }
     ) => {
         #[async_trait::async_trait]
         impl S3 for CheckedStore {
@@ -47,10 +116,17 @@ macro_rules! impl_s3 {
                     &self,
                     req: S3Request<$input>,
                 ) -> S3Result<S3Response<$output>> {
-                    self.inner.$operation(req).await
+                    logged(stringify!($operation), self.inner.$operation(req).await)
                 }
             )*
-            $($own)*
+            $(
+                async fn $own(
+                    &self,
+                    req: S3Request<$own_input>,
+                ) -> S3Result<S3Response<$own_output>> {
+                    logged(stringify!($own), self.$method(req).await)
+                }
+            )*
         }
     };
 }
@@ -69,100 +145,597 @@ impl_s3! {
         copy_object(CopyObjectInput) -> CopyObjectOutput;
         delete_object(DeleteObjectInput) -> DeleteObjectOutput;
         delete_objects(DeleteObjectsInput) -> DeleteObjectsOutput;
-        create_multipart_upload(CreateMultipartUploadInput) -> CreateMultipartUploadOutput;
-        upload_part(UploadPartInput) -> UploadPartOutput;
         upload_part_copy(UploadPartCopyInput) -> UploadPartCopyOutput;
-        list_parts(ListPartsInput) -> ListPartsOutput;
-        complete_multipart_upload(CompleteMultipartUploadInput) -> CompleteMultipartUploadOutput;
-        abort_multipart_upload(AbortMultipartUploadInput) -> AbortMultipartUploadOutput;
     }
+    own {
+        put_object(PutObjectInput) -> PutObjectOutput => checked_put_object;
+        create_multipart_upload(CreateMultipartUploadInput) -> CreateMultipartUploadOutput
+            => checked_create_multipart_upload;
+        upload_part(UploadPartInput) -> UploadPartOutput => checked_upload_part;
+        list_parts(ListPartsInput) -> ListPartsOutput => checked_list_parts;
+        complete_multipart_upload(CompleteMultipartUploadInput) -> CompleteMultipartUploadOutput
+            => checked_complete_multipart_upload;
+        abort_multipart_upload(AbortMultipartUploadInput) -> AbortMultipartUploadOutput
+            => checked_abort_multipart_upload;
+        list_multipart_uploads(ListMultipartUploadsInput) -> ListMultipartUploadsOutput
+            => checked_list_multipart_uploads;
+    }
+}
 
-    async fn put_object(
+/// A reference (`&` or `&mut`) to the `checksum_<algorithm>` field of any S3
+/// type that has them all (parts, completed parts, operation outputs).
+macro_rules! checksum_field {
+    (&mut $value:expr, $algorithm:expr) => {
+        match $algorithm {
+            Algorithm::Crc32 => &mut $value.checksum_crc32,
+            Algorithm::Crc32c => &mut $value.checksum_crc32c,
+            Algorithm::Crc64Nvme => &mut $value.checksum_crc64nvme,
+            Algorithm::Sha1 => &mut $value.checksum_sha1,
+            Algorithm::Sha256 => &mut $value.checksum_sha256,
+        }
+    };
+    (&$value:expr, $algorithm:expr) => {
+        match $algorithm {
+            Algorithm::Crc32 => &$value.checksum_crc32,
+            Algorithm::Crc32c => &$value.checksum_crc32c,
+            Algorithm::Crc64Nvme => &$value.checksum_crc64nvme,
+            Algorithm::Sha1 => &$value.checksum_sha1,
+            Algorithm::Sha256 => &$value.checksum_sha256,
+        }
+    };
+}
+
+impl CheckedStore {
+    async fn checked_put_object(
         &self,
         mut req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
-        let Some(expected) = req.input.checksum_sha256.clone() else {
-            return self.inner.put_object(req).await;
-        };
-        let Some(body) = req.input.body.take() else {
-            return self.inner.put_object(req).await;
-        };
-        let mismatch = Arc::new(AtomicBool::new(false));
-        req.input.body = Some(StreamingBlob::new(Sha256Checked::new(
-            body,
-            expected,
-            Arc::clone(&mismatch),
-        )));
-        match self.inner.put_object(req).await {
-            Err(_) if mismatch.load(Ordering::SeqCst) => Err(s3_error!(
-                BadDigest,
-                "The SHA-256 you specified did not match the calculated checksum."
-            )),
-            result => result,
-        }
+        let input = &req.input;
+        let expected = Expected::from_headers(
+            &input.checksum_crc32,
+            &input.checksum_crc32c,
+            &input.checksum_crc64nvme,
+            &input.checksum_sha1,
+            &input.checksum_sha256,
+        )?;
+        let outcome = CheckedBody::wrap(&mut req.input.body, expected.clone());
+        self.inner
+            .put_object(req)
+            .await
+            .map_err(|err| outcome.explain(expected.as_ref()).unwrap_or(err))
     }
-}
 
-/// A body that fails at its end, instead of ending, when its SHA-256 is not
-/// the one expected: the writer never commits it.
-struct Sha256Checked {
-    inner: StreamingBlob,
-    hasher: Option<ChecksumHasher>,
-    expected: String,
-    mismatch: Arc<AtomicBool>,
-}
-
-impl Sha256Checked {
-    fn new(inner: StreamingBlob, expected: String, mismatch: Arc<AtomicBool>) -> Sha256Checked {
-        let hasher = ChecksumHasher {
-            sha256: Some(Default::default()),
-            ..Default::default()
+    async fn checked_create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        let input = &req.input;
+        let algorithm = match &input.checksum_algorithm {
+            Some(name) => Some(Algorithm::from_name(name.as_str()).ok_or_else(|| {
+                s3_error!(
+                    InvalidArgument,
+                    "Value for x-amz-checksum-algorithm header is invalid."
+                )
+            })?),
+            None => None,
         };
-        Sha256Checked {
-            inner,
-            hasher: Some(hasher),
-            expected,
-            mismatch,
+        if input
+            .checksum_type
+            .as_ref()
+            .is_some_and(|ty| ty.as_str() == ChecksumType::FULL_OBJECT)
+        {
+            return Err(s3_error!(
+                NotImplemented,
+                "The embedded store keeps COMPOSITE multipart checksums only."
+            ));
         }
+        if !self.uploads.bucket_exists(&input.bucket).await {
+            return Err(S3Error::new(S3ErrorCode::NoSuchBucket));
+        }
+        let (bucket, key) = (input.bucket.clone(), input.key.clone());
+
+        let mut response = self.inner.create_multipart_upload(req).await?;
+        let upload_id = response
+            .output
+            .upload_id
+            .clone()
+            .ok_or_else(|| s3_error!(InternalError, "s3s-fs named no upload id"))?;
+        self.uploads
+            .record_upload(&upload_id, &bucket, &key, algorithm.map(Algorithm::name))
+            .await
+            .map_err(internal)?;
+        if let Some(algorithm) = algorithm {
+            response.output.checksum_algorithm = Some(algorithm.name().to_owned().into());
+            response.output.checksum_type =
+                Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
+        }
+        Ok(response)
     }
-}
 
-impl Stream for Sha256Checked {
-    type Item = Result<Bytes, StdError>;
+    async fn checked_upload_part(
+        &self,
+        mut req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        let input = &req.input;
+        let upload = self
+            .upload_of(
+                &input.bucket,
+                &input.key,
+                &input.upload_id,
+                req.credentials.as_ref(),
+            )
+            .await?;
+        let number = input.part_number;
+        if !(1..=MAX_PARTS).contains(&u64::try_from(number).unwrap_or(0)) {
+            return Err(s3_error!(
+                InvalidArgument,
+                "Part number must be an integer between 1 and 10000, inclusive"
+            ));
+        }
+        let expected = Expected::from_headers(
+            &input.checksum_crc32,
+            &input.checksum_crc32c,
+            &input.checksum_crc64nvme,
+            &input.checksum_sha1,
+            &input.checksum_sha256,
+        )?;
+        let wanted = upload_algorithm(&upload);
+        let given = expected.as_ref().map(|e| e.algorithm);
+        if wanted != given {
+            let name = |algorithm: Option<Algorithm>| {
+                algorithm.map_or("null".to_owned(), |a| a.name().to_ascii_lowercase())
+            };
+            return Err(s3_error!(
+                InvalidRequest,
+                "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+                name(wanted),
+                name(given)
+            ));
+        }
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match Pin::new(&mut self.inner).poll_next(cx) {
-            Poll::Ready(Some(Ok(bytes))) => {
-                if let Some(hasher) = self.hasher.as_mut() {
-                    hasher.update(&bytes);
-                }
-                Poll::Ready(Some(Ok(bytes)))
-            }
-            Poll::Ready(None) => {
-                let Some(hasher) = self.hasher.take() else {
-                    return Poll::Ready(None);
+        let outcome = CheckedBody::wrap(&mut req.input.body, expected.clone());
+        let upload_id = upload.upload_id.clone();
+        let mut response = self
+            .inner
+            .upload_part(req)
+            .await
+            .map_err(|err| outcome.explain(expected.as_ref()).unwrap_or(err))?;
+        let etag = response
+            .output
+            .e_tag
+            .as_ref()
+            .map(|etag| etag.value().to_owned())
+            .ok_or_else(|| s3_error!(InternalError, "s3s-fs gave the part no ETag"))?;
+        let record = PartRecord {
+            etag,
+            checksum: expected.as_ref().map(|e| e.value.clone()),
+        };
+        self.uploads
+            .record_part(&upload_id, number, &record)
+            .await
+            .map_err(internal)?;
+        if let Some(expected) = expected {
+            *checksum_field!(&mut response.output, expected.algorithm) = Some(expected.value);
+        }
+        Ok(response)
+    }
+
+    async fn checked_list_parts(
+        &self,
+        req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
+        let input = req.input;
+        let upload = self
+            .upload_of(
+                &input.bucket,
+                &input.key,
+                &input.upload_id,
+                req.credentials.as_ref(),
+            )
+            .await?;
+        let algorithm = upload_algorithm(&upload);
+        let max_parts = page_size(input.max_parts);
+        let marker = input.part_number_marker.unwrap_or(0);
+
+        let mut after: Vec<_> = self
+            .uploads
+            .parts(&upload.upload_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter(|part| part.number > marker)
+            .collect();
+        let is_truncated = after.len() > max_parts;
+        after.truncate(max_parts);
+        let next_part_number_marker = after.last().map(|part| part.number);
+        let parts = after
+            .into_iter()
+            .map(|stored| {
+                let mut part = Part {
+                    e_tag: Some(ETag::Strong(stored.etag)),
+                    last_modified: Some(Timestamp::from(stored.last_modified)),
+                    part_number: Some(stored.number),
+                    size: i64::try_from(stored.size).ok(),
+                    ..Default::default()
                 };
-                let actual = hasher.finalize().checksum_sha256;
-                if actual.as_deref() == Some(self.expected.as_str()) {
-                    Poll::Ready(None)
-                } else {
-                    self.mismatch.store(true, Ordering::SeqCst);
-                    Poll::Ready(Some(Err(
-                        "the body does not match x-amz-checksum-sha256".into()
-                    )))
+                if let Some(algorithm) = algorithm {
+                    *checksum_field!(&mut part, algorithm) = stored.checksum;
                 }
-            }
-            other => other,
-        }
+                part
+            })
+            .collect();
+
+        Ok(S3Response::new(ListPartsOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            upload_id: Some(upload.upload_id),
+            checksum_algorithm: upload.checksum_algorithm.map(ChecksumAlgorithm::from),
+            checksum_type: algorithm.map(|_| ChecksumType::from_static(ChecksumType::COMPOSITE)),
+            max_parts: i32::try_from(max_parts).ok(),
+            part_number_marker: input.part_number_marker,
+            next_part_number_marker,
+            is_truncated: Some(is_truncated),
+            parts: Some(parts),
+            storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
+            ..Default::default()
+        }))
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
+    async fn checked_complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let upload_id = req.input.upload_id.clone();
+        let lock = self.completion_lock(&upload_id);
+        let guard = lock.lock().await;
+        let result = self.complete_one_at_a_time(req).await;
+        drop(guard);
+        self.release_completion_lock(&upload_id, lock);
+        result
+    }
+
+    async fn complete_one_at_a_time(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let input = &req.input;
+        let upload = self
+            .upload_of(
+                &input.bucket,
+                &input.key,
+                &input.upload_id,
+                req.credentials.as_ref(),
+            )
+            .await?;
+        let algorithm = upload_algorithm(&upload);
+        let parts = input
+            .multipart_upload
+            .as_ref()
+            .and_then(|upload| upload.parts.as_deref())
+            .filter(|parts| !parts.is_empty())
+            .ok_or_else(|| {
+                s3_error!(
+                    MalformedXML,
+                    "The XML you provided was not well-formed or did not validate against our published schema."
+                )
+            })?;
+
+        let mut previous = 0;
+        let mut part_checksums = Vec::with_capacity(parts.len());
+        for (index, part) in parts.iter().enumerate() {
+            let number = part
+                .part_number
+                .ok_or_else(|| s3_error!(InvalidPart, "{INVALID_PART}"))?;
+            if number <= previous {
+                return Err(s3_error!(
+                    InvalidPartOrder,
+                    "The list of parts was not in ascending order. The parts list must be specified in order by part number."
+                ));
+            }
+            previous = number;
+            let stored = self
+                .uploads
+                .part(&upload.upload_id, number)
+                .await
+                .map_err(internal)?
+                .ok_or_else(|| s3_error!(InvalidPart, "{INVALID_PART}"))?;
+            if part.e_tag.as_ref().map(ETag::value) != Some(stored.etag.as_str()) {
+                return Err(s3_error!(InvalidPart, "{INVALID_PART}"));
+            }
+            if let Some(algorithm) = algorithm {
+                let Some(checksum) = checksum_field!(&part, algorithm).clone() else {
+                    return Err(s3_error!(
+                        InvalidRequest,
+                        "The upload was created using a {} checksum. The complete request must include the checksum for each part. It was missing for part {number} in the request.",
+                        algorithm.name().to_ascii_lowercase()
+                    ));
+                };
+                if Some(&checksum) != stored.checksum.as_ref() {
+                    return Err(s3_error!(InvalidPart, "{INVALID_PART}"));
+                }
+                part_checksums.push(checksum);
+            }
+            if index + 1 < parts.len() && stored.size < MIN_PART_SIZE {
+                return Err(s3_error!(
+                    EntityTooSmall,
+                    "Your proposed upload is smaller than the minimum allowed object size."
+                ));
+            }
+            if usize::try_from(number).ok() != Some(index + 1) {
+                return Err(s3_error!(
+                    NotImplemented,
+                    "The embedded store completes only parts numbered 1, 2, 3, … without gaps."
+                ));
+            }
+        }
+        let composite = algorithm.and_then(|algorithm| {
+            algorithm
+                .composite(&part_checksums)
+                .map(|sum| (algorithm, sum))
+        });
+
+        let upload_id = upload.upload_id.clone();
+        let mut response = match self.inner.complete_multipart_upload(req).await {
+            Ok(response) => response,
+            // s3s-fs forgets the upload as it starts, so a failure after that
+            // leaves no upload: say so, as S3 would.
+            Err(err) if self.uploads.find(&upload_id).await.ok().flatten().is_none() => {
+                tracing::error!(%upload_id, error = ?err, "s3s-fs failed a completion and forgot the upload");
+                return Err(no_such_upload());
+            }
+            Err(err) => return Err(err),
+        };
+        if let Err(err) = self.uploads.forget(&upload_id).await {
+            tracing::warn!(%upload_id, error = %err, "cannot remove the records of a completed upload");
+        }
+        if let Some((algorithm, sum)) = composite {
+            let output = &mut response.output;
+            match output.future.take() {
+                Some(future) => {
+                    output.future = Some(Box::pin(async move {
+                        let mut output = future.await?;
+                        set_composite(&mut output, algorithm, sum);
+                        Ok(output)
+                    }));
+                }
+                None => set_composite(output, algorithm, sum),
+            }
+        }
+        Ok(response)
+    }
+
+    async fn checked_abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        let input = &req.input;
+        self.upload_of(
+            &input.bucket,
+            &input.key,
+            &input.upload_id,
+            req.credentials.as_ref(),
+        )
+        .await?;
+        self.inner.abort_multipart_upload(req).await
+    }
+
+    async fn checked_list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        let input = req.input;
+        if !self.uploads.bucket_exists(&input.bucket).await {
+            return Err(S3Error::new(S3ErrorCode::NoSuchBucket));
+        }
+        if input.delimiter.as_ref().is_some_and(|d| !d.is_empty()) {
+            return Err(s3_error!(
+                NotImplemented,
+                "The embedded store lists multipart uploads without a delimiter only."
+            ));
+        }
+        let prefix = input.prefix.clone().unwrap_or_default();
+        let max_uploads = page_size(input.max_uploads);
+
+        let mut uploads: Vec<Upload> = self
+            .uploads
+            .all()
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .filter(|upload| upload.bucket == input.bucket && upload.key.starts_with(&prefix))
+            .collect();
+        // S3's order: by key, then by start time.
+        uploads.sort_by(|a, b| {
+            (&a.key, a.initiated, &a.upload_id).cmp(&(&b.key, b.initiated, &b.upload_id))
+        });
+        let start = first_after_markers(
+            &uploads,
+            input.key_marker.as_deref(),
+            input.upload_id_marker.as_deref(),
+        );
+        let mut page: Vec<Upload> = uploads.into_iter().skip(start).collect();
+        let is_truncated = page.len() > max_uploads;
+        page.truncate(max_uploads);
+        let (next_key_marker, next_upload_id_marker) = match page.last() {
+            Some(last) if is_truncated => (Some(last.key.clone()), Some(last.upload_id.clone())),
+            _ => (None, None),
+        };
+        let listed = page
+            .into_iter()
+            .map(|upload| MultipartUpload {
+                checksum_type: upload
+                    .checksum_algorithm
+                    .as_ref()
+                    .map(|_| ChecksumType::from_static(ChecksumType::COMPOSITE)),
+                checksum_algorithm: upload.checksum_algorithm.map(ChecksumAlgorithm::from),
+                initiated: Some(Timestamp::from(upload.initiated)),
+                key: Some(upload.key),
+                upload_id: Some(upload.upload_id),
+                storage_class: Some(StorageClass::from_static(StorageClass::STANDARD)),
+                ..Default::default()
+            })
+            .collect();
+
+        Ok(S3Response::new(ListMultipartUploadsOutput {
+            bucket: Some(input.bucket),
+            prefix: input.prefix,
+            key_marker: input.key_marker,
+            upload_id_marker: input.upload_id_marker,
+            max_uploads: i32::try_from(max_uploads).ok(),
+            is_truncated: Some(is_truncated),
+            next_key_marker,
+            next_upload_id_marker,
+            uploads: Some(listed),
+            ..Default::default()
+        }))
+    }
+
+    /// The upload in progress with this id on this bucket and key, or S3's
+    /// `NoSuchUpload`; adopted by the caller's access key (the store has one
+    /// user, whose key changes at each start).
+    async fn upload_of(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        credentials: Option<&Credentials>,
+    ) -> S3Result<Upload> {
+        match self.uploads.find(upload_id).await.map_err(internal)? {
+            Some(upload) if upload.bucket == bucket && upload.key == key => {
+                let access_key = credentials.map(|c| c.access_key.as_str());
+                self.uploads
+                    .adopt(upload_id, access_key)
+                    .await
+                    .map_err(internal)?;
+                Ok(upload)
+            }
+            _ => Err(no_such_upload()),
+        }
     }
 }
 
-impl ByteStream for Sha256Checked {
-    fn remaining_length(&self) -> RemainingLength {
-        self.inner.remaining_length()
+/// The checksum algorithm the upload was created with.
+fn upload_algorithm(upload: &Upload) -> Option<Algorithm> {
+    upload
+        .checksum_algorithm
+        .as_deref()
+        .and_then(Algorithm::from_name)
+}
+
+/// The composite checksum and its type on a completion's answer.
+fn set_composite(output: &mut CompleteMultipartUploadOutput, algorithm: Algorithm, sum: String) {
+    *checksum_field!(&mut output, algorithm) = Some(sum);
+    output.checksum_type = Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
+}
+
+/// A listing's page size: what was asked, between 1 and [`MAX_LISTED`].
+fn page_size(asked: Option<i32>) -> usize {
+    asked
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(MAX_LISTED)
+        .clamp(1, MAX_LISTED)
+}
+
+/// Where a listing of `uploads` (sorted as S3 sorts them) resumes: after the
+/// upload named by both markers, or else at the first key after `key_marker`.
+fn first_after_markers(
+    uploads: &[Upload],
+    key_marker: Option<&str>,
+    upload_id_marker: Option<&str>,
+) -> usize {
+    let Some(key_marker) = key_marker.filter(|marker| !marker.is_empty()) else {
+        return 0;
+    };
+    let after_key = || {
+        uploads
+            .iter()
+            .position(|upload| upload.key.as_str() > key_marker)
+            .unwrap_or(uploads.len())
+    };
+    match upload_id_marker.filter(|marker| !marker.is_empty()) {
+        Some(upload_id_marker) => uploads
+            .iter()
+            .position(|upload| upload.key == key_marker && upload.upload_id == upload_id_marker)
+            .map_or_else(after_key, |found| found + 1),
+        None => after_key(),
+    }
+}
+
+/// S3's answer for an upload that is not in progress.
+fn no_such_upload() -> S3Error {
+    s3_error!(
+        NoSuchUpload,
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
+    )
+}
+
+/// An I/O failure of the store itself.
+fn internal(err: std::io::Error) -> S3Error {
+    S3Error::with_source(S3ErrorCode::InternalError, Box::new(err))
+}
+
+/// Logs an operation's error: a refusal (4xx, the client's doing) at debug
+/// level, a failure of the store at error level.
+fn logged<T>(operation: &'static str, result: S3Result<T>) -> S3Result<T> {
+    if let Err(err) = &result {
+        let status = err.status_code().map_or(500, |status| status.as_u16());
+        if status >= 500 && *err.code() != S3ErrorCode::NotImplemented {
+            tracing::error!(
+                operation,
+                code = err.code().as_str(),
+                message = err.message().unwrap_or_default(),
+                source = ?err.source(),
+                "embedded S3 store failed"
+            );
+        } else {
+            tracing::debug!(
+                operation,
+                status,
+                code = err.code().as_str(),
+                message = err.message().unwrap_or_default(),
+                "embedded S3 store refused a request"
+            );
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn upload(key: &str, id: &str, secs: u64) -> Upload {
+        Upload {
+            upload_id: id.into(),
+            bucket: "b".into(),
+            key: key.into(),
+            checksum_algorithm: None,
+            initiated: UNIX_EPOCH + Duration::from_secs(secs),
+        }
+    }
+
+    #[test]
+    fn listings_resume_after_their_markers() {
+        let uploads = [
+            upload("a", "1", 1),
+            upload("b", "2", 1),
+            upload("b", "3", 2),
+        ];
+        assert_eq!(first_after_markers(&uploads, None, None), 0);
+        assert_eq!(first_after_markers(&uploads, Some("a"), None), 1);
+        assert_eq!(first_after_markers(&uploads, Some("b"), Some("2")), 2);
+        assert_eq!(first_after_markers(&uploads, Some("b"), Some("3")), 3);
+        assert_eq!(first_after_markers(&uploads, Some("b"), Some("gone")), 3);
+        assert_eq!(first_after_markers(&uploads, Some("0"), None), 0);
+    }
+
+    #[test]
+    fn page_sizes_stay_within_s3s_limits() {
+        assert_eq!(page_size(None), 1000);
+        assert_eq!(page_size(Some(2)), 2);
+        assert_eq!(page_size(Some(0)), 1);
+        assert_eq!(page_size(Some(-5)), 1000);
+        assert_eq!(page_size(Some(5000)), 1000);
     }
 }

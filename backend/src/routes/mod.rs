@@ -1,8 +1,10 @@
-//! The HTTP routes: the v1 API under `/api`, the AWS SDK for Go example's
-//! `/presign` protocol, and (with `--static-dir`) the built widget at `/`.
-//! One file per resource; handlers are named `resource_action`.
+//! The HTTP routes: the v1 API under `/api` (uploads, their parts, videos),
+//! the AWS SDK for Go example's `/presign` protocol, and (with
+//! `--static-dir`) the built widget at `/`. One file per resource; handlers
+//! are named `resource_action`.
 
 pub mod health;
+pub mod parts;
 pub mod presign;
 pub mod uploads;
 pub mod videos;
@@ -11,7 +13,7 @@ use crate::error::{method_not_allowed, route_not_found};
 use crate::server::request_span;
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use std::path::Path;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -23,6 +25,12 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
     let api = Router::new()
         .route("/health", get(health::health_show))
         .route("/uploads", post(uploads::uploads_create))
+        .route("/uploads/{id}", delete(uploads::uploads_destroy))
+        .route(
+            "/uploads/{id}/parts",
+            post(parts::parts_create).get(parts::parts_index),
+        )
+        .route("/uploads/{id}/complete", post(uploads::uploads_complete))
         .route("/videos", get(videos::videos_index))
         .route("/videos/{id}", get(videos::videos_show))
         .fallback(route_not_found)

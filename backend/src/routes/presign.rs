@@ -4,7 +4,8 @@
 //! presigned URL and the headers to send with it, and talks to S3 itself.
 //!
 //! Keys are checked by the shared rules; `videos/` is reserved for uploads the
-//! server names.
+//! server names, and `.vidrop/` (the server's bookkeeping) is neither
+//! readable nor writable here.
 
 use crate::error::{AppError, AppJson, AppPath, AppQuery};
 use crate::state::AppState;
@@ -12,7 +13,8 @@ use crate::storage::PutObject;
 use axum::extract::State;
 use std::collections::BTreeMap;
 use vidrop_shared::api::{PresignQuery, PresignResponse};
-use vidrop_shared::keys::{check_object_key, check_writable_key};
+use vidrop_shared::keys::{KeyError, SYSTEM_PREFIX, check_object_key, check_writable_key};
+use vidrop_shared::limits::MAX_SINGLE_PUT_SIZE;
 use vidrop_shared::policy::PolicyError;
 
 /// Presigns a GetObject or a PutObject of exactly `contentLength` bytes.
@@ -24,16 +26,18 @@ pub async fn presign_show(
     let method = query.method.unwrap_or_default();
     let presigned = if method.eq_ignore_ascii_case("GET") {
         check_object_key(&key)?;
+        if key.starts_with(SYSTEM_PREFIX) {
+            // Manifests name upload ids, which act as keys to their uploads.
+            return Err(KeyError::Reserved.into());
+        }
         state.storage.presign_get(&key, None).await?
     } else if method.eq_ignore_ascii_case("PUT") {
         check_writable_key(&key)?;
         let size = query.content_length.ok_or(AppError::MissingContentLength)?;
-        if size > state.max_size {
-            return Err(PolicyError::TooLarge {
-                size,
-                max_size: state.max_size,
-            }
-            .into());
+        // One PUT: never more than S3 takes in one, whatever --max-size says.
+        let max_size = state.max_size.min(MAX_SINGLE_PUT_SIZE);
+        if size > max_size {
+            return Err(PolicyError::TooLarge { size, max_size }.into());
         }
         state
             .storage

@@ -46,20 +46,37 @@ pub async fn videos_show(
     if !is_video_id(&id) {
         return Err(AppError::InvalidId(id));
     }
-    let entry = state
-        .storage
-        .list(&video_key_prefix(&id))
-        .await?
-        .into_iter()
-        .find(|entry| video_id_from_key(&entry.key) == Some(id.as_str()))
-        .ok_or_else(|| AppError::VideoNotFound(id.clone()))?;
-    let key = entry.key.clone();
-    let found = describe(&state.storage, entry)
+    let video = find_video(&state.storage, &id)
         .await?
         .ok_or(AppError::VideoNotFound(id))?;
+    Ok(AppJson(video))
+}
+
+/// The object of video `id` (a valid id), as listed; `None` when there is none.
+pub(crate) async fn find_video_object(
+    storage: &Storage,
+    id: &str,
+) -> Result<Option<ObjectEntry>, StorageError> {
+    Ok(storage
+        .list(&video_key_prefix(id))
+        .await?
+        .into_iter()
+        .find(|entry| video_id_from_key(&entry.key) == Some(id)))
+}
+
+/// Video `id` (a valid id) as `GET /api/videos/{id}` answers it; `None` when
+/// there is no such video.
+pub(crate) async fn find_video(storage: &Storage, id: &str) -> Result<Option<Video>, StorageError> {
+    let Some(entry) = find_video_object(storage, id).await? else {
+        return Ok(None);
+    };
+    let key = entry.key.clone();
+    let Some(found) = describe(storage, entry).await? else {
+        return Ok(None);
+    };
     let disposition = content_disposition(Disposition::Inline, &found.summary.filename);
-    let presigned = state.storage.presign_get(&key, Some(disposition)).await?;
-    Ok(AppJson(Video {
+    let presigned = storage.presign_get(&key, Some(disposition)).await?;
+    Ok(Some(Video {
         summary: found.summary,
         url: presigned.url,
         expires_at: rfc3339(presigned.expires_at),

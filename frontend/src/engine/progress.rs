@@ -34,6 +34,19 @@ impl ProgressTracker {
         }
     }
 
+    /// Starts tracking `total` bytes at time `now_ms`, of which `already`
+    /// were sent before (parts found stored when resuming). They count in
+    /// the percent but not in the speed.
+    pub fn resumed(total: u64, already: u64, now_ms: f64) -> Self {
+        let already = already.min(total);
+        ProgressTracker {
+            total,
+            loaded: already,
+            finished: false,
+            samples: VecDeque::from([(now_ms, already)]),
+        }
+    }
+
     /// Records that `loaded` bytes have been sent by `now_ms`. Browsers may
     /// report more than the body (framing) or go backwards on a retry; the
     /// count is clamped to `0..=total`.
@@ -239,6 +252,18 @@ mod tests {
         assert_eq!(p.text(), "100 % · 3 MiB of 3 MiB · 3 MiB/s");
         assert_eq!(p.snapshot().percent, 100);
         assert_eq!(p.snapshot().eta, None);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn bytes_sent_before_a_resume_count_in_the_percent_not_the_speed() {
+        let mut p = ProgressTracker::resumed(10 * MIB, 6 * MIB, 1000.0);
+        assert_eq!(p.percent(), 60);
+        assert_eq!(p.bytes_per_second(), None);
+        p.update(7 * MIB, 2000.0);
+        assert_eq!(p.bytes_per_second(), Some(MIB as f64));
+        assert_eq!(p.eta_seconds(), Some(3.0));
+        assert_eq!(ProgressTracker::resumed(5, 9, 0.0).loaded(), 5);
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

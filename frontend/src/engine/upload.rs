@@ -1,18 +1,31 @@
 //! One upload from start to finish: check the file against the shared policy,
-//! ask the backend for a presigned PUT, send the file straight to storage,
-//! then fetch the stored video with its playback URL.
+//! resume an earlier upload of the same file or plan a new one, send the
+//! bytes straight to storage (one PUT, or parts through [`multipart`]), then
+//! complete it and answer the stored video with its playback URL.
 //!
-//! Knows nothing of the view: it reports progress through a callback and ends
-//! with a `Result` whose error reads as a sentence.
+//! Knows nothing of the view: it tells what happens through [`Report`]s and
+//! ends with a `Result` whose error reads as a sentence.
+//!
+//! [`multipart`]: super::multipart
 
 use crate::api::{Api, ApiError};
+use crate::engine::control::UploadControl;
+use crate::engine::hash::Sha256Backend;
+use crate::engine::multipart::{self, Target};
 use crate::engine::progress::ProgressTracker;
-use crate::engine::s3_error::{S3Error, parse_s3_error};
-use crate::engine::xhr::{self, AbortHandle, XhrError};
-use std::cell::RefCell;
-use std::rc::Rc;
-use vidrop_shared::api::{CreateUpload, UploadPlan, Video};
+use crate::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord};
+use crate::engine::retry::{RetryPolicy, retry_api};
+use crate::engine::s3_error::S3Error;
+use crate::engine::scheduler::{
+    DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, PartScheduler, RetryReason, SchedulerConfig,
+};
+use crate::engine::timer::{now_ms, random, sleep, wall_ms};
+use crate::engine::xhr::XhrError;
+use vidrop_shared::api::{
+    CompleteUpload, CreateUpload, MultipartUpload, SingleUpload, StoredPart, UploadPlan, Video,
+};
 use vidrop_shared::filename::clean_filename;
+use vidrop_shared::parts::PartPlan;
 use vidrop_shared::policy::{PolicyError, check_upload, content_type_from_filename};
 use web_sys::File;
 
@@ -48,6 +61,46 @@ pub enum UploadError {
     /// The browser would not start the request.
     #[error("The browser could not send the file ({0}).")]
     Browser(String),
+    /// One part kept failing: the upload stops, and the parts already
+    /// stored stay for a later resume.
+    #[error(
+        "Part {part_number} could not be uploaded after {attempts} tries ({reason}). Check your connection, then choose the same file again to continue where it stopped."
+    )]
+    PartFailed {
+        part_number: u32,
+        attempts: u32,
+        reason: RetryReason,
+    },
+    /// The upload no longer exists on the server (expired or aborted).
+    #[error(
+        "The server no longer has this upload (it expired or was cancelled). Choose the file again to start over."
+    )]
+    UploadGone,
+    /// Storage accepted a part without showing its `ETag` (bucket CORS).
+    #[error(
+        "Storage accepted a part but did not show its ETag, so the upload cannot be completed. The bucket's CORS configuration must expose the ETag header."
+    )]
+    MissingEtag,
+    /// The file could not be read (moved, changed or no longer allowed).
+    #[error("The file could not be read ({0}). Choose it again.")]
+    Read(String),
+    /// A multipart upload needs SHA-256 checksums, and this page has no way
+    /// to compute them (WebCrypto exists only in a secure context).
+    #[error(
+        "Large files go up in checksummed parts, which needs the browser's WebCrypto: open this page over HTTPS (or from localhost) to upload this file."
+    )]
+    NoChecksum,
+}
+
+impl UploadError {
+    /// Whether the server-side upload is gone, so remembering it is useless.
+    fn is_gone(&self) -> bool {
+        match self {
+            UploadError::UploadGone => true,
+            UploadError::Api(error) => error.is_upload_gone(),
+            _ => false,
+        }
+    }
 }
 
 fn storage_refusal(status: u16, error: Option<&S3Error>) -> String {
@@ -107,111 +160,306 @@ impl CheckedFile {
     }
 }
 
-/// Stops an upload from outside it (the Cancel button), whatever step it is
-/// at: before the PUT it prevents it, during the PUT it aborts it.
-#[derive(Debug, Clone, Default)]
-pub struct Canceller(Rc<RefCell<CancelState>>);
-
-#[derive(Debug, Default)]
-struct CancelState {
-    cancelled: bool,
-    request: Option<AbortHandle>,
+/// How uploads behave; from the widget's settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UploadConfig {
+    /// Concurrency, batching, stall timeout and the retry policy of parts
+    /// (and of backend calls once bytes are going).
+    pub scheduler: SchedulerConfig,
 }
 
-impl Canceller {
-    pub fn cancel(&self) {
-        let mut state = self.0.borrow_mut();
-        state.cancelled = true;
-        if let Some(request) = state.request.take() {
-            // Release the borrow first: `abort` fires the request's listeners
-            // synchronously.
-            drop(state);
-            request.abort();
+impl UploadConfig {
+    pub fn new(concurrency: usize, stall_timeout_ms: f64, max_attempts: u32) -> Self {
+        UploadConfig {
+            scheduler: SchedulerConfig::new(
+                concurrency,
+                stall_timeout_ms,
+                RetryPolicy::default().with_max_attempts(max_attempts),
+            ),
         }
     }
 
-    pub fn is_cancelled(&self) -> bool {
-        self.0.borrow().cancelled
+    /// Retries of the backend calls made once an upload exists (presign,
+    /// list parts, complete): as patient as parts are.
+    pub fn api_retry(&self) -> RetryPolicy {
+        self.scheduler.retry
     }
 
-    fn check(&self) -> Result<(), UploadError> {
-        if self.is_cancelled() {
-            Err(UploadError::Cancelled)
-        } else {
-            Ok(())
-        }
-    }
-
-    fn attach(&self, request: Option<AbortHandle>) {
-        self.0.borrow_mut().request = request;
+    /// Retries of planning the upload: short, so a backend that is down is
+    /// reported quickly.
+    pub fn create_retry(&self) -> RetryPolicy {
+        RetryPolicy::before_upload(self.scheduler.retry.max_attempts)
     }
 }
 
-/// Uploads `file` and returns the stored video. `on_progress` is called as
-/// bytes go out, and once more when storage has accepted them all (the only
-/// time it reads 100 %).
+impl Default for UploadConfig {
+    fn default() -> Self {
+        UploadConfig::new(
+            DEFAULT_CONCURRENCY,
+            DEFAULT_STALL_TIMEOUT_MS,
+            RetryPolicy::default().max_attempts,
+        )
+    }
+}
+
+/// What an upload tells its caller as it goes.
+#[derive(Debug)]
+pub enum Report<'a> {
+    /// An earlier upload of this file was found; its stored parts are being
+    /// checked.
+    Resuming { id: &'a str },
+    /// Bytes start going to upload `id` (again, with another id, when a
+    /// single PUT had to be planned anew).
+    Started {
+        id: &'a str,
+        parts_total: u32,
+        parts_done: u32,
+        parts_resumed: u32,
+    },
+    /// A part is stored; `parts_done` of them so far.
+    PartDone { parts_done: u32 },
+    /// Bytes went out, or came back out after a failure.
+    Progress(&'a ProgressTracker),
+    /// A part failed and will be tried again after `delay_ms`; `attempt` is
+    /// the number of the try that failed (1 for the first).
+    Retry {
+        part_number: u32,
+        attempt: u32,
+        reason: RetryReason,
+        delay_ms: f64,
+    },
+}
+
+/// Everything an upload step needs.
+pub(crate) struct Context<'a> {
+    pub api: &'a Api,
+    pub file: &'a CheckedFile,
+    pub control: &'a UploadControl,
+    pub config: UploadConfig,
+    pub report: &'a dyn Fn(Report<'_>),
+    pub hasher: Option<Sha256Backend>,
+}
+
+impl Context<'_> {
+    /// Calls the backend with `config`'s retries, unless cancelled.
+    pub async fn call<T, Fut>(
+        &self,
+        policy: RetryPolicy,
+        call: impl FnMut() -> Fut,
+    ) -> Result<T, UploadError>
+    where
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
+    {
+        let step = async { Ok(retry_api(policy, random, sleep, call).await?) };
+        self.control.unless_cancelled(step).await
+    }
+}
+
+/// Uploads `file` and returns the stored video. Resumes an earlier upload of
+/// the same file when this browser remembers one; `report` hears what
+/// happens, and `control` pauses, resumes or cancels.
 pub async fn upload(
     api: &Api,
     file: &CheckedFile,
-    canceller: &Canceller,
-    on_progress: impl Fn(&ProgressTracker) + 'static,
+    control: &UploadControl,
+    config: UploadConfig,
+    report: impl Fn(Report<'_>),
 ) -> Result<Video, UploadError> {
-    canceller.check()?;
-    let plan = api
-        .create_upload(&CreateUpload {
-            filename: file.filename.clone(),
-            content_type: file.content_type.clone(),
-            size: file.size,
-            sha256: None,
-        })
-        .await?;
-    let single = match plan {
-        UploadPlan::Single(single) => single,
-        UploadPlan::Multipart(multipart) => {
-            // Leave no half-started upload behind in the bucket; if this
-            // fails, the bucket's lifecycle rule for incomplete uploads is
-            // what cleans up.
-            let _ = api.abort_upload(&multipart.id, &multipart.upload_id).await;
-            return Err(UploadError::UnsupportedPlan("multipart".into()));
-        }
+    control.check()?;
+    let cx = Context {
+        api,
+        file,
+        control,
+        config,
+        report: &report,
+        hasher: Sha256Backend::preferred(),
     };
-    canceller.check()?;
+    let book = LocalResumeBook::new(api.base());
+    // A file that cannot be read is found out by the upload itself.
+    let fingerprint = control
+        .unless_cancelled(async { Ok(Fingerprint::of(&file.file, cx.hasher).await.ok()) })
+        .await?;
+
+    if let Some(fingerprint) = &fingerprint
+        && let Some(record) = book.find(fingerprint)
+    {
+        match stored_parts(&cx, &record).await? {
+            Some((multipart, plan, stored)) => {
+                return upload_parts(&cx, &book, &multipart, plan, &stored).await;
+            }
+            // Gone from the server: start afresh.
+            None => book.forget(&record.id),
+        }
+    }
+
+    let request = CreateUpload {
+        filename: file.filename.clone(),
+        content_type: file.content_type.clone(),
+        size: file.size,
+        sha256: None,
+    };
+    let plan = cx
+        .call(cx.config.create_retry(), || api.create_upload(&request))
+        .await?;
+    match plan {
+        UploadPlan::Single(single) => upload_single(&cx, single).await,
+        UploadPlan::Multipart(multipart) => {
+            let plan = PartPlan::announced(file.size, multipart.part_size, multipart.part_count);
+            let refusal = match plan {
+                None => Some(UploadError::Api(ApiError::BadAnswer(format!(
+                    "{} parts of {} bytes for a file of {} bytes",
+                    multipart.part_count, multipart.part_size, file.size
+                )))),
+                // The backend signs parts only with their checksums.
+                Some(_) if cx.hasher.is_none() => Some(UploadError::NoChecksum),
+                Some(_) => None,
+            };
+            if let Some(refusal) = refusal {
+                abort_on_server(&cx, &multipart.id, &multipart.upload_id).await;
+                return Err(refusal);
+            }
+            let plan = plan.expect("checked above");
+            if let Some(fingerprint) = fingerprint {
+                book.remember(ResumeRecord {
+                    fingerprint,
+                    id: multipart.id.clone(),
+                    upload_id: multipart.upload_id.clone(),
+                    part_size: multipart.part_size,
+                    part_count: multipart.part_count,
+                    saved_at_ms: wall_ms(),
+                });
+            }
+            upload_parts(&cx, &book, &multipart, plan, &[]).await
+        }
+    }
+}
+
+/// What the store holds of the remembered upload `record`: the upload,
+/// its plan and its stored parts; `None` when it no longer exists (or the
+/// record is unusable), and the file should be uploaded afresh.
+async fn stored_parts(
+    cx: &Context<'_>,
+    record: &ResumeRecord,
+) -> Result<Option<(MultipartUpload, PartPlan, Vec<StoredPart>)>, UploadError> {
+    let Some(plan) = record.plan() else {
+        return Ok(None);
+    };
+    if cx.hasher.is_none() {
+        return Ok(None);
+    }
+    (cx.report)(Report::Resuming { id: &record.id });
+    let stored = cx
+        .call(cx.config.api_retry(), || {
+            cx.api.list_parts(&record.id, &record.upload_id)
+        })
+        .await;
+    let stored = match stored {
+        Ok(stored) => stored.parts,
+        Err(error) if error.is_gone() => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let multipart = MultipartUpload {
+        id: record.id.clone(),
+        key: String::new(),
+        upload_id: record.upload_id.clone(),
+        part_size: record.part_size,
+        part_count: record.part_count,
+        expires_at: String::new(),
+    };
+    Ok(Some((multipart, plan, stored)))
+}
+
+/// Sends the parts of `multipart` the store does not have in `stored`, then
+/// completes it. A cancel aborts it on the server; either way, the record
+/// is forgotten unless the upload can still be resumed.
+async fn upload_parts(
+    cx: &Context<'_>,
+    book: &LocalResumeBook,
+    multipart: &MultipartUpload,
+    plan: PartPlan,
+    stored: &[StoredPart],
+) -> Result<Video, UploadError> {
+    let (id, upload_id) = (multipart.id.as_str(), multipart.upload_id.as_str());
+    let outcome = async {
+        let mut scheduler = PartScheduler::new(plan, cx.config.scheduler, cx.hasher.is_some());
+        for part in stored {
+            scheduler.mark_stored(part);
+        }
+        let mut target = Target::Multipart {
+            id: id.to_owned(),
+            upload_id: upload_id.to_owned(),
+        };
+        let mut tracker = ProgressTracker::resumed(cx.file.size, scheduler.loaded(), now_ms());
+        multipart::run(cx, &mut scheduler, &mut target, &mut tracker).await?;
+        let parts = scheduler
+            .completed_parts()
+            .expect("run returns once every part is done");
+        let body = CompleteUpload {
+            upload_id: Some(upload_id.to_owned()),
+            parts,
+        };
+        let video = cx
+            .call(cx.config.api_retry(), || cx.api.complete_upload(id, &body))
+            .await?;
+        tracker.finish(now_ms());
+        (cx.report)(Report::Progress(&tracker));
+        Ok(video)
+    }
+    .await;
+    match &outcome {
+        Ok(_) => book.forget(id),
+        Err(UploadError::Cancelled) => {
+            abort_on_server(cx, id, upload_id).await;
+            book.forget(id);
+        }
+        Err(error) if error.is_gone() => book.forget(id),
+        Err(_) => {}
+    }
+    outcome
+}
+
+/// One PUT of the whole file, then the backend's confirmation.
+async fn upload_single(cx: &Context<'_>, single: SingleUpload) -> Result<Video, UploadError> {
     if !single.method.eq_ignore_ascii_case("PUT") {
         return Err(UploadError::UnsupportedPlan(single.method));
     }
-
-    let tracker = Rc::new(RefCell::new(ProgressTracker::new(file.size, now_ms())));
-    let on_progress = Rc::new(on_progress);
-    on_progress(&tracker.borrow());
-    let request = {
-        let (tracker, on_progress) = (tracker.clone(), on_progress.clone());
-        xhr::put(&single.url, &single.headers, &file.file, move |loaded| {
-            let mut tracker = tracker.borrow_mut();
-            tracker.update(loaded, now_ms());
-            on_progress(&tracker);
-        })?
+    let plan = PartPlan::announced(cx.file.size, cx.file.size.max(1), 1)
+        .expect("one part of the whole size is always a valid plan");
+    let mut scheduler = PartScheduler::new(plan, cx.config.scheduler, false);
+    let mut target = Target::Single {
+        plan: single,
+        fresh: true,
     };
-    canceller.attach(Some(request.abort_handle()));
-    let answer = request.response().await;
-    canceller.attach(None);
-    let answer = answer?;
-    if !answer.is_success() {
-        return Err(UploadError::Storage {
-            status: answer.status,
-            error: parse_s3_error(&answer.body),
-        });
-    }
-    tracker.borrow_mut().finish(now_ms());
-    on_progress(&tracker.borrow());
-
-    Ok(api.video(&single.id).await?)
+    let mut tracker = ProgressTracker::new(cx.file.size, now_ms());
+    multipart::run(cx, &mut scheduler, &mut target, &mut tracker).await?;
+    let id = target.id().to_owned();
+    // The backend confirms the object and answers the video. A backend
+    // older than `/complete` answers 404 or 405: ask for the video instead.
+    let confirm = CompleteUpload {
+        upload_id: None,
+        parts: Vec::new(),
+    };
+    let confirmed = cx
+        .call(cx.config.api_retry(), || {
+            cx.api.complete_upload(&id, &confirm)
+        })
+        .await;
+    let video = match confirmed {
+        Err(UploadError::Api(error)) if matches!(error.status(), Some(404 | 405)) => {
+            cx.call(cx.config.api_retry(), || cx.api.video(&id)).await
+        }
+        other => other,
+    }?;
+    tracker.finish(now_ms());
+    (cx.report)(Report::Progress(&tracker));
+    Ok(video)
 }
 
-/// Milliseconds from a monotonic clock.
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or_else(js_sys::Date::now, |p| p.now())
+/// Aborts the multipart upload on the server, best effort: if this fails,
+/// the bucket's lifecycle rule for incomplete uploads cleans up.
+async fn abort_on_server(cx: &Context<'_>, id: &str, upload_id: &str) {
+    let policy = cx.config.create_retry();
+    let _ = retry_api(policy, random, sleep, || cx.api.abort_upload(id, upload_id)).await;
 }
 
 #[cfg(test)]

@@ -1,0 +1,122 @@
+//! [`Manifest`]: what the backend approved when it started a multipart
+//! upload, kept as a small JSON object in S3 at
+//! `.vidrop/pending/<ULID>.json` (`keys::pending_manifest_key`) so that the
+//! backend itself keeps nothing between requests. The parts, complete and
+//! abort routes read it; complete and abort delete it; the sweep deletes it
+//! with an abandoned upload.
+
+use crate::storage::{Storage, StorageError};
+use serde::{Deserialize, Serialize};
+use vidrop_shared::keys::{pending_manifest_key, video_id_from_key};
+use vidrop_shared::parts::PartPlan;
+
+/// The approved facts of one multipart upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The video id (a ULID).
+    pub id: String,
+    /// The object key, `videos/<id>.<ext>`.
+    pub key: String,
+    /// S3's id of the multipart upload.
+    pub upload_id: String,
+    /// The cleaned file name (also in the object's metadata).
+    pub filename: String,
+    /// The normalised content type the object must have.
+    pub content_type: String,
+    /// The size the object must have.
+    pub size: u64,
+    pub part_size: u64,
+    pub part_count: u32,
+    /// RFC 3339 time the upload started.
+    pub created_at: String,
+}
+
+/// The content type manifests are stored with.
+const MANIFEST_CONTENT_TYPE: &str = "application/json";
+
+impl Manifest {
+    /// The manifest of upload `id`; `None` when there is none (never started,
+    /// completed, or aborted).
+    pub async fn load(storage: &Storage, id: &str) -> Result<Option<Manifest>, StorageError> {
+        let key = pending_manifest_key(id);
+        let Some(bytes) = storage.get_bytes(&key).await? else {
+            return Ok(None);
+        };
+        let manifest: Manifest = serde_json::from_slice(&bytes)
+            .map_err(|err| StorageError::other("manifest", format!("{key}: {err}")))?;
+        if manifest.id != id || video_id_from_key(&manifest.key) != Some(id) {
+            return Err(StorageError::other(
+                "manifest",
+                format!("{key} names another upload"),
+            ));
+        }
+        Ok(Some(manifest))
+    }
+
+    /// Stores the manifest.
+    pub async fn save(&self, storage: &Storage) -> Result<(), StorageError> {
+        let body = serde_json::to_vec_pretty(self)
+            .map_err(|err| StorageError::other("manifest", err.to_string()))?;
+        storage
+            .put_bytes(&pending_manifest_key(&self.id), body, MANIFEST_CONTENT_TYPE)
+            .await
+    }
+
+    /// Deletes the manifest of upload `id` (done when there is none).
+    pub async fn delete(storage: &Storage, id: &str) -> Result<(), StorageError> {
+        storage.delete(&pending_manifest_key(id)).await
+    }
+
+    /// How the approved size is cut into parts.
+    pub fn plan(&self) -> Result<PartPlan, StorageError> {
+        PartPlan::announced(self.size, self.part_size, self.part_count).ok_or_else(|| {
+            StorageError::other(
+                "manifest",
+                format!("{}: its parts do not cut its size", self.id),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manifest_reads_back_with_its_plan() {
+        let plan = PartPlan::for_size(17 * 1024 * 1024);
+        let manifest = Manifest {
+            id: "01JD8Z3V5Q6W7X8Y9Z0ABCDEFG".into(),
+            key: "videos/01JD8Z3V5Q6W7X8Y9Z0ABCDEFG.webm".into(),
+            upload_id: "U".into(),
+            filename: "Été.webm".into(),
+            content_type: "video/webm".into(),
+            size: plan.size,
+            part_size: plan.part_size,
+            part_count: plan.part_count,
+            created_at: "2026-11-23T16:00:00Z".into(),
+        };
+        let json = serde_json::to_value(&manifest).unwrap();
+        for field in [
+            "id",
+            "key",
+            "upload_id",
+            "filename",
+            "content_type",
+            "size",
+            "part_size",
+            "part_count",
+            "created_at",
+        ] {
+            assert!(json.get(field).is_some(), "{field}");
+        }
+        let back: Manifest = serde_json::from_value(json).unwrap();
+        assert_eq!(back, manifest);
+        assert_eq!(back.plan().unwrap(), plan);
+        let broken = Manifest {
+            part_count: 1,
+            ..manifest
+        };
+        assert!(broken.plan().is_err());
+    }
+}

@@ -1,0 +1,158 @@
+//! The sweep of abandoned uploads: multipart uploads under `videos/` that
+//! started longer ago than `--abandon-after` are aborted (their parts cost
+//! storage until then) and their manifests deleted, as are manifests older
+//! than that whose upload is gone. [`sweep_abandoned`] does one pass;
+//! [`Sweeper`] runs it at start and every [`SWEEP_INTERVAL`] until the server
+//! stops.
+//!
+//! Like everything else here it reads S3 alone (`ListMultipartUploads`,
+//! `ListObjectsV2`), so several instances may sweep the same bucket: an upload
+//! aborted twice is simply gone.
+
+use crate::manifest::Manifest;
+use crate::storage::{Storage, StorageError};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use vidrop_shared::keys::{
+    PENDING_MANIFEST_PREFIX, VIDEO_PREFIX, pending_id_from_key, video_id_from_key,
+};
+
+/// How often the server sweeps.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// What one sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Keys of the uploads aborted.
+    pub aborted: Vec<String>,
+    /// Uploads in progress left alone (young enough, or of unknown age).
+    pub kept: usize,
+    /// Manifests deleted (of aborted uploads, and stale ones).
+    pub manifests_deleted: usize,
+    /// Uploads or manifests whose abort or deletion failed (logged; the next
+    /// sweep tries again).
+    pub failed: usize,
+}
+
+/// Aborts the multipart uploads under `videos/` that started more than
+/// `older_than` ago, and deletes their manifests and any manifest that old.
+/// Fails only when the store cannot be listed; a failed abort or deletion is
+/// logged, counted in [`SweepReport::failed`], and left for the next sweep.
+pub async fn sweep_abandoned(
+    storage: &Storage,
+    older_than: Duration,
+) -> Result<SweepReport, StorageError> {
+    let cutoff = SystemTime::now()
+        .checked_sub(older_than)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let mut report = SweepReport::default();
+    let mut young = HashSet::new();
+
+    for upload in storage.list_multipart_uploads(VIDEO_PREFIX).await? {
+        let id = video_id_from_key(&upload.key).map(str::to_owned);
+        let abandoned = upload.initiated.is_some_and(|started| started <= cutoff);
+        if !abandoned {
+            report.kept += 1;
+            young.extend(id);
+            continue;
+        }
+        if let Err(err) = storage
+            .abort_multipart(&upload.key, &upload.upload_id)
+            .await
+        {
+            tracing::warn!(key = %upload.key, cause = %err.cause(), "cannot abort an abandoned upload");
+            report.failed += 1;
+            continue;
+        }
+        tracing::info!(key = %upload.key, "aborted an abandoned multipart upload");
+        report.aborted.push(upload.key);
+        if let Some(id) = id {
+            match Manifest::delete(storage, &id).await {
+                Ok(()) => report.manifests_deleted += 1,
+                Err(err) => {
+                    tracing::warn!(%id, cause = %err.cause(), "cannot delete a manifest");
+                    report.failed += 1;
+                }
+            }
+        }
+    }
+
+    for entry in storage.list(PENDING_MANIFEST_PREFIX).await? {
+        let Some(id) = pending_id_from_key(&entry.key) else {
+            continue;
+        };
+        let old = entry
+            .last_modified
+            .and_then(|time| SystemTime::try_from(time).ok())
+            .is_some_and(|time| time <= cutoff);
+        if old && !young.contains(id) {
+            match storage.delete(&entry.key).await {
+                Ok(()) => report.manifests_deleted += 1,
+                Err(err) => {
+                    tracing::warn!(key = %entry.key, cause = %err.cause(), "cannot delete a stale manifest");
+                    report.failed += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The sweep running on its own task.
+pub(crate) struct Sweeper {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Sweeper {
+    /// Sweeps now, then every `interval`, until [`Sweeper::stop`].
+    pub(crate) fn spawn(
+        storage: Arc<Storage>,
+        older_than: Duration,
+        interval: Duration,
+    ) -> Sweeper {
+        let (stop, mut stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    result = sweep_abandoned(&storage, older_than) => match result {
+                        Ok(report) if report.aborted.is_empty()
+                            && report.manifests_deleted == 0
+                            && report.failed == 0 => {
+                            tracing::debug!(kept = report.kept, "sweep: nothing abandoned");
+                        }
+                        Ok(report) => tracing::info!(
+                            aborted = report.aborted.len(),
+                            manifests_deleted = report.manifests_deleted,
+                            kept = report.kept,
+                            failed = report.failed,
+                            "sweep of abandoned uploads done"
+                        ),
+                        Err(err) => tracing::warn!(
+                            operation = err.operation(),
+                            cause = %err.cause(),
+                            "sweep of abandoned uploads failed; next try in an hour"
+                        ),
+                    },
+                }
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    () = tokio::time::sleep(interval) => {}
+                }
+            }
+        });
+        Sweeper { stop, task }
+    }
+
+    /// Stops the sweep (one in progress is dropped) and waits for its task.
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(());
+        if let Err(err) = self.task.await {
+            tracing::error!(error = %err, "sweep task failed");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Benchmarks, not tests (`cargo xtask bench`): the widget against `curl` on
+//! the same server in the same run, and the browser's memory during a large
+//! upload. Prints a Markdown section to the file named by its argument.
+//!
+//! - Throughput: a 1 GiB file uploaded through the widget in headless Chromium
+//!   (multipart, 4 parts in flight, SHA-256 per part) into the embedded S3,
+//!   then the same file PUT by `curl` to a presigned URL of the same store.
+//! - Memory: the peak resident memory of Chromium's renderer while the widget
+//!   uploads a 2 GiB file.
+//!
+//! Sizes can be changed with `VIDROP_BENCH_UPLOAD_MIB` and
+//! `VIDROP_BENCH_MEMORY_MIB`.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+use vidrop_e2e::{Harness, LargeFile};
+use vidrop_shared::api::PresignResponse;
+use vidrop_shared::limits::MIB;
+
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
+
+#[tokio::main]
+async fn main() {
+    let out = std::env::args_os()
+        .nth(1)
+        .map(std::path::PathBuf::from)
+        .expect("usage: bench <results.md>");
+    let upload_mib = env_mib("VIDROP_BENCH_UPLOAD_MIB", 1024);
+    let memory_mib = env_mib("VIDROP_BENCH_MEMORY_MIB", 2048);
+    let files = tempfile::tempdir().expect("a folder for the files");
+
+    let harness = Harness::start().await;
+    let file = LargeFile::random(files.path(), "bench.webm", upload_mib * MIB, 7);
+
+    harness.open_widget().await;
+    let started = Instant::now();
+    harness.choose_file(&file.path).await;
+    harness.wait_for_upload_within(UPLOAD_TIMEOUT).await;
+    let widget = started.elapsed();
+
+    let curl = curl_put(&harness, &file).await;
+    let mib_per_sec = |took: Duration| file.size as f64 / MIB as f64 / took.as_secs_f64();
+    eprintln!("widget {widget:?}, curl {curl:?}");
+
+    let big = LargeFile::random(files.path(), "memory.webm", memory_mib * MIB, 8);
+    harness.open_widget().await;
+    let (before, _) = harness.browser.renderer_memory_kib();
+    harness.choose_file(&big.path).await;
+    let mut peak_sampled = 0;
+    let started = Instant::now();
+    loop {
+        let (now, _) = harness.browser.renderer_memory_kib();
+        peak_sampled = peak_sampled.max(now);
+        let state = harness.browser.attribute("#vidrop", "data-state").await;
+        match state.as_deref() {
+            Some("done") => break,
+            Some("error") | Some("cancelled") => {
+                panic!(
+                    "the 2 GiB upload failed: {}",
+                    harness.browser.text("#vidrop-error").await
+                )
+            }
+            _ => {}
+        }
+        assert!(
+            started.elapsed() < UPLOAD_TIMEOUT,
+            "the 2 GiB upload did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let memory_took = started.elapsed();
+    let (_, high_water) = harness.browser.renderer_memory_kib();
+
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "### Upload throughput: widget against curl, {upload_mib} MiB\n"
+    );
+    let _ = writeln!(md, "| client | time | throughput |\n| --- | --- | --- |");
+    let _ = writeln!(
+        md,
+        "| widget in headless Chromium (multipart, SHA-256 per part) | {:.1} s | {:.1} MiB/s |",
+        widget.as_secs_f64(),
+        mib_per_sec(widget)
+    );
+    let _ = writeln!(
+        md,
+        "| `curl -T` to a presigned PUT, same store | {:.1} s | {:.1} MiB/s |",
+        curl.as_secs_f64(),
+        mib_per_sec(curl)
+    );
+    let _ = writeln!(
+        md,
+        "\n**Ratio widget / curl: {:.2}** (throughput; 1.00 means as fast as curl).\n",
+        curl.as_secs_f64() / widget.as_secs_f64()
+    );
+    let _ = writeln!(md, "### Browser memory during a {memory_mib} MiB upload\n");
+    let _ = writeln!(md, "| measure | value |\n| --- | --- |");
+    let _ = writeln!(
+        md,
+        "| renderer resident memory before choosing the file | {} MiB |",
+        before / 1024
+    );
+    let _ = writeln!(
+        md,
+        "| peak renderer resident memory, sampled every 100 ms | {} MiB |",
+        peak_sampled / 1024
+    );
+    let _ = writeln!(
+        md,
+        "| renderer high-water mark (`VmHWM`) after the upload | {} MiB |",
+        high_water / 1024
+    );
+    let _ = writeln!(
+        md,
+        "| upload time | {:.1} s ({:.1} MiB/s) |",
+        memory_took.as_secs_f64(),
+        big.size as f64 / MIB as f64 / memory_took.as_secs_f64()
+    );
+    std::fs::write(&out, &md).expect("results are written");
+    println!("{md}");
+    harness.close().await;
+}
+
+/// `curl` PUTs the file to a presigned URL from the `/presign` protocol, as
+/// any client of it would; returns the wall time of the transfer.
+async fn curl_put(harness: &Harness, file: &LargeFile) -> Duration {
+    let presign_url = format!(
+        "{}/presign/bench/curl.bin?method=PUT&contentLength={}",
+        harness.stack.base_url(),
+        file.size
+    );
+    let presigned: PresignResponse = reqwest::get(&presign_url)
+        .await
+        .expect("the backend answers")
+        .json()
+        .await
+        .expect("a presign answer");
+    let mut command = tokio::process::Command::new("curl");
+    command.args([
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-X",
+        "PUT",
+        "-T",
+    ]);
+    command.arg(&file.path);
+    for (name, values) in &presigned.header {
+        for value in values {
+            command.args(["-H", &format!("{name}: {value}")]);
+        }
+    }
+    command.arg(&presigned.url);
+    let started = Instant::now();
+    let output = command.output().await.expect("curl runs");
+    let took = started.elapsed();
+    let status = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        status,
+        "200",
+        "curl's PUT: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    took
+}
+
+fn env_mib(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

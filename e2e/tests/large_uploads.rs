@@ -1,0 +1,287 @@
+//! Large uploads over a bad network, in real headless Chromium: multipart
+//! parts straight to the embedded S3 through a proxy of the harness that fails,
+//! throttles and counts part uploads.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+use vidrop_e2e::{Conditions, Harness, LargeFile};
+use vidrop_shared::limits::MIB;
+use vidrop_shared::parts::PartPlan;
+
+/// Generous: a 100 MiB upload in a debug build on two cores, with faults.
+const LARGE_UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+
+async fn uploaded_id(harness: &Harness) -> String {
+    harness
+        .browser
+        .attribute("#vidrop", "data-upload-id")
+        .await
+        .expect("the widget names the upload")
+}
+
+/// 20 % of part PUTs fail (500, 503, connection reset mid-body); a 104 MiB
+/// upload still completes and the stored object's SHA-256 is the file's.
+#[tokio::test]
+async fn a_flaky_network_loses_no_byte() {
+    let harness = Harness::start_behind_proxy(&[]).await;
+    let file = LargeFile::random(harness.stack.data_dir(), "flaky.webm", 104 * MIB, 1);
+    let plan = PartPlan::for_size(file.size);
+    let proxy = harness.stack.proxy();
+    proxy.set_conditions(Conditions {
+        part_failure_rate: 0.2,
+        ..Conditions::default()
+    });
+    harness.open_widget().await;
+
+    harness.choose_file(&file.path).await;
+    harness.wait_for_upload_within(LARGE_UPLOAD_TIMEOUT).await;
+
+    let id = uploaded_id(&harness).await;
+    assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
+    println!(
+        "fault injection, {} parts: {}",
+        plan.part_count,
+        proxy.summary()
+    );
+    let parts = proxy.part_uploads();
+    let injected = parts.iter().filter(|r| !r.succeeded()).count();
+    assert!(
+        injected >= 1,
+        "the proxy failed no part: {}",
+        proxy.summary()
+    );
+    assert_eq!(
+        proxy.stored_part_numbers(),
+        (1..=plan.part_count).collect::<BTreeSet<_>>(),
+        "every part stored"
+    );
+    let browser = &harness.browser;
+    assert_eq!(
+        browser
+            .attribute("#vidrop-progress", "data-percent")
+            .await
+            .as_deref(),
+        Some("100")
+    );
+    assert_eq!(
+        browser.attribute("#vidrop", "data-parts-done").await,
+        Some(plan.part_count.to_string())
+    );
+    harness.close().await;
+}
+
+/// Reloading the page half way through a 104 MiB upload and choosing the same
+/// file again finishes it by sending only the parts S3 did not have yet.
+#[tokio::test]
+async fn a_reload_resumes_with_only_the_missing_parts() {
+    let harness = Harness::start_behind_proxy(&[]).await;
+    let file = LargeFile::random(harness.stack.data_dir(), "reload.webm", 104 * MIB, 2);
+    let plan = PartPlan::for_size(file.size);
+    let proxy = harness.stack.proxy();
+    // Slow enough to reload with about half of the parts stored.
+    proxy.set_conditions(Conditions {
+        body_bytes_per_sec: Some(4 * MIB),
+        ..Conditions::default()
+    });
+    harness.open_widget().await;
+    harness.choose_file(&file.path).await;
+
+    let half = plan.part_count as usize / 2;
+    let started = Instant::now();
+    while proxy.stored_part_numbers().len() < half {
+        assert!(
+            started.elapsed() < LARGE_UPLOAD_TIMEOUT,
+            "{}",
+            proxy.summary()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    harness.browser.refresh().await;
+    // Parts whose bodies had fully arrived may still land in the store.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let stored_before = proxy.stored_part_numbers();
+    let requests_before = proxy.part_uploads().len();
+    assert!(
+        stored_before.len() < plan.part_count as usize,
+        "the reload came too late"
+    );
+    proxy.set_conditions(Conditions::default());
+
+    harness.open_widget().await;
+    harness.choose_file(&file.path).await;
+    harness.wait_for_upload_within(LARGE_UPLOAD_TIMEOUT).await;
+
+    let sent_after: BTreeSet<u32> = proxy.part_uploads()[requests_before..]
+        .iter()
+        .filter_map(|record| record.part_number)
+        .collect();
+    println!(
+        "reload: {} of {} parts stored before the reload, parts sent after: {sent_after:?}",
+        stored_before.len(),
+        plan.part_count
+    );
+    assert!(
+        sent_after.is_disjoint(&stored_before),
+        "parts sent again after the reload: {:?}",
+        sent_after.intersection(&stored_before).collect::<Vec<_>>()
+    );
+    let all: BTreeSet<u32> = (1..=plan.part_count).collect();
+    assert_eq!(
+        &stored_before | &sent_after,
+        all,
+        "every part was sent once"
+    );
+    assert_eq!(
+        harness
+            .browser
+            .attribute("#vidrop", "data-parts-resumed")
+            .await,
+        Some(stored_before.len().to_string())
+    );
+    let id = uploaded_id(&harness).await;
+    assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
+    harness.close().await;
+}
+
+/// With URLs that live 3 s, a throttled upload outlives its first URLs: parts
+/// are signed again and the upload still completes intact.
+#[tokio::test]
+async fn an_upload_outlives_its_first_urls() {
+    let expiry_secs = 3;
+    let harness = Harness::start_behind_proxy(&[
+        "--presign-expiry",
+        &expiry_secs.to_string(),
+        "--multipart-threshold",
+        &(5 * MIB).to_string(),
+    ])
+    .await;
+    let file = LargeFile::random(harness.stack.data_dir(), "slow.webm", 48 * MIB, 3);
+    let proxy = harness.stack.proxy();
+    proxy.set_conditions(Conditions {
+        body_bytes_per_sec: Some(2 * MIB),
+        ..Conditions::default()
+    });
+    harness.open_widget().await;
+    let started = Instant::now();
+    harness.choose_file(&file.path).await;
+    harness.wait_for_upload_within(LARGE_UPLOAD_TIMEOUT).await;
+    let took = started.elapsed();
+
+    assert!(
+        took > Duration::from_secs(2 * expiry_secs),
+        "the upload took only {took:?}"
+    );
+    let signings: BTreeSet<String> = proxy
+        .part_uploads()
+        .iter()
+        .filter_map(|record| record.signed_at.clone())
+        .collect();
+    assert!(
+        signings.len() >= 2,
+        "parts were never signed again: {signings:?}"
+    );
+    let id = uploaded_id(&harness).await;
+    assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
+    harness.close().await;
+}
+
+/// Cancelling a multipart upload leaves neither an object nor a multipart
+/// upload in the store.
+#[tokio::test]
+async fn cancel_leaves_nothing_in_the_store() {
+    let harness = Harness::start_behind_proxy(&[]).await;
+    let file = LargeFile::random(harness.stack.data_dir(), "cancel.webm", 80 * MIB, 4);
+    let proxy = harness.stack.proxy();
+    proxy.set_conditions(Conditions {
+        body_bytes_per_sec: Some(2 * MIB),
+        ..Conditions::default()
+    });
+    harness.open_widget().await;
+    harness.choose_file(&file.path).await;
+
+    let started = Instant::now();
+    while proxy.stored_part_numbers().is_empty() {
+        assert!(
+            started.elapsed() < LARGE_UPLOAD_TIMEOUT,
+            "{}",
+            proxy.summary()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, uploads) = harness.stack.store_contents().await;
+    assert_eq!(uploads.len(), 1, "a multipart upload is under way");
+    harness.browser.click("#vidrop-cancel").await;
+    harness
+        .browser
+        .wait_until(
+            "document.getElementById('vidrop').dataset.state === 'cancelled'",
+            "the cancel",
+        )
+        .await;
+
+    // The abort is the widget's last request; give it a moment to land.
+    let started = Instant::now();
+    loop {
+        let (objects, uploads) = harness.stack.store_contents().await;
+        if objects.is_empty() && uploads.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "left in the store: objects {objects:?}, uploads {uploads:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(harness.stack.videos().await.videos.is_empty());
+    harness.close().await;
+}
+
+/// Pause stops part uploads until Resume; the upload then completes intact.
+#[tokio::test]
+async fn pause_holds_the_upload_until_resume() {
+    let harness = Harness::start_behind_proxy(&[]).await;
+    let file = LargeFile::random(harness.stack.data_dir(), "pause.webm", 72 * MIB, 5);
+    let proxy = harness.stack.proxy();
+    proxy.set_conditions(Conditions {
+        body_bytes_per_sec: Some(4 * MIB),
+        ..Conditions::default()
+    });
+    harness.open_widget().await;
+    harness.choose_file(&file.path).await;
+    let started = Instant::now();
+    while proxy.stored_part_numbers().is_empty() {
+        assert!(
+            started.elapsed() < LARGE_UPLOAD_TIMEOUT,
+            "{}",
+            proxy.summary()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    harness.browser.click("#vidrop-pause").await;
+    harness
+        .browser
+        .wait_until(
+            "document.getElementById('vidrop').dataset.state === 'paused'",
+            "the pause",
+        )
+        .await;
+    let paused_at = Instant::now();
+    assert_eq!(harness.browser.text("#vidrop-pause").await, "Resume");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Requests are recorded when they end; the ones the pause broke off end
+    // later, so count by arrival.
+    let sent_while_paused = proxy
+        .part_uploads()
+        .iter()
+        .filter(|record| record.started > paused_at)
+        .count();
+    assert_eq!(sent_while_paused, 0, "no part is sent while paused");
+
+    proxy.set_conditions(Conditions::default());
+    harness.browser.click("#vidrop-pause").await;
+    harness.wait_for_upload_within(LARGE_UPLOAD_TIMEOUT).await;
+    let id = uploaded_id(&harness).await;
+    assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
+    harness.close().await;
+}

@@ -1,0 +1,233 @@
+//! Browser tests of what the engine reads from files: both SHA-256 backends
+//! (known vectors, and agreement on a random multi-MiB slice), the
+//! fingerprint that recognises a file after a reload, and the resume records
+//! in `localStorage`. Plus `bench_sha256`, ignored by default, which measures
+//! both backends on 64 MiB.
+//!
+//! Run from the workspace root (headless Chromium, see `webdriver.json`):
+//! `CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p vidrop-frontend --target wasm32-unknown-unknown --test hash`
+//!
+//! The benchmark, which prints `sha256 webcrypto: X MB/s` and
+//! `sha256 wasm: Y MB/s` (MB = 10⁶ bytes), best in release:
+//! `… cargo test -p vidrop-frontend --target wasm32-unknown-unknown --release --test hash -- --include-ignored --nocapture bench_sha256`
+
+// Everything here needs a browser; on a native `cargo test` the file is empty.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Uint8Array};
+use vidrop_frontend::engine::hash::Sha256Backend;
+use vidrop_frontend::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord, storage_key};
+use vidrop_shared::limits::MIB;
+use vidrop_shared::parts::PartPlan;
+use wasm_bindgen_test::*;
+use web_sys::{Blob, File, FilePropertyBag};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const ABC_SHA256: &str = "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=";
+/// SHA-256 of one million `a`s (FIPS 180-2's long vector), base64.
+const MILLION_A_SHA256: &str = "zcduXJkU+5KBocfihNc+Z/GAmkiklyAOBG05zMcRLNA=";
+
+/// `len` bytes from a fixed pseudo-random sequence.
+fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 56) as u8
+        })
+        .collect()
+}
+
+fn blob(parts: &[&[u8]]) -> Blob {
+    let sequence = Array::new();
+    for part in parts {
+        sequence.push(&Uint8Array::from(*part));
+    }
+    Blob::new_with_u8_array_sequence(&sequence).unwrap()
+}
+
+fn file(name: &str, content: &[u8], last_modified: f64) -> File {
+    let options = FilePropertyBag::new();
+    options.set_type("video/mp4");
+    options.set_last_modified(last_modified);
+    let sequence = Array::of1(&Uint8Array::from(content));
+    File::new_with_u8_array_sequence_and_options(&sequence, name, &options).unwrap()
+}
+
+/// Both backends give the published digests.
+#[wasm_bindgen_test]
+async fn both_sha256_backends_match_known_vectors() {
+    assert!(
+        Sha256Backend::ALL.len() >= 2,
+        "the tests build both backends"
+    );
+    let million_a = vec![b'a'; 1_000_000];
+    for backend in Sha256Backend::ALL {
+        assert!(backend.is_available(), "{}", backend.name());
+        assert_eq!(
+            backend.digest_base64(&blob(&[b"abc"])).await.unwrap(),
+            ABC_SHA256,
+            "{}",
+            backend.name()
+        );
+        assert_eq!(
+            backend.digest_base64(&blob(&[])).await.unwrap(),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            "{}",
+            backend.name()
+        );
+        assert_eq!(
+            backend.digest_base64(&blob(&[&million_a])).await.unwrap(),
+            MILLION_A_SHA256,
+            "{}",
+            backend.name()
+        );
+    }
+    assert_eq!(Sha256Backend::preferred(), Some(Sha256Backend::WebCrypto));
+}
+
+/// On a random slice of a multi-MiB Blob (odd offsets, across the wasm
+/// backend's 1 MiB chunks), the two backends agree.
+#[wasm_bindgen_test]
+async fn both_sha256_backends_agree_on_a_random_slice() {
+    let bytes = random_bytes(5 * MIB as usize + 123, 7);
+    let whole = blob(&[&bytes[..MIB as usize], &bytes[MIB as usize..]]);
+    let slice = whole
+        .slice_with_f64_and_f64(MIB as f64 + 7.0, 4.0 * MIB as f64 + 3.0)
+        .unwrap();
+    assert_eq!(slice.size(), (3 * MIB - 4) as f64);
+    let mut digests = Vec::new();
+    for backend in Sha256Backend::ALL {
+        digests.push(backend.digest(&slice).await.unwrap());
+    }
+    assert!(digests.windows(2).all(|w| w[0] == w[1]), "{digests:?}");
+    // And the slice is what was asked for: hashing the same bytes directly.
+    let direct = blob(&[&bytes[MIB as usize + 7..4 * MIB as usize + 3]]);
+    assert_eq!(
+        Sha256Backend::WebCrypto.digest(&direct).await.unwrap(),
+        digests[0]
+    );
+}
+
+/// Two files with the same name, size and date but different bytes in
+/// their first MiB have different fingerprints; the same file read twice
+/// has the same one.
+#[wasm_bindgen_test]
+async fn files_with_the_same_name_but_other_content_differ() {
+    let hasher = Sha256Backend::preferred();
+    let content = random_bytes(2 * MIB as usize, 1);
+    let mut other = content.clone();
+    other[100] ^= 1;
+    let a = Fingerprint::of(&file("clip.mp4", &content, 1_700_000_000_000.0), hasher)
+        .await
+        .unwrap();
+    let a_again = Fingerprint::of(&file("clip.mp4", &content, 1_700_000_000_000.0), hasher)
+        .await
+        .unwrap();
+    let b = Fingerprint::of(&file("clip.mp4", &other, 1_700_000_000_000.0), hasher)
+        .await
+        .unwrap();
+    let c = Fingerprint::of(&file("clip.mp4", &content, 1_700_000_000_001.0), hasher)
+        .await
+        .unwrap();
+    assert_eq!(a, a_again);
+    assert_eq!(
+        (a.name.as_str(), a.size, a.last_modified),
+        ("clip.mp4", 2 * MIB, 1_700_000_000_000)
+    );
+    assert_ne!(a, b, "other bytes");
+    assert_ne!(a, c, "other date");
+    assert_eq!((a.name.as_str(), a.size), (b.name.as_str(), b.size));
+    // Only the first MiB is read: a change after it is the same fingerprint
+    // (size and date still tell most edits apart).
+    let mut tail = content.clone();
+    tail[(MIB + 5) as usize] ^= 1;
+    let d = Fingerprint::of(&file("clip.mp4", &tail, 1_700_000_000_000.0), hasher)
+        .await
+        .unwrap();
+    assert_eq!(a, d);
+    // A file shorter than a MiB hashes all of itself.
+    let small = Fingerprint::of(&file("s.mp4", b"abc", 1.0), hasher)
+        .await
+        .unwrap();
+    assert_eq!(small.head_sha256.as_deref(), Some(ABC_SHA256));
+}
+
+/// A record written to `localStorage` is found again by a fresh book (as
+/// after a reload), and is gone once forgotten.
+#[wasm_bindgen_test]
+async fn resume_records_survive_in_local_storage() {
+    let base = format!("http://test.invalid/{}", js_sys::Math::random());
+    let fingerprint = Fingerprint {
+        name: "clip.mp4".into(),
+        size: 100 * MIB,
+        last_modified: 1_700_000_000_000,
+        head_sha256: Some(ABC_SHA256.into()),
+    };
+    let plan = PartPlan::for_size(100 * MIB);
+    let record = ResumeRecord {
+        fingerprint: fingerprint.clone(),
+        id: "01JD8Z3V5Q6W7X8Y9Z0ABCDEFG".into(),
+        upload_id: "upload/with+odd=chars".into(),
+        part_size: plan.part_size,
+        part_count: plan.part_count,
+        saved_at_ms: js_sys::Date::now(),
+    };
+    LocalResumeBook::new(&base).remember(record.clone());
+
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    let raw = storage.get_item(&storage_key(&base)).unwrap().unwrap();
+    assert!(raw.contains("upload/with+odd=chars"), "{raw}");
+
+    let reloaded = LocalResumeBook::new(&base);
+    assert_eq!(reloaded.find(&fingerprint), Some(record.clone()));
+    assert_eq!(reloaded.find(&fingerprint).unwrap().plan(), Some(plan));
+    assert_eq!(
+        LocalResumeBook::new("http://another.invalid").find(&fingerprint),
+        None,
+        "each backend has its own records"
+    );
+    reloaded.forget(&record.id);
+    assert_eq!(LocalResumeBook::new(&base).find(&fingerprint), None);
+    assert_eq!(
+        storage.get_item(&storage_key(&base)).unwrap(),
+        None,
+        "an empty book leaves nothing behind"
+    );
+}
+
+/// Measures both backends on 64 MiB, hashed in 8 MiB parts as uploads do
+/// (reading each part included). Prints one line per backend.
+#[wasm_bindgen_test]
+#[ignore = "a benchmark: run with --include-ignored --nocapture bench_sha256"]
+async fn bench_sha256() {
+    const TOTAL: u64 = 64 * MIB;
+    let chunk = random_bytes(8 * MIB as usize, 3);
+    // 64 MiB in the browser's memory, not in wasm's.
+    let parts: Vec<&[u8]> = (0..TOTAL / (8 * MIB)).map(|_| &chunk[..]).collect();
+    let data = blob(&parts);
+    drop(parts);
+    let plan = PartPlan::for_size(TOTAL);
+    let now = || web_sys::window().unwrap().performance().unwrap().now();
+    for backend in Sha256Backend::ALL {
+        // Warm up (JIT, first allocation).
+        backend
+            .digest(&data.slice_with_f64_and_f64(0.0, MIB as f64).unwrap())
+            .await
+            .unwrap();
+        let start = now();
+        for number in 1..=plan.part_count {
+            let range = plan.range(number);
+            let part = data
+                .slice_with_f64_and_f64(range.start as f64, range.end as f64)
+                .unwrap();
+            backend.digest(&part).await.unwrap();
+        }
+        let seconds = (now() - start) / 1000.0;
+        let mb_per_s = TOTAL as f64 / 1e6 / seconds;
+        console_log!("sha256 {}: {:.1} MB/s", backend.name(), mb_per_s);
+    }
+}
