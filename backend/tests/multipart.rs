@@ -4,10 +4,12 @@
 //! them to the store, complete), and the store itself looked at with
 //! `aws-sdk-s3` (ListMultipartUploads, HeadObject, ListParts).
 
+mod common;
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use base64::Engine;
+use common::{error_code, payload, query_param};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, ETAG};
+use reqwest::header::ETAG;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -245,19 +247,6 @@ impl App {
     }
 }
 
-/// `len` bytes that look like nothing in particular (xorshift).
-fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
-}
-
 /// The base64 SHA-256 of `bytes`, as `x-amz-checksum-sha256` carries it.
 fn sha256(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
@@ -271,28 +260,6 @@ fn completed(etags: &[(u32, String)]) -> Value {
             .map(|(n, etag)| json!({"part_number": n, "etag": etag}))
             .collect(),
     )
-}
-
-/// The JSON error body's code, after checking the status.
-async fn error_code(response: reqwest::Response, status: StatusCode) -> String {
-    assert_eq!(response.status(), status, "status");
-    assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
-    let body: Value = response.json().await.expect("a JSON error");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-    body["error"]["code"].as_str().expect("a code").to_owned()
-}
-
-/// A query parameter of a URL.
-fn query_param(url: &str, name: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).expect("a URL");
-    url.query_pairs()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
 }
 
 /// A 17 MiB file goes up in three presigned parts (each URL binding its

@@ -3,7 +3,9 @@
 //! way the widget (and the AWS SDK for Go's presign example client) drive it.
 //! Bytes go to and from the store itself, through presigned URLs.
 
+mod common;
 use base64::Engine;
+use common::{error_code, payload, query_param};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_RANGE, CONTENT_TYPE, ETAG, RANGE};
 use serde_json::{Value, json};
@@ -108,46 +110,6 @@ async fn start_server_in(data_dir: &Path, tweak: impl FnOnce(&mut ServeArgs)) ->
         server,
         http: reqwest::Client::new(),
     }
-}
-
-/// `len` bytes that look like nothing in particular (xorshift), standing in
-/// for a video's.
-fn payload(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
-}
-
-/// The JSON error body's code, after checking the status.
-async fn error_code(response: reqwest::Response, status: StatusCode) -> String {
-    assert_eq!(response.status(), status, "status");
-    assert_eq!(
-        response.headers()[CONTENT_TYPE],
-        "application/json",
-        "errors are JSON"
-    );
-    let body: Value = response.json().await.expect("a JSON error");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-    body["error"]["code"].as_str().expect("a code").to_owned()
-}
-
-/// A query parameter of a URL.
-fn query_param(url: &str, name: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).expect("a URL");
-    url.query_pairs()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
 }
 
 /// A URL with one character of its `X-Amz-Signature` changed.

@@ -173,6 +173,19 @@ impl StoreProxy {
             .collect()
     }
 
+    /// Waits until the store has accepted at least `count` parts.
+    pub async fn wait_for_stored_parts(&self, count: usize, timeout: Duration) {
+        let started = Instant::now();
+        while self.stored_part_numbers().len() < count {
+            assert!(
+                started.elapsed() < timeout,
+                "{count} parts not stored within {timeout:?}: {}",
+                self.summary()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// A line for logs and closing notes: how many part uploads, how many
     /// failed on purpose and how.
     pub fn summary(&self) -> String {

@@ -86,16 +86,9 @@ async fn a_reload_resumes_with_only_the_missing_parts() {
     harness.open_widget().await;
     harness.choose_file(&file.path).await;
 
-    let half = plan.part_count as usize / 2;
-    let started = Instant::now();
-    while proxy.stored_part_numbers().len() < half {
-        assert!(
-            started.elapsed() < LARGE_UPLOAD_TIMEOUT,
-            "{}",
-            proxy.summary()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    proxy
+        .wait_for_stored_parts(plan.part_count as usize / 2, LARGE_UPLOAD_TIMEOUT)
+        .await;
     harness.browser.refresh().await;
     // Parts whose bodies had fully arrived may still land in the store.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -199,15 +192,7 @@ async fn cancel_leaves_nothing_in_the_store() {
     harness.open_widget().await;
     harness.choose_file(&file.path).await;
 
-    let started = Instant::now();
-    while proxy.stored_part_numbers().is_empty() {
-        assert!(
-            started.elapsed() < LARGE_UPLOAD_TIMEOUT,
-            "{}",
-            proxy.summary()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    proxy.wait_for_stored_parts(1, LARGE_UPLOAD_TIMEOUT).await;
     let (_, uploads) = harness.stack.store_contents().await;
     assert_eq!(uploads.len(), 1, "a multipart upload is under way");
     harness.browser.click("#vidrop-cancel").await;
@@ -248,15 +233,7 @@ async fn pause_holds_the_upload_until_resume() {
     });
     harness.open_widget().await;
     harness.choose_file(&file.path).await;
-    let started = Instant::now();
-    while proxy.stored_part_numbers().is_empty() {
-        assert!(
-            started.elapsed() < LARGE_UPLOAD_TIMEOUT,
-            "{}",
-            proxy.summary()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    proxy.wait_for_stored_parts(1, LARGE_UPLOAD_TIMEOUT).await;
 
     harness.browser.click("#vidrop-pause").await;
     harness
