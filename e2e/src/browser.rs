@@ -38,6 +38,18 @@ pub struct Browser {
     _profile: TempDir,
 }
 
+/// Resident memory of a browser's renderer processes, in KiB.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RendererMemory {
+    /// All renderers together, now.
+    pub total: u64,
+    /// The largest renderer, now.
+    pub largest: u64,
+    /// The highest any renderer has been since it started (`VmHWM`).
+    pub high_water: u64,
+    pub processes: u32,
+}
+
 /// What a `<video>` element reports.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,12 +104,10 @@ impl Browser {
     }
 
     /// Resident memory of this browser's renderer processes (those descended
-    /// from its ChromeDriver), in KiB, from `/proc`: (current total, largest
-    /// high-water mark of one renderer).
-    pub fn renderer_memory_kib(&self) -> (u64, u64) {
+    /// from its ChromeDriver), in KiB, from `/proc`.
+    pub fn renderer_memory_kib(&self) -> RendererMemory {
         let driver = self._driver.id().unwrap_or(0);
-        let mut current = 0;
-        let mut peak = 0;
+        let mut memory = RendererMemory::default();
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             let dir = entry.path();
             let Ok(cmdline) = std::fs::read(dir.join("cmdline")) else {
@@ -121,10 +131,13 @@ impl Browser {
                     .and_then(|kib| kib.parse::<u64>().ok())
                     .unwrap_or(0)
             };
-            current += field("VmRSS:");
-            peak = peak.max(field("VmHWM:"));
+            let resident = field("VmRSS:");
+            memory.total += resident;
+            memory.largest = memory.largest.max(resident);
+            memory.high_water = memory.high_water.max(field("VmHWM:"));
+            memory.processes += 1;
         }
-        (current, peak)
+        memory
     }
 
     /// The WebDriver client, for what the helpers do not cover.

@@ -21,7 +21,7 @@ pub mod proxy;
 pub mod stack;
 pub mod video;
 
-pub use browser::{Browser, VideoState};
+pub use browser::{Browser, RendererMemory, VideoState};
 pub use proxy::{Conditions, StoreProxy};
 pub use stack::Stack;
 pub use video::{LargeFile, TestVideo};

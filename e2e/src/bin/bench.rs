@@ -5,11 +5,11 @@
 //! - Throughput: a 1 GiB file uploaded through the widget in headless Chromium
 //!   (multipart, 4 parts in flight, SHA-256 per part) into the embedded S3,
 //!   then the same file PUT by `curl` to a presigned URL of the same store.
-//! - Memory: the peak resident memory of Chromium's renderer while the widget
-//!   uploads a 2 GiB file.
+//! - Memory: the peak resident memory of Chromium's renderers while the
+//!   widget uploads files of 256 MiB, 1 GiB and 2 GiB.
 //!
 //! Sizes can be changed with `VIDROP_BENCH_UPLOAD_MIB` and
-//! `VIDROP_BENCH_MEMORY_MIB`.
+//! `VIDROP_BENCH_MEMORY_MIB` (a comma-separated list).
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -26,7 +26,11 @@ async fn main() {
         .map(std::path::PathBuf::from)
         .expect("usage: bench <results.md>");
     let upload_mib = env_mib("VIDROP_BENCH_UPLOAD_MIB", 1024);
-    let memory_mib = env_mib("VIDROP_BENCH_MEMORY_MIB", 2048);
+    let memory_mib: Vec<u64> = std::env::var("VIDROP_BENCH_MEMORY_MIB")
+        .unwrap_or_else(|_| "256,1024,2048".into())
+        .split(',')
+        .filter_map(|mib| mib.trim().parse().ok())
+        .collect();
     let files = tempfile::tempdir().expect("a folder for the files");
 
     let harness = Harness::start().await;
@@ -41,35 +45,15 @@ async fn main() {
     let curl = curl_put(&harness, &file).await;
     let mib_per_sec = |took: Duration| file.size as f64 / MIB as f64 / took.as_secs_f64();
     eprintln!("widget {widget:?}, curl {curl:?}");
+    harness.close().await;
 
-    let big = LargeFile::random(files.path(), "memory.webm", memory_mib * MIB, 8);
-    harness.open_widget().await;
-    let (before, _) = harness.browser.renderer_memory_kib();
-    harness.choose_file(&big.path).await;
-    let mut peak_sampled = 0;
-    let started = Instant::now();
-    loop {
-        let (now, _) = harness.browser.renderer_memory_kib();
-        peak_sampled = peak_sampled.max(now);
-        let state = harness.browser.attribute("#vidrop", "data-state").await;
-        match state.as_deref() {
-            Some("done") => break,
-            Some("error") | Some("cancelled") => {
-                panic!(
-                    "the 2 GiB upload failed: {}",
-                    harness.browser.text("#vidrop-error").await
-                )
-            }
-            _ => {}
+    let memory: Vec<MemoryRun> = {
+        let mut runs = Vec::new();
+        for mib in &memory_mib {
+            runs.push(measure_memory(files.path(), *mib).await);
         }
-        assert!(
-            started.elapsed() < UPLOAD_TIMEOUT,
-            "the 2 GiB upload did not finish"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let memory_took = started.elapsed();
-    let (_, high_water) = harness.browser.renderer_memory_kib();
+        runs
+    };
 
     let mut md = String::new();
     let _ = writeln!(
@@ -94,32 +78,89 @@ async fn main() {
         "\n**Ratio widget / curl: {:.2}** (throughput; 1.00 means as fast as curl).\n",
         curl.as_secs_f64() / widget.as_secs_f64()
     );
-    let _ = writeln!(md, "### Browser memory during a {memory_mib} MiB upload\n");
-    let _ = writeln!(md, "| measure | value |\n| --- | --- |");
     let _ = writeln!(
         md,
-        "| renderer resident memory before choosing the file | {} MiB |",
-        before / 1024
+        "### Browser memory during an upload\n\n\
+         Resident memory of Chromium's renderer processes (from `/proc`), each size in a \
+         fresh browser, sampled every 100 ms while the widget uploads.\n"
     );
     let _ = writeln!(
         md,
-        "| peak renderer resident memory, sampled every 100 ms | {} MiB |",
-        peak_sampled / 1024
+        "| file | largest renderer before | largest renderer, peak | all renderers, peak | upload time |\n\
+         | --- | --- | --- | --- | --- |"
     );
-    let _ = writeln!(
-        md,
-        "| renderer high-water mark (`VmHWM`) after the upload | {} MiB |",
-        high_water / 1024
-    );
-    let _ = writeln!(
-        md,
-        "| upload time | {:.1} s ({:.1} MiB/s) |",
-        memory_took.as_secs_f64(),
-        big.size as f64 / MIB as f64 / memory_took.as_secs_f64()
-    );
+    for run in &memory {
+        let _ = writeln!(
+            md,
+            "| {} MiB | {} MiB | {} MiB | {} MiB | {:.1} s ({:.1} MiB/s) |",
+            run.file_mib,
+            run.before.largest / 1024,
+            run.peak_largest / 1024,
+            run.peak_total / 1024,
+            run.took.as_secs_f64(),
+            run.file_mib as f64 / run.took.as_secs_f64()
+        );
+    }
     std::fs::write(&out, &md).expect("results are written");
     println!("{md}");
+}
+
+/// What one memory run saw.
+struct MemoryRun {
+    file_mib: u64,
+    before: vidrop_e2e::RendererMemory,
+    peak_largest: u64,
+    peak_total: u64,
+    took: Duration,
+}
+
+/// Uploads a file of `file_mib` MiB in a fresh browser (so no renderer of an
+/// earlier upload is counted), sampling the renderers' memory.
+async fn measure_memory(dir: &std::path::Path, file_mib: u64) -> MemoryRun {
+    let harness = Harness::start().await;
+    let big = LargeFile::random(
+        dir,
+        &format!("memory-{file_mib}.webm"),
+        file_mib * MIB,
+        file_mib,
+    );
+    harness.open_widget().await;
+    let before = harness.browser.renderer_memory_kib();
+    harness.choose_file(&big.path).await;
+    let mut peak_total = 0;
+    let mut peak_largest = 0;
+    let started = Instant::now();
+    loop {
+        let now = harness.browser.renderer_memory_kib();
+        peak_total = peak_total.max(now.total);
+        peak_largest = peak_largest.max(now.largest);
+        let state = harness.browser.attribute("#vidrop", "data-state").await;
+        match state.as_deref() {
+            Some("done") => break,
+            Some("error") | Some("cancelled") => {
+                panic!(
+                    "the upload failed: {}",
+                    harness.browser.text("#vidrop-error").await
+                )
+            }
+            _ => {}
+        }
+        assert!(
+            started.elapsed() < UPLOAD_TIMEOUT,
+            "the upload did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let took = started.elapsed();
     harness.close().await;
+    let _ = std::fs::remove_file(&big.path);
+    MemoryRun {
+        file_mib,
+        before,
+        peak_largest,
+        peak_total,
+        took,
+    }
 }
 
 /// `curl` PUTs the file to a presigned URL from the `/presign` protocol, as
