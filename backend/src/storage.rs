@@ -109,7 +109,6 @@ pub struct PutObject<'a> {
 #[derive(Debug, Clone)]
 pub struct ObjectEntry {
     pub key: String,
-    pub size: u64,
     pub last_modified: Option<DateTime>,
 }
 
@@ -322,10 +321,6 @@ impl Storage {
                 let Some(key) = object.key() else { continue };
                 entries.push(ObjectEntry {
                     key: key.to_owned(),
-                    size: object
-                        .size()
-                        .and_then(|s| u64::try_from(s).ok())
-                        .unwrap_or(0),
                     last_modified: object.last_modified().copied(),
                 });
             }

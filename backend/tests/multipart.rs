@@ -6,12 +6,10 @@
 
 mod common;
 use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
-use base64::Engine;
-use common::{error_code, payload, query_param};
+use common::{error_code, payload, query_param, sha256, with_signed_headers};
 use reqwest::StatusCode;
 use reqwest::header::ETAG;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
@@ -141,13 +139,10 @@ impl App {
     /// PUTs `body` to a signed part URL with its headers, as a browser does
     /// (which sets `Content-Length` itself).
     async fn put_part(&self, signed: &SignedPart, body: Vec<u8>) -> reqwest::Response {
-        let mut request = self.http.put(&signed.url).body(body);
-        for (name, value) in &signed.headers {
-            if name != "content-length" {
-                request = request.header(name, value);
-            }
-        }
-        request.send().await.expect("PUT a part")
+        with_signed_headers(self.http.put(&signed.url).body(body), &signed.headers)
+            .send()
+            .await
+            .expect("PUT a part")
     }
 
     /// Signs and PUTs every part; answers `(part number, ETag)` pairs.
@@ -245,11 +240,6 @@ impl App {
             Err(err) => panic!("HeadObject {key}: {err:?}"),
         }
     }
-}
-
-/// The base64 SHA-256 of `bytes`, as `x-amz-checksum-sha256` carries it.
-fn sha256(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
 }
 
 /// The completion body of `(part number, ETag)` pairs.
@@ -1019,12 +1009,7 @@ async fn complete_confirms_a_single_put() {
         "upload_not_found",
         "not uploaded yet"
     );
-    let mut put = app.http.put(&plan.url).body(body.clone());
-    for (name, value) in &plan.headers {
-        if name != "content-length" {
-            put = put.header(name, value);
-        }
-    }
+    let put = with_signed_headers(app.http.put(&plan.url).body(body.clone()), &plan.headers);
     assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
 
     let response = app.post(&path, &json!({"parts": []})).await;
@@ -1183,17 +1168,15 @@ async fn part_urls_pass_cors() {
         response.headers()["access-control-allow-headers"],
         "x-amz-checksum-sha256"
     );
-    let mut request = app
+    let request = app
         .http
         .put(&part.url)
         .header("Origin", "https://host.example")
         .body(upload.part(1).to_vec());
-    for (name, value) in &part.headers {
-        if name != "content-length" {
-            request = request.header(name, value);
-        }
-    }
-    let response = request.send().await.unwrap();
+    let response = with_signed_headers(request, &part.headers)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let exposed = response.headers()["access-control-expose-headers"]
         .to_str()

@@ -3,6 +3,8 @@
 //! store of a first server stands in for MinIO. Its own test binary, because
 //! the default chain reads credentials from the process environment.
 
+mod common;
+use common::with_signed_headers;
 use reqwest::StatusCode;
 use serde_json::json;
 use vidrop::{ServeArgs, Server};
@@ -67,12 +69,7 @@ async fn a_configured_bucket_works_like_the_embedded_store() {
         plan.url
             .starts_with(&format!("{}/vidrop/videos/", store.endpoint))
     );
-    let mut put = http.put(&plan.url).body(body.clone());
-    for (name, value) in &plan.headers {
-        if name != "content-length" {
-            put = put.header(name, value);
-        }
-    }
+    let put = with_signed_headers(http.put(&plan.url).body(body.clone()), &plan.headers);
     assert_eq!(put.send().await.unwrap().status(), StatusCode::OK);
 
     let list: VideoList = http

@@ -4,12 +4,10 @@
 //! Bytes go to and from the store itself, through presigned URLs.
 
 mod common;
-use base64::Engine;
-use common::{error_code, payload, query_param};
+use common::{error_code, payload, query_param, sha256, with_signed_headers};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_RANGE, CONTENT_TYPE, ETAG, RANGE};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::time::Duration;
 use tempfile::TempDir;
@@ -55,13 +53,10 @@ impl TestServer {
     /// PUTs `body` to the plan's URL with its headers, as a browser does
     /// (which sets `Content-Length` itself).
     async fn put_to_store(&self, plan: &SingleUpload, body: Vec<u8>) -> reqwest::Response {
-        let mut request = self.http.put(&plan.url).body(body);
-        for (name, value) in &plan.headers {
-            if name != "content-length" {
-                request = request.header(name, value);
-            }
-        }
-        request.send().await.expect("PUT to the store")
+        with_signed_headers(self.http.put(&plan.url).body(body), &plan.headers)
+            .send()
+            .await
+            .expect("PUT to the store")
     }
 
     /// Creates and PUTs a video, returning its plan.
@@ -295,7 +290,7 @@ async fn the_store_refuses_an_expired_url() {
 async fn a_given_checksum_is_bound_into_the_upload() {
     let (app, _dir) = start_server().await;
     let body = payload(8192, 13);
-    let sha256 = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&body));
+    let sha256 = sha256(&body);
     let plan = app
         .create_upload(json!({
             "filename": "sum.webm", "content_type": "video/webm", "size": body.len(), "sha256": sha256,
@@ -663,13 +658,12 @@ async fn the_embedded_store_answers_cors_for_allowed_origins() {
             .contains_key("access-control-allow-origin")
     );
 
-    let mut request = app.http.put(&plan.url).header("Origin", own.as_str());
-    for (name, value) in &plan.headers {
-        if name != "content-length" {
-            request = request.header(name, value);
-        }
-    }
-    let response = request.body(vec![1u8, 2, 3]).send().await.unwrap();
+    let request = app.http.put(&plan.url).header("Origin", own.as_str());
+    let response = with_signed_headers(request, &plan.headers)
+        .body(vec![1u8, 2, 3])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers()["access-control-allow-origin"],

@@ -139,6 +139,17 @@ pub fn check_object_key(key: &str) -> Result<(), KeyError> {
     Ok(())
 }
 
+/// Checks a key a client wants to read through `/presign`: any valid key but
+/// Vidrop's own bookkeeping, whose manifests name upload ids, which act as
+/// keys to their uploads.
+pub fn check_readable_key(key: &str) -> Result<(), KeyError> {
+    check_object_key(key)?;
+    if key.starts_with(SYSTEM_PREFIX) {
+        return Err(KeyError::Reserved);
+    }
+    Ok(())
+}
+
 /// Checks a key a client wants to write through `/presign`.
 pub fn check_writable_key(key: &str) -> Result<(), KeyError> {
     check_object_key(key)?;
@@ -214,6 +225,17 @@ mod tests {
             })
         );
         assert_eq!(check_object_key(&long[1..]), Ok(()));
+    }
+
+    #[test]
+    fn videos_are_readable_through_presign_but_bookkeeping_is_not() {
+        assert_eq!(check_readable_key(&format!("videos/{ID}.webm")), Ok(()));
+        assert_eq!(check_readable_key("uploads/a.bin"), Ok(()));
+        assert_eq!(
+            check_readable_key(&pending_manifest_key(ID)),
+            Err(KeyError::Reserved)
+        );
+        assert_eq!(check_readable_key("a//b"), Err(KeyError::BadSegment));
     }
 
     #[test]

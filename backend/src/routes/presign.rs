@@ -13,7 +13,7 @@ use crate::storage::PutObject;
 use axum::extract::State;
 use std::collections::BTreeMap;
 use vidrop_shared::api::{PresignQuery, PresignResponse};
-use vidrop_shared::keys::{KeyError, SYSTEM_PREFIX, check_object_key, check_writable_key};
+use vidrop_shared::keys::{check_readable_key, check_writable_key};
 use vidrop_shared::limits::MAX_SINGLE_PUT_SIZE;
 use vidrop_shared::policy::PolicyError;
 
@@ -25,11 +25,7 @@ pub async fn presign_show(
 ) -> Result<AppJson<PresignResponse>, AppError> {
     let method = query.method.unwrap_or_default();
     let presigned = if method.eq_ignore_ascii_case("GET") {
-        check_object_key(&key)?;
-        if key.starts_with(SYSTEM_PREFIX) {
-            // Manifests name upload ids, which act as keys to their uploads.
-            return Err(KeyError::Reserved.into());
-        }
+        check_readable_key(&key)?;
         state.storage.presign_get(&key, None).await?
     } else if method.eq_ignore_ascii_case("PUT") {
         check_writable_key(&key)?;

@@ -23,9 +23,9 @@
 
 use crate::error::{AppError, AppJson, AppPath, AppQuery};
 use crate::manifest::Manifest;
-use crate::routes::videos::{find_video, find_video_object};
+use crate::routes::videos::{find_video, find_video_object, video};
 use crate::state::AppState;
-use crate::storage::{Completion, PutObject, Storage, rfc3339};
+use crate::storage::{Completion, ObjectHead, PutObject, Storage, rfc3339};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
@@ -190,7 +190,7 @@ async fn complete_single(state: &AppState, id: &str) -> Result<Video, AppError> 
             head.content_type.unwrap_or_default()
         )));
     }
-    find_video(storage, id).await?.ok_or_else(not_found)
+    Ok(video(storage, &entry, head).await?)
 }
 
 /// Completes a multipart upload from its parts, verifies the object against
@@ -239,17 +239,19 @@ async fn complete_multipart(
             return Err(AppError::PartMismatch(code));
         }
     }
-    verify(storage, &manifest).await?;
+    let head = verify(storage, &manifest).await?;
     Manifest::delete(storage, id).await?;
     tracing::info!(%id, key = %manifest.key, size = manifest.size, "multipart upload completed");
-    find_video(storage, id)
+    let entry = find_video_object(storage, id)
         .await?
-        .ok_or_else(|| AppError::UploadNotFound(id.to_owned()))
+        .ok_or_else(|| AppError::UploadNotFound(id.to_owned()))?;
+    Ok(video(storage, &entry, head).await?)
 }
 
-/// Checks the completed object against the manifest; an object that is not
-/// what was approved is deleted, with the manifest.
-async fn verify(storage: &Storage, manifest: &Manifest) -> Result<(), AppError> {
+/// Checks the completed object against the manifest and answers its
+/// `HeadObject`; an object that is not what was approved is deleted, with the
+/// manifest.
+async fn verify(storage: &Storage, manifest: &Manifest) -> Result<ObjectHead, AppError> {
     let Some(head) = storage.head(&manifest.key).await? else {
         return Err(AppError::UploadNotFound(manifest.id.clone()));
     };
@@ -260,12 +262,12 @@ async fn verify(storage: &Storage, manifest: &Manifest) -> Result<(), AppError> 
     if head.content_type.as_deref() != Some(manifest.content_type.as_str()) {
         problems.push(format!(
             "type {:?} instead of {:?}",
-            head.content_type.unwrap_or_default(),
+            head.content_type.as_deref().unwrap_or_default(),
             manifest.content_type
         ));
     }
     if problems.is_empty() {
-        return Ok(());
+        return Ok(head);
     }
     storage.delete(&manifest.key).await?;
     Manifest::delete(storage, &manifest.id).await?;

@@ -3,8 +3,9 @@
 //! GET to play one straight from S3.
 
 use crate::error::{AppError, AppJson, AppPath};
+use crate::routes::uploads::check_id;
 use crate::state::AppState;
-use crate::storage::{ObjectEntry, Storage, StorageError, rfc3339};
+use crate::storage::{ObjectEntry, ObjectHead, Storage, StorageError, rfc3339};
 use axum::extract::State;
 use futures::{StreamExt, TryStreamExt, stream};
 use std::cmp::Reverse;
@@ -12,7 +13,7 @@ use vidrop_shared::api::{Video, VideoList, VideoSummary};
 use vidrop_shared::filename::{
     Disposition, FILENAME_METADATA_KEY, content_disposition, percent_decode,
 };
-use vidrop_shared::keys::{VIDEO_PREFIX, is_video_id, video_id_from_key, video_key_prefix};
+use vidrop_shared::keys::{VIDEO_PREFIX, video_id_from_key, video_key_prefix};
 use vidrop_shared::policy::content_type_from_filename;
 
 /// How many `HeadObject` calls one listing makes at once.
@@ -43,9 +44,7 @@ pub async fn videos_show(
     State(state): State<AppState>,
     AppPath(id): AppPath<String>,
 ) -> Result<AppJson<Video>, AppError> {
-    if !is_video_id(&id) {
-        return Err(AppError::InvalidId(id));
-    }
+    check_id(&id)?;
     let video = find_video(&state.storage, &id)
         .await?
         .ok_or(AppError::VideoNotFound(id))?;
@@ -70,17 +69,27 @@ pub(crate) async fn find_video(storage: &Storage, id: &str) -> Result<Option<Vid
     let Some(entry) = find_video_object(storage, id).await? else {
         return Ok(None);
     };
-    let key = entry.key.clone();
-    let Some(found) = describe(storage, entry).await? else {
+    let Some(head) = storage.head(&entry.key).await? else {
         return Ok(None);
     };
+    video(storage, &entry, head).await.map(Some)
+}
+
+/// The video of a listed object whose `HeadObject` the caller already has,
+/// with a presigned GET that plays it inline under its file name.
+pub(crate) async fn video(
+    storage: &Storage,
+    entry: &ObjectEntry,
+    head: ObjectHead,
+) -> Result<Video, StorageError> {
+    let found = summarize(entry, head);
     let disposition = content_disposition(Disposition::Inline, &found.summary.filename);
-    let presigned = storage.presign_get(&key, Some(disposition)).await?;
-    Ok(Some(Video {
+    let presigned = storage.presign_get(&entry.key, Some(disposition)).await?;
+    Ok(Video {
         summary: found.summary,
         url: presigned.url,
         expires_at: rfc3339(presigned.expires_at),
-    }))
+    })
 }
 
 /// A video and the instant it sorts by.
@@ -93,9 +102,14 @@ struct Found {
 /// The summary of a listed video object, from its `HeadObject`; `None` when
 /// the object went away in between.
 async fn describe(storage: &Storage, entry: ObjectEntry) -> Result<Option<Found>, StorageError> {
-    let Some(head) = storage.head(&entry.key).await? else {
-        return Ok(None);
-    };
+    Ok(storage
+        .head(&entry.key)
+        .await?
+        .map(|head| summarize(&entry, head)))
+}
+
+/// The summary of a listed video object, from its `HeadObject`.
+fn summarize(entry: &ObjectEntry, head: ObjectHead) -> Found {
     let id = video_id_from_key(&entry.key).unwrap_or_default().to_owned();
     let object_name = entry.key.rsplit('/').next().unwrap_or(&entry.key);
     let filename = head
@@ -110,7 +124,7 @@ async fn describe(storage: &Storage, entry: ObjectEntry) -> Result<Option<Found>
         .unwrap_or_else(|| UNKNOWN_CONTENT_TYPE.to_owned());
     let modified = entry.last_modified.or(head.last_modified);
     let sort_time = modified.map_or((0, 0), |time| (time.secs(), time.subsec_nanos()));
-    Ok(Some(Found {
+    Found {
         summary: VideoSummary {
             id,
             filename,
@@ -119,5 +133,5 @@ async fn describe(storage: &Storage, entry: ObjectEntry) -> Result<Option<Found>
             uploaded_at: modified.map(rfc3339).unwrap_or_default(),
         },
         sort_time,
-    }))
+    }
 }

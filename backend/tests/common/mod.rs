@@ -2,9 +2,12 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+use base64::Engine;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 
 /// `len` bytes that look like nothing in particular (xorshift), standing in
 /// for a video's.
@@ -45,4 +48,23 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
+}
+
+/// The base64 SHA-256 of `bytes`, as `x-amz-checksum-sha256` carries it.
+pub fn sha256(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes))
+}
+
+/// `request` with the headers a presigned URL was signed with, all but
+/// `content-length`, which the HTTP client sets itself (as a browser does).
+pub fn with_signed_headers(
+    mut request: reqwest::RequestBuilder,
+    headers: &BTreeMap<String, String>,
+) -> reqwest::RequestBuilder {
+    for (name, value) in headers {
+        if name != "content-length" {
+            request = request.header(name, value);
+        }
+    }
+    request
 }
