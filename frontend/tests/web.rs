@@ -17,6 +17,7 @@ use vidrop_frontend::components::{
     CancelButton, DropZone, ErrorMessage, Notice, PauseButton, Player, ProgressBar, VideoList,
 };
 use vidrop_frontend::engine::s3_error::parse_s3_error;
+use vidrop_frontend::engine::timer::sleep;
 use vidrop_frontend::engine::{CheckedFile, ProgressSnapshot, ProgressTracker, UploadError};
 use vidrop_frontend::{App, Settings};
 use vidrop_shared::api::{Video, VideoSummary};
@@ -48,16 +49,6 @@ fn text_file(name: &str, content_type: &str, text: &str) -> File {
     File::new_with_str_sequence_and_options(&parts, name, &options).unwrap()
 }
 
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
 /// Waits up to five seconds for `condition`; the async parts of the widget
 /// (fetches) finish on their own schedule.
 async fn wait_for(what: &str, condition: impl Fn() -> bool) {
@@ -65,7 +56,7 @@ async fn wait_for(what: &str, condition: impl Fn() -> bool) {
         if condition() {
             return;
         }
-        sleep(50).await;
+        sleep(50.0).await;
     }
     panic!("timed out waiting for {what}");
 }

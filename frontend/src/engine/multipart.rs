@@ -27,7 +27,7 @@ use crate::engine::upload::{Context, Report, UploadError};
 use crate::engine::xhr::{self, AbortHandle, XhrError, XhrResponse, js_message};
 use futures_channel::mpsc::{UnboundedSender, unbounded};
 use futures_util::StreamExt;
-use vidrop_shared::api::{CreateUpload, SignParts, SignedPart, SingleUpload, UploadPlan};
+use vidrop_shared::api::{SignParts, SignedPart, SingleUpload, UploadPlan};
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Blob, File};
 
@@ -51,6 +51,24 @@ impl Target {
             Target::Multipart { id, .. } => id,
             Target::Single { plan, .. } => &plan.id,
         }
+    }
+}
+
+/// `plan` when its method is PUT, the only single upload the widget sends.
+pub(crate) fn put_plan(plan: SingleUpload) -> Result<SingleUpload, UploadError> {
+    if plan.method.eq_ignore_ascii_case("PUT") {
+        Ok(plan)
+    } else {
+        Err(UploadError::UnsupportedPlan(plan.method))
+    }
+}
+
+/// A single PUT's URL, as the URL of its one part.
+fn single_part(plan: &SingleUpload) -> SignedPart {
+    SignedPart {
+        part_number: 1,
+        url: plan.url.clone(),
+        headers: plan.headers.clone(),
     }
 }
 
@@ -176,11 +194,7 @@ async fn drive(
             match target {
                 Target::Single { plan, fresh } if *fresh => {
                     *fresh = false;
-                    let part = SignedPart {
-                        part_number: 1,
-                        url: plan.url.clone(),
-                        headers: plan.headers.clone(),
-                    };
+                    let part = single_part(plan);
                     let refresh = expiry(now, &part.url, &plan.expires_at);
                     scheduler.signed(&[part], refresh);
                 }
@@ -468,25 +482,15 @@ fn spawn_sign(cx: &Context<'_>, id: String, body: SignParts, sender: UnboundedSe
 fn spawn_replan(cx: &Context<'_>, sender: UnboundedSender<Event>) {
     let api = cx.api.clone();
     let policy = cx.config.api_retry();
-    let body = CreateUpload {
-        filename: cx.file.filename.clone(),
-        content_type: cx.file.content_type.clone(),
-        size: cx.file.size,
-        sha256: None,
-    };
+    let body = cx.file.create_request();
     spawn_local(async move {
         let plan = retry_api(policy, random, sleep, || api.create_upload(&body)).await;
         let signed = match plan {
-            Ok(UploadPlan::Single(plan)) if plan.method.eq_ignore_ascii_case("PUT") => Ok(Signed {
-                parts: vec![SignedPart {
-                    part_number: 1,
-                    url: plan.url.clone(),
-                    headers: plan.headers.clone(),
-                }],
+            Ok(UploadPlan::Single(plan)) => put_plan(plan).map(|plan| Signed {
+                parts: vec![single_part(&plan)],
                 expires_at: plan.expires_at.clone(),
                 replan: Some(plan),
             }),
-            Ok(UploadPlan::Single(plan)) => Err(UploadError::UnsupportedPlan(plan.method)),
             Ok(UploadPlan::Multipart(multipart)) => {
                 let _ = api.abort_upload(&multipart.id, &multipart.upload_id).await;
                 Err(UploadError::UnsupportedPlan("multipart".into()))

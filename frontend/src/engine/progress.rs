@@ -26,12 +26,7 @@ pub struct ProgressTracker {
 impl ProgressTracker {
     /// Starts tracking `total` bytes at time `now_ms`.
     pub fn new(total: u64, now_ms: f64) -> Self {
-        ProgressTracker {
-            total,
-            loaded: 0,
-            finished: false,
-            samples: VecDeque::from([(now_ms, 0)]),
-        }
+        ProgressTracker::resumed(total, 0, now_ms)
     }
 
     /// Starts tracking `total` bytes at time `now_ms`, of which `already`
@@ -153,8 +148,6 @@ impl ProgressTracker {
     pub fn snapshot(&self) -> ProgressSnapshot {
         ProgressSnapshot {
             percent: self.percent(),
-            loaded: self.loaded,
-            total: self.total,
             text: self.text(),
             eta: self.eta_text(),
         }
@@ -166,8 +159,6 @@ impl ProgressTracker {
 pub struct ProgressSnapshot {
     /// 0 to 100; 100 only once storage has accepted the upload.
     pub percent: u8,
-    pub loaded: u64,
-    pub total: u64,
     /// `42 % · 1.2 MiB of 3 MiB · 3.4 MiB/s`.
     pub text: String,
     /// `about 12 s left`, while it can be estimated.

@@ -273,14 +273,6 @@ impl PartScheduler {
         self.plan
     }
 
-    pub fn config(&self) -> SchedulerConfig {
-        self.config
-    }
-
-    fn part(&self, number: u32) -> Option<&Part> {
-        self.parts.get((number as usize).checked_sub(1)?)
-    }
-
     fn part_mut(&mut self, number: u32) -> Option<&mut Part> {
         self.parts.get_mut((number as usize).checked_sub(1)?)
     }
@@ -477,10 +469,7 @@ impl PartScheduler {
 
     /// Try `try_id` of part `number` has sent `sent` bytes by `now_ms`.
     pub fn progress(&mut self, number: u32, try_id: u64, sent: u64, now_ms: f64) {
-        let len = match self.part(number) {
-            Some(_) => self.plan.len_of(number),
-            None => return,
-        };
+        let plan = self.plan;
         if let Some(part) = self.sending_mut(number, try_id)
             && let Stage::Sending {
                 sent: s,
@@ -488,7 +477,7 @@ impl PartScheduler {
                 ..
             } = &mut part.stage
         {
-            *s = sent.min(len);
+            *s = sent.min(plan.len_of(number));
             *last_progress_ms = now_ms;
         }
     }
@@ -496,15 +485,11 @@ impl PartScheduler {
     /// The store accepted try `try_id` of part `number`. False when that try
     /// was no longer current (nothing changed).
     pub fn part_done(&mut self, number: u32, try_id: u64, etag: String) -> bool {
-        let len = match self.part(number) {
-            Some(_) => self.plan.len_of(number),
-            None => return false,
-        };
         let Some(part) = self.sending_mut(number, try_id) else {
             return false;
         };
         part.stage = Stage::Done { etag };
-        self.confirmed_bytes += len;
+        self.confirmed_bytes += self.plan.len_of(number);
         true
     }
 
@@ -692,6 +677,14 @@ mod tests {
         assert!(s.signed(&signed, refresh).is_empty());
     }
 
+    /// Hashes what may be hashed, then signs the first batch; returns it.
+    fn sign_first_batch(s: &mut PartScheduler) -> Vec<PartToSign> {
+        hash_all_allowed(s);
+        let batch = s.next_sign_batch(0.0).unwrap();
+        sign_all(s, &batch, None);
+        batch
+    }
+
     fn hash_all_allowed(s: &mut PartScheduler) -> Vec<u32> {
         let mut hashed = Vec::new();
         while let Some(n) = s.next_hash() {
@@ -800,9 +793,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn a_failed_part_takes_its_bytes_back_and_is_sent_again_after_its_backoff() {
         let mut s = scheduler(100 * MIB, 2);
-        hash_all_allowed(&mut s);
-        let batch = s.next_sign_batch(0.0).unwrap();
-        sign_all(&mut s, &batch, None);
+        sign_first_batch(&mut s);
         let first = s.next_send(0.0).unwrap();
         let second = s.next_send(0.0).unwrap();
         assert_eq!((first.part_number, second.part_number), (1, 2));
@@ -894,9 +885,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn pause_aborts_what_flies_and_requeues_it_without_a_failure() {
         let mut s = scheduler(100 * MIB, 4);
-        hash_all_allowed(&mut s);
-        let batch = s.next_sign_batch(0.0).unwrap();
-        sign_all(&mut s, &batch, None);
+        sign_first_batch(&mut s);
         let sends: Vec<PartSend> = std::iter::from_fn(|| s.next_send(0.0)).collect();
         assert_eq!(sends.len(), 4);
         s.progress(2, sends[1].try_id, MIB, 5.0);
@@ -940,9 +929,7 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn progress_keeps_a_part_from_stalling() {
         let mut s = scheduler(10 * MIB, 4);
-        hash_all_allowed(&mut s);
-        let batch = s.next_sign_batch(0.0).unwrap();
-        sign_all(&mut s, &batch, None);
+        sign_first_batch(&mut s);
         let send = s.next_send(0.0).unwrap();
         s.progress(send.part_number, send.try_id, 1, 15_000.0);
         assert!(s.stalled(30_000.0).is_empty());
@@ -1079,10 +1066,8 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn an_expired_url_is_signed_again_and_a_bad_digest_hashed_again() {
         let mut s = scheduler(30 * MIB, 2);
-        hash_all_allowed(&mut s);
-        let batch = s.next_sign_batch(0.0).unwrap();
+        let batch = sign_first_batch(&mut s);
         assert_eq!(batch.len(), 4, "all remaining parts are hashed: sign them");
-        sign_all(&mut s, &batch, None);
         let one = s.next_send(0.0).unwrap();
         let two = s.next_send(0.0).unwrap();
         let outcome = s.part_failed(

@@ -22,7 +22,7 @@ use crate::engine::scheduler::{
 use crate::engine::timer::{now_ms, random, sleep, wall_ms};
 use crate::engine::xhr::XhrError;
 use vidrop_shared::api::{
-    CompleteUpload, CreateUpload, MultipartUpload, SingleUpload, StoredPart, UploadPlan, Video,
+    CompleteUpload, CreateUpload, SingleUpload, StoredPart, UploadPlan, Video,
 };
 use vidrop_shared::filename::clean_filename;
 use vidrop_shared::parts::PartPlan;
@@ -158,6 +158,16 @@ impl CheckedFile {
             size,
         })
     }
+
+    /// The `POST /api/uploads` body that plans an upload of this file.
+    pub fn create_request(&self) -> CreateUpload {
+        CreateUpload {
+            filename: self.filename.clone(),
+            content_type: self.content_type.clone(),
+            size: self.size,
+            sha256: None,
+        }
+    }
 }
 
 /// How uploads behave; from the widget's settings.
@@ -284,41 +294,39 @@ pub async fn upload(
         && let Some(record) = book.find(fingerprint)
     {
         match stored_parts(&cx, &record).await? {
-            Some((multipart, plan, stored)) => {
-                return upload_parts(&cx, &book, &multipart, plan, &stored).await;
+            Some((plan, stored)) => {
+                return upload_parts(&cx, &book, &record.id, &record.upload_id, plan, &stored)
+                    .await;
             }
             // Gone from the server: start afresh.
             None => book.forget(&record.id),
         }
     }
 
-    let request = CreateUpload {
-        filename: file.filename.clone(),
-        content_type: file.content_type.clone(),
-        size: file.size,
-        sha256: None,
-    };
+    let request = file.create_request();
     let plan = cx
         .call(cx.config.create_retry(), || api.create_upload(&request))
         .await?;
     match plan {
         UploadPlan::Single(single) => upload_single(&cx, single).await,
         UploadPlan::Multipart(multipart) => {
-            let plan = PartPlan::announced(file.size, multipart.part_size, multipart.part_count);
-            let refusal = match plan {
-                None => Some(UploadError::Api(ApiError::BadAnswer(format!(
-                    "{} parts of {} bytes for a file of {} bytes",
-                    multipart.part_count, multipart.part_size, file.size
-                )))),
-                // The backend signs parts only with their checksums.
-                Some(_) if cx.hasher.is_none() => Some(UploadError::NoChecksum),
-                Some(_) => None,
+            let plan =
+                match PartPlan::announced(file.size, multipart.part_size, multipart.part_count) {
+                    // The backend signs parts only with their checksums.
+                    Some(_) if cx.hasher.is_none() => Err(UploadError::NoChecksum),
+                    Some(plan) => Ok(plan),
+                    None => Err(UploadError::Api(ApiError::BadAnswer(format!(
+                        "{} parts of {} bytes for a file of {} bytes",
+                        multipart.part_count, multipart.part_size, file.size
+                    )))),
+                };
+            let plan = match plan {
+                Ok(plan) => plan,
+                Err(refusal) => {
+                    abort_on_server(&cx, &multipart.id, &multipart.upload_id).await;
+                    return Err(refusal);
+                }
             };
-            if let Some(refusal) = refusal {
-                abort_on_server(&cx, &multipart.id, &multipart.upload_id).await;
-                return Err(refusal);
-            }
-            let plan = plan.expect("checked above");
             if let Some(fingerprint) = fingerprint {
                 book.remember(ResumeRecord {
                     fingerprint,
@@ -329,18 +337,18 @@ pub async fn upload(
                     saved_at_ms: wall_ms(),
                 });
             }
-            upload_parts(&cx, &book, &multipart, plan, &[]).await
+            upload_parts(&cx, &book, &multipart.id, &multipart.upload_id, plan, &[]).await
         }
     }
 }
 
-/// What the store holds of the remembered upload `record`: the upload,
-/// its plan and its stored parts; `None` when it no longer exists (or the
-/// record is unusable), and the file should be uploaded afresh.
+/// What the store holds of the remembered upload `record`: its plan and its
+/// stored parts; `None` when it no longer exists (or the record is
+/// unusable), and the file should be uploaded afresh.
 async fn stored_parts(
     cx: &Context<'_>,
     record: &ResumeRecord,
-) -> Result<Option<(MultipartUpload, PartPlan, Vec<StoredPart>)>, UploadError> {
+) -> Result<Option<(PartPlan, Vec<StoredPart>)>, UploadError> {
     let Some(plan) = record.plan() else {
         return Ok(None);
     };
@@ -358,28 +366,21 @@ async fn stored_parts(
         Err(error) if error.is_gone() => return Ok(None),
         Err(error) => return Err(error),
     };
-    let multipart = MultipartUpload {
-        id: record.id.clone(),
-        key: String::new(),
-        upload_id: record.upload_id.clone(),
-        part_size: record.part_size,
-        part_count: record.part_count,
-        expires_at: String::new(),
-    };
-    Ok(Some((multipart, plan, stored)))
+    Ok(Some((plan, stored)))
 }
 
-/// Sends the parts of `multipart` the store does not have in `stored`, then
-/// completes it. A cancel aborts it on the server; either way, the record
-/// is forgotten unless the upload can still be resumed.
+/// Sends the parts of multipart upload `id` (S3's `upload_id`) the store
+/// does not have in `stored`, then completes it. A cancel aborts it on the
+/// server; either way, the record is forgotten unless the upload can still
+/// be resumed.
 async fn upload_parts(
     cx: &Context<'_>,
     book: &LocalResumeBook,
-    multipart: &MultipartUpload,
+    id: &str,
+    upload_id: &str,
     plan: PartPlan,
     stored: &[StoredPart],
 ) -> Result<Video, UploadError> {
-    let (id, upload_id) = (multipart.id.as_str(), multipart.upload_id.as_str());
     let outcome = async {
         let mut scheduler = PartScheduler::new(plan, cx.config.scheduler, cx.hasher.is_some());
         for part in stored {
@@ -420,9 +421,7 @@ async fn upload_parts(
 
 /// One PUT of the whole file, then the backend's confirmation.
 async fn upload_single(cx: &Context<'_>, single: SingleUpload) -> Result<Video, UploadError> {
-    if !single.method.eq_ignore_ascii_case("PUT") {
-        return Err(UploadError::UnsupportedPlan(single.method));
-    }
+    let single = multipart::put_plan(single)?;
     let plan = PartPlan::announced(cx.file.size, cx.file.size.max(1), 1)
         .expect("one part of the whole size is always a valid plan");
     let mut scheduler = PartScheduler::new(plan, cx.config.scheduler, false);
