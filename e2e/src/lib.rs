@@ -96,6 +96,17 @@ impl Harness {
         }
     }
 
+    /// Waits until the widget's latest upload is in `state` (`data-state` of
+    /// `#vidrop`: `error`, `cancelled`, `paused`, …).
+    pub async fn wait_for_state(&self, state: &str) {
+        self.browser
+            .wait_until(
+                &format!("document.getElementById('vidrop').dataset.state === '{state}'"),
+                &format!("the widget to be {state}"),
+            )
+            .await;
+    }
+
     /// Ends the browser session; the backend stops when the harness drops.
     pub async fn close(self) {
         self.browser.close().await;

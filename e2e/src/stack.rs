@@ -136,13 +136,7 @@ impl Stack {
 
     /// SHA-256 of the stored object, streamed from S3 through its presigned GET.
     pub async fn stored_sha256(&self, id: &str) -> [u8; 32] {
-        let video = self.video(id).await;
-        let mut response = self.http.get(&video.url).send().await.expect("S3 answers");
-        assert!(
-            response.status().is_success(),
-            "GET from S3: {}",
-            response.status()
-        );
+        let mut response = self.stored_object(id).await;
         let mut hasher = Sha256::new();
         while let Some(chunk) = response.chunk().await.expect("the object's body") {
             hasher.update(&chunk);
@@ -172,6 +166,13 @@ impl Stack {
     /// The stored object's bytes, fetched from S3 through the video's
     /// presigned GET, as a browser would.
     pub async fn stored_bytes(&self, id: &str) -> Vec<u8> {
+        let response = self.stored_object(id).await;
+        response.bytes().await.expect("the object's body").to_vec()
+    }
+
+    /// The stored object, fetched from S3 through the video's presigned GET,
+    /// as a browser would.
+    async fn stored_object(&self, id: &str) -> reqwest::Response {
         let video = self.video(id).await;
         let response = self.http.get(&video.url).send().await.expect("S3 answers");
         assert!(
@@ -179,7 +180,7 @@ impl Stack {
             "GET from S3: {}",
             response.status()
         );
-        response.bytes().await.expect("the object's body").to_vec()
+        response
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {

@@ -196,13 +196,7 @@ async fn cancel_leaves_nothing_in_the_store() {
     let (_, uploads) = harness.stack.store_contents().await;
     assert_eq!(uploads.len(), 1, "a multipart upload is under way");
     harness.browser.click("#vidrop-cancel").await;
-    harness
-        .browser
-        .wait_until(
-            "document.getElementById('vidrop').dataset.state === 'cancelled'",
-            "the cancel",
-        )
-        .await;
+    harness.wait_for_state("cancelled").await;
 
     // The abort is the widget's last request; give it a moment to land.
     let started = Instant::now();
@@ -236,13 +230,7 @@ async fn pause_holds_the_upload_until_resume() {
     proxy.wait_for_stored_parts(1, LARGE_UPLOAD_TIMEOUT).await;
 
     harness.browser.click("#vidrop-pause").await;
-    harness
-        .browser
-        .wait_until(
-            "document.getElementById('vidrop').dataset.state === 'paused'",
-            "the pause",
-        )
-        .await;
+    harness.wait_for_state("paused").await;
     let paused_at = Instant::now();
     assert_eq!(harness.browser.text("#vidrop-pause").await, "Resume");
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -100,12 +100,7 @@ async fn a_non_video_is_refused_and_the_widget_stays_usable() {
 
     harness.choose_file(&text_file).await;
     let browser = &harness.browser;
-    browser
-        .wait_until(
-            "document.getElementById('vidrop').dataset.state === 'error'",
-            "the refusal",
-        )
-        .await;
+    harness.wait_for_state("error").await;
     let message = browser.text("#vidrop-error").await;
     assert!(message.contains("Only video files"), "message: {message:?}");
     assert!(
@@ -136,12 +131,7 @@ async fn a_video_over_the_size_limit_shows_the_backends_message() {
 
     harness.choose_file(&video.path).await;
     let browser = &harness.browser;
-    browser
-        .wait_until(
-            "document.getElementById('vidrop').dataset.state === 'error'",
-            "the refusal",
-        )
-        .await;
+    harness.wait_for_state("error").await;
     let message = browser.text("#vidrop-error").await;
     assert!(
         message.contains("largest upload allowed"),

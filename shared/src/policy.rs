@@ -5,7 +5,7 @@
 //! applies the same function to a chosen file so that a refusal is explained at
 //! once, without a round trip.
 
-use crate::limits::{GIB, MAX_SINGLE_PUT_SIZE};
+use crate::limits::MAX_SINGLE_PUT_SIZE;
 use std::fmt;
 
 /// The default `--max-size`: S3's single-PUT limit.
@@ -157,15 +157,10 @@ pub fn human_size(bytes: u64) -> String {
     format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
 }
 
-/// The default maximum, in words, for help texts.
-pub fn default_max_size_text() -> String {
-    format!("{} GiB", DEFAULT_MAX_SIZE / GIB)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::MIB;
+    use crate::limits::{GIB, MIB};
 
     #[test]
     fn accepts_video_types_and_normalises_them() {
@@ -244,6 +239,5 @@ mod tests {
         assert_eq!(human_size(150 * MIB), "150 MiB");
         assert_eq!(human_size(46 * MIB - 1), "46 MiB");
         assert_eq!(human_size(1_000_000), "977 KiB");
-        assert_eq!(default_max_size_text(), "5 GiB");
     }
 }

@@ -291,16 +291,8 @@ const BENCHMARKS_NOTES: &str = "\n\
 ";
 
 fn first_line(command: &mut Command) -> String {
-    command
-        .output()
-        .ok()
-        .map(|out| {
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_owned()
-        })
+    tools::output(command)
+        .and_then(|out| out.lines().next().map(str::to_owned))
         .unwrap_or_default()
 }
 

@@ -143,7 +143,7 @@ fn locked_version(package: &str) -> Result<String> {
 }
 
 /// A command's standard output, or `None` when it cannot run or fails.
-fn output(command: &mut Command) -> Option<String> {
+pub fn output(command: &mut Command) -> Option<String> {
     let out = command.output().ok()?;
     out.status
         .success()
