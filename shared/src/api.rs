@@ -2,8 +2,10 @@
 //! `DESIGN.md`). Field names are the wire names; the backend serialises these
 //! types and the widget deserialises the same ones.
 
+use crate::checksum::Sha256Checksum;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,9 +32,9 @@ pub struct CreateUpload {
     pub filename: String,
     pub content_type: String,
     pub size: u64,
-    /// Base64 SHA-256 of the whole file, bound into the signature when given.
+    /// SHA-256 of the whole file, bound into the signature when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256Checksum>,
 }
 
 /// `201` answer to `POST /api/uploads`, tagged by `"strategy"`.
@@ -52,11 +54,41 @@ pub struct SingleUpload {
     pub id: String,
     pub key: String,
     pub url: String,
-    pub method: String,
+    pub method: HttpMethod,
     /// Header names in lower case, as signed.
     pub headers: BTreeMap<String, String>,
     /// RFC 3339 time after which S3 refuses `url`.
     pub expires_at: String,
+}
+
+/// The method of a presigned request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    Get,
+    Put,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Put => "PUT",
+        }
+    }
+
+    /// The method named `name`, in any case; `None` for any other method.
+    pub fn from_name(name: &str) -> Option<HttpMethod> {
+        [HttpMethod::Get, HttpMethod::Put]
+            .into_iter()
+            .find(|method| method.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A multipart upload S3 has started.
@@ -89,7 +121,7 @@ pub struct PartToSign {
     /// uploads are created with SHA-256 checksums, and S3 then refuses any
     /// part sent without its `x-amz-checksum-sha256`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256Checksum>,
 }
 
 /// `200` answer to `POST /api/uploads/{id}/parts`.
@@ -121,7 +153,14 @@ pub struct StoredPart {
     pub size: u64,
     /// The checksum the store verified for this part, when it was sent with one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256Checksum>,
+}
+
+/// The query of the routes that name a multipart upload in progress
+/// (`GET /api/uploads/{id}/parts`, `DELETE /api/uploads/{id}`): `?upload_id=…`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadQuery {
+    pub upload_id: String,
 }
 
 /// `POST /api/uploads/{id}/complete`. Without `upload_id` it confirms a single
@@ -142,7 +181,7 @@ pub struct CompletedPart {
     /// The part's SHA-256 as sent with it; when left out, the backend takes
     /// the one the store reports for the part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sha256: Option<String>,
+    pub sha256: Option<Sha256Checksum>,
 }
 
 /// One video, as listed.
@@ -156,10 +195,56 @@ pub struct VideoSummary {
     pub uploaded_at: String,
 }
 
-/// `GET /api/videos`, newest first.
+/// `GET /api/videos`: one page of the videos the caller may see, newest
+/// first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VideoList {
     pub videos: Vec<VideoSummary>,
+    /// Pass as `?cursor=` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Query of `GET /api/videos`: `?limit=` (1 to 1000, default 100) and the
+/// `cursor` of the previous page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoListQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// `POST /api/tokens` (with an API key): what an upload token allows. Only
+/// `prefix` is required; the rest default to the server's policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The key prefix (a user or tenant) its uploads go under and whose
+    /// videos it may read: `""`, or segments ending in `/` (`"users/42/"`).
+    pub prefix: String,
+    /// The largest upload, in bytes (default and cap: the server's
+    /// `--max-size`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u64>,
+    /// The video content types it may upload (default: any the server takes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_types: Option<Vec<String>>,
+    /// How many uploads it may start (default: no limit of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_uploads: Option<u32>,
+    /// Seconds it lives (default one hour; at most `--max-token-lifetime`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+}
+
+/// `201` answer to `POST /api/tokens`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedToken {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// RFC 3339 time after which it is refused.
+    pub expires_at: String,
 }
 
 /// `GET /api/videos/{id}` (and the answer to a completed upload): the video
@@ -230,7 +315,7 @@ mod tests {
             id: "01JD8Z3V5Q6W7X8Y9Z0ABCDEFG".into(),
             key: "videos/01JD8Z3V5Q6W7X8Y9Z0ABCDEFG.webm".into(),
             url: "http://s3/x".into(),
-            method: "PUT".into(),
+            method: HttpMethod::Put,
             headers: BTreeMap::from([("content-type".into(), "video/webm".into())]),
             expires_at: "2026-11-23T16:00:00Z".into(),
         });
@@ -294,11 +379,19 @@ mod tests {
 
     #[test]
     fn multipart_bodies_use_the_contract_names() {
+        const SUM: &str = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
         let sign: SignParts = serde_json::from_value(
-            json!({"upload_id":"U","parts":[{"part_number":1,"sha256":"S"},{"part_number":2}]}),
+            json!({"upload_id":"U","parts":[{"part_number":1,"sha256":SUM},{"part_number":2}]}),
         )
         .unwrap();
-        assert_eq!(sign.parts[0].sha256.as_deref(), Some("S"));
+        assert_eq!(sign.parts[0].sha256.as_ref().map(|s| s.as_str()), Some(SUM));
+        assert!(
+            serde_json::from_value::<SignParts>(
+                json!({"upload_id":"U","parts":[{"part_number":1,"sha256":"S"}]})
+            )
+            .is_err(),
+            "a malformed checksum fails as the JSON is read"
+        );
         assert_eq!(sign.parts[1].sha256, None);
         let complete: CompleteUpload =
             serde_json::from_value(json!({"parts":[{"part_number":1,"etag":"\"e\""}]})).unwrap();
@@ -316,6 +409,14 @@ mod tests {
             serde_json::to_value(&stored).unwrap(),
             json!({"parts":[{"part_number":3,"etag":"E","size":5}]})
         );
+    }
+
+    #[test]
+    fn methods_are_upper_case_on_the_wire() {
+        assert_eq!(serde_json::to_value(HttpMethod::Put).unwrap(), json!("PUT"));
+        assert_eq!(HttpMethod::from_name("get"), Some(HttpMethod::Get));
+        assert_eq!(HttpMethod::from_name("DELETE"), None);
+        assert!(serde_json::from_value::<HttpMethod>(json!("POST")).is_err());
     }
 
     #[test]

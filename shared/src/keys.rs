@@ -23,6 +23,11 @@ pub const RESERVED_PREFIXES: [&str; 2] = [VIDEO_PREFIX, SYSTEM_PREFIX];
 /// The prefix of the manifests of uploads in progress (under [`SYSTEM_PREFIX`]).
 pub const PENDING_MANIFEST_PREFIX: &str = ".vidrop/pending/";
 
+/// The prefix of the markers that count the uploads of each upload token
+/// (`.vidrop/quota/<token id>/<n>`), created with `If-None-Match: *` so that
+/// two instances never hand out the same one.
+pub const QUOTA_PREFIX: &str = ".vidrop/quota/";
+
 /// The key of the manifest of upload `id` while it is in progress.
 pub fn pending_manifest_key(id: &str) -> String {
     format!("{PENDING_MANIFEST_PREFIX}{id}.json")
@@ -37,22 +42,65 @@ pub fn pending_id_from_key(key: &str) -> Option<&str> {
 }
 
 /// Length of a ULID in its canonical text form.
-pub const ULID_LEN: usize = 26;
+pub const ULID_LEN: usize = ulid::ULID_LEN;
 
-/// Crockford's base32 alphabet, in which ULIDs are written.
-const CROCKFORD: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-/// Whether `id` is a canonical (upper-case) ULID.
+/// Whether `id` is a ULID as the server writes them: canonical (upper-case
+/// Crockford base32, no aliases such as `I` for `1`), so one video has one id.
 pub fn is_video_id(id: &str) -> bool {
-    id.len() == ULID_LEN
-        && id.bytes().all(|b| CROCKFORD.contains(&b))
-        // 26 base32 digits hold 130 bits; a ULID has 128, so the first digit is 0–7.
-        && id.as_bytes()[0] <= b'7'
+    let mut canonical = [0u8; ULID_LEN];
+    ulid::Ulid::from_string(id)
+        .is_ok_and(|ulid| ulid.array_to_str(&mut canonical).as_bytes() == id.as_bytes())
 }
 
-/// The key of a video with this id and (normalised) content type.
+/// The longest key prefix an upload token may name, in bytes: with
+/// `videos/`, the id and an extension, a video key stays well within what
+/// every store (the embedded one included) holds.
+pub const MAX_PREFIX_BYTES: usize = 80;
+
+/// The longest segment of a prefix, in bytes.
+const MAX_PREFIX_SEGMENT_BYTES: usize = 48;
+
+/// Checks a key prefix (a user or a tenant) that an upload token scopes:
+/// empty, or segments of ASCII letters, digits, `-`, `_` and `.` (not first),
+/// each followed by `/`, at most [`MAX_PREFIX_BYTES`] in all. Nothing in such
+/// a prefix can climb out of it on any store or file system.
+pub fn check_prefix(prefix: &str) -> Result<(), KeyError> {
+    if prefix.is_empty() {
+        return Ok(());
+    }
+    if prefix.len() > MAX_PREFIX_BYTES {
+        return Err(KeyError::TooLong {
+            bytes: prefix.len(),
+        });
+    }
+    let Some(body) = prefix.strip_suffix('/') else {
+        return Err(KeyError::BadPrefix);
+    };
+    let segment_ok = |segment: &str| {
+        !segment.is_empty()
+            && segment.len() <= MAX_PREFIX_SEGMENT_BYTES
+            && !segment.starts_with('.')
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    };
+    if body.split('/').all(segment_ok) {
+        Ok(())
+    } else {
+        Err(KeyError::BadPrefix)
+    }
+}
+
+/// The key of a video with this id and (normalised) content type, under no
+/// prefix.
 pub fn video_key(id: &str, content_type: &str) -> String {
-    format!("{VIDEO_PREFIX}{id}.{}", extension_for(content_type))
+    video_key_in("", id, content_type)
+}
+
+/// The key of a video under `prefix` (checked by [`check_prefix`]):
+/// `videos/<prefix><id>.<ext>`.
+pub fn video_key_in(prefix: &str, id: &str, content_type: &str) -> String {
+    format!("{VIDEO_PREFIX}{prefix}{id}.{}", extension_for(content_type))
 }
 
 /// The prefix that a video's key starts with, whatever its extension: used to
@@ -61,11 +109,22 @@ pub fn video_key_prefix(id: &str) -> String {
     format!("{VIDEO_PREFIX}{id}.")
 }
 
-/// The id of a video key, or `None` for keys Vidrop did not name.
+/// The id of a video key (`videos/<prefix><id>.<ext>`), or `None` for keys
+/// Vidrop did not name.
 pub fn video_id_from_key(key: &str) -> Option<&str> {
+    video_prefix_and_id(key).map(|(_, id)| id)
+}
+
+/// The prefix and id of a video key, or `None` for keys Vidrop did not name.
+pub fn video_prefix_and_id(key: &str) -> Option<(&str, &str)> {
     let rest = key.strip_prefix(VIDEO_PREFIX)?;
-    let (id, ext) = rest.split_once('.')?;
-    (is_video_id(id) && known_extensions().any(|known| known == ext)).then_some(id)
+    let split = rest.rfind('/').map_or(0, |slash| slash + 1);
+    let (prefix, name) = rest.split_at(split);
+    let (id, ext) = name.split_once('.')?;
+    (check_prefix(prefix).is_ok()
+        && is_video_id(id)
+        && known_extensions().any(|known| known == ext))
+    .then_some((prefix, id))
 }
 
 /// Why a key given to `/presign` is refused.
@@ -79,6 +138,13 @@ pub enum KeyError {
     BadSegment,
     /// Writing into the widget's prefix, whose keys only the server chooses.
     Reserved,
+    /// A prefix that is not segments of letters, digits, `-`, `_`, `.`,
+    /// each ending in `/`.
+    BadPrefix,
+    /// A key outside the prefix the caller may use.
+    OutsidePrefix {
+        prefix: String,
+    },
 }
 
 impl KeyError {
@@ -86,6 +152,7 @@ impl KeyError {
     pub fn code(&self) -> &'static str {
         match self {
             KeyError::Reserved => "reserved_key",
+            KeyError::OutsidePrefix { .. } => "outside_prefix",
             _ => "invalid_key",
         }
     }
@@ -105,12 +172,19 @@ impl fmt::Display for KeyError {
             ),
             KeyError::BadSegment => write!(
                 f,
-                "The object key may not start with '/', contain '//', or have '.' or '..' segments."
+                "The object key may not start or end with '/', contain '//', or have '.' or '..' segments."
             ),
             KeyError::Reserved => write!(
                 f,
                 "Keys under '{VIDEO_PREFIX}' and '{SYSTEM_PREFIX}' are named by the server; upload through /api/uploads."
             ),
+            KeyError::BadPrefix => write!(
+                f,
+                "A prefix is segments of letters, digits, '-', '_' and '.' (not first), each ending in '/', such as \"users/42/\"."
+            ),
+            KeyError::OutsidePrefix { prefix } => {
+                write!(f, "The object key must start with {prefix:?}.")
+            }
         }
     }
 }
@@ -130,11 +204,39 @@ pub fn check_object_key(key: &str) -> Result<(), KeyError> {
     if key.chars().any(|c| c.is_control() || c == '\\') {
         return Err(KeyError::BadCharacter);
     }
-    if key.split('/').enumerate().any(|(i, segment)| {
-        let last = i == key.split('/').count() - 1;
-        segment == "." || segment == ".." || (segment.is_empty() && !last)
-    }) {
+    // An empty last segment (a trailing '/') names a folder on file-system
+    // stores and breaks every key below it.
+    if key
+        .split('/')
+        .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+    {
         return Err(KeyError::BadSegment);
+    }
+    Ok(())
+}
+
+/// Whether `key` is one of the reserved prefixes or lies under one (the
+/// prefixes without their slash too: written as objects, they would take
+/// the place of the folders on file-system stores).
+fn is_reserved(key: &str, prefixes: &[&str]) -> bool {
+    prefixes
+        .iter()
+        .any(|prefix| key.starts_with(prefix) || Some(key) == prefix.strip_suffix('/'))
+}
+
+/// Checks a key a client names through `/presign` for reading (`write` false)
+/// or writing, when it may only use keys starting with `prefix` (itself
+/// checked by [`check_prefix`], or a configured `--presign-prefix`).
+pub fn check_client_key(key: &str, prefix: &str, write: bool) -> Result<(), KeyError> {
+    if write {
+        check_writable_key(key)?;
+    } else {
+        check_readable_key(key)?;
+    }
+    if !key.starts_with(prefix) {
+        return Err(KeyError::OutsidePrefix {
+            prefix: prefix.to_owned(),
+        });
     }
     Ok(())
 }
@@ -144,7 +246,7 @@ pub fn check_object_key(key: &str) -> Result<(), KeyError> {
 /// keys to their uploads.
 pub fn check_readable_key(key: &str) -> Result<(), KeyError> {
     check_object_key(key)?;
-    if key.starts_with(SYSTEM_PREFIX) {
+    if is_reserved(key, &[SYSTEM_PREFIX]) {
         return Err(KeyError::Reserved);
     }
     Ok(())
@@ -153,10 +255,7 @@ pub fn check_readable_key(key: &str) -> Result<(), KeyError> {
 /// Checks a key a client wants to write through `/presign`.
 pub fn check_writable_key(key: &str) -> Result<(), KeyError> {
     check_object_key(key)?;
-    if RESERVED_PREFIXES
-        .iter()
-        .any(|prefix| key.starts_with(prefix))
-    {
+    if is_reserved(key, &RESERVED_PREFIXES) {
         return Err(KeyError::Reserved);
     }
     Ok(())
@@ -198,6 +297,31 @@ mod tests {
     }
 
     #[test]
+    fn prefixes_are_plain_segments_ending_in_a_slash() {
+        for good in ["", "users/", "users/42/", "tenant_a/u-1.x/"] {
+            assert_eq!(check_prefix(good), Ok(()), "{good:?}");
+        }
+        for bad in [
+            "users", "/users/", "users//", "../", "./", "a/../", ".hidden/", "a b/", "a\\b/",
+            "%2e%2e/", "ü/",
+        ] {
+            assert_eq!(check_prefix(bad), Err(KeyError::BadPrefix), "{bad:?}");
+        }
+        let long = "a/".repeat(MAX_PREFIX_BYTES / 2 + 1);
+        assert!(matches!(check_prefix(&long), Err(KeyError::TooLong { .. })));
+    }
+
+    #[test]
+    fn prefixed_video_keys_round_trip() {
+        let key = video_key_in("users/42/", ID, "video/mp4");
+        assert_eq!(key, format!("videos/users/42/{ID}.mp4"));
+        assert_eq!(video_prefix_and_id(&key), Some(("users/42/", ID)));
+        assert_eq!(video_id_from_key(&key), Some(ID));
+        assert_eq!(video_id_from_key(&format!("videos/../{ID}.mp4")), None);
+        assert_eq!(video_id_from_key(&format!("videos/a//{ID}.mp4")), None);
+    }
+
+    #[test]
     fn foreign_keys_are_not_videos() {
         assert_eq!(video_id_from_key(&format!("other/{ID}.webm")), None);
         assert_eq!(video_id_from_key(&format!("videos/{ID}.exe")), None);
@@ -208,7 +332,7 @@ mod tests {
     #[test]
     fn presign_keys_are_checked() {
         assert_eq!(check_object_key("my-object/key"), Ok(()));
-        assert_eq!(check_object_key("dir/"), Ok(()));
+        assert_eq!(check_object_key("dir/"), Err(KeyError::BadSegment));
         assert_eq!(check_object_key("日本語/ファイル.mp4"), Ok(()));
         assert_eq!(check_object_key(""), Err(KeyError::Empty));
         assert_eq!(check_object_key("/abs"), Err(KeyError::BadSegment));
@@ -259,5 +383,94 @@ mod tests {
             check_writable_key("a/../b").unwrap_err().code(),
             "invalid_key"
         );
+    }
+
+    #[test]
+    fn the_reserved_names_themselves_are_not_writable() {
+        for key in ["videos", ".vidrop", "videos/x", ".vidrop/pending/x.json"] {
+            assert_eq!(check_writable_key(key), Err(KeyError::Reserved), "{key}");
+        }
+        assert_eq!(check_readable_key(".vidrop"), Err(KeyError::Reserved));
+        assert_eq!(check_writable_key("videosx"), Ok(()));
+    }
+
+    #[test]
+    fn client_keys_stay_inside_their_prefix() {
+        assert_eq!(check_client_key("up/u1/a.bin", "up/u1/", true), Ok(()));
+        assert_eq!(
+            check_client_key("up/u2/a.bin", "up/u1/", true),
+            Err(KeyError::OutsidePrefix {
+                prefix: "up/u1/".into()
+            })
+        );
+        assert_eq!(
+            check_client_key("up/u1/../u2/a.bin", "up/u1/", false),
+            Err(KeyError::BadSegment)
+        );
+        assert_eq!(check_client_key("any/key", "", false), Ok(()));
+    }
+
+    use proptest::prelude::*;
+
+    /// Key-like strings, made of the pieces that climb out of prefixes.
+    fn hostile_key() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("..".to_owned()),
+            Just(".".to_owned()),
+            Just("/".to_owned()),
+            Just("//".to_owned()),
+            Just("\\".to_owned()),
+            Just("%2e%2e".to_owned()),
+            Just("\u{0}".to_owned()),
+            Just("videos".to_owned()),
+            Just(".vidrop".to_owned()),
+            Just("up/u1/".to_owned()),
+            Just("up/u10/".to_owned()),
+            "[a-zA-Z0-9._~ -]{1,8}",
+            "\\PC{1,3}",
+        ];
+        proptest::collection::vec(piece, 1..10).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// No accepted key escapes its prefix or the bucket: it starts with
+        /// the prefix, has no segment that climbs, no empty segment, no
+        /// backslash, and resolving its segments stays under the prefix.
+        #[test]
+        fn accepted_keys_never_escape_their_prefix(
+            key in hostile_key(),
+            prefix in prop_oneof![Just(""), Just("up/u1/"), Just("up/")],
+            write in any::<bool>(),
+        ) {
+            if check_client_key(&key, prefix, write).is_ok() {
+                prop_assert!(key.starts_with(prefix));
+                prop_assert!(!key.contains('\\'));
+                prop_assert!(!key.chars().any(char::is_control));
+                let mut depth: i64 = 0;
+                for segment in key.split('/') {
+                    prop_assert!(!segment.is_empty() && segment != "." && segment != "..");
+                    depth += 1;
+                }
+                prop_assert!(depth >= 1);
+                prop_assert!(!key.starts_with(SYSTEM_PREFIX) && key != ".vidrop");
+                if write {
+                    prop_assert!(!key.starts_with(VIDEO_PREFIX) && key != "videos");
+                }
+            }
+        }
+
+        /// Any prefix a token may name stays one folder deep or more under
+        /// `videos/`, and video keys under it parse back to it.
+        #[test]
+        fn valid_prefixes_make_keys_that_parse_back(
+            prefix in "([a-z0-9._-]{1,6}/){0,3}",
+        ) {
+            if check_prefix(&prefix).is_ok() {
+                let key = video_key_in(&prefix, ID, "video/webm");
+                prop_assert_eq!(video_prefix_and_id(&key), Some((prefix.as_str(), ID)));
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@
 //! # Layout
 //! - [`api`]: request and response bodies of the HTTP API (the v1 contract).
 //! - [`checksum`]: how a SHA-256 checksum is written on the wire.
+//! - [`container`]: what the first bytes of each video container look like.
 //! - [`keys`]: object key syntax: video keys (`videos/<ULID>.<ext>`), ids, and
 //!   which keys the `/presign` protocol may use.
 //! - [`policy`]: which uploads are accepted (content type, size).
@@ -18,6 +19,7 @@
 
 pub mod api;
 pub mod checksum;
+pub mod container;
 pub mod filename;
 pub mod keys;
 pub mod limits;
