@@ -1,0 +1,184 @@
+//! The object operations of [`CheckedStore`]: PutObject, which checks the
+//! key, its place and the body before s3s-fs commits anything; and the
+//! reads and deletes, which answer as S3 does for keys that name no stored
+//! object (a folder, or a key no file can have) instead of letting s3s-fs
+//! read a folder or fail on it.
+
+use super::body::CheckedBody;
+use super::checksum::Expected;
+use super::{
+    CheckedStore, content_md5, declared, internal, layout, refuse_copy_source, refused_key,
+};
+use crate::keys::{check_key_in, check_key_syntax};
+use s3s::dto::*;
+use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
+
+impl CheckedStore {
+    pub(super) async fn checked_put_object(
+        &self,
+        mut req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        refuse_copy_source(&req.headers)?;
+        let input = &req.input;
+        let expected = Expected::of_request(
+            declared!(input),
+            &req.headers,
+            req.trailing_headers.as_ref(),
+        )?;
+        let md5 = content_md5(input.content_md5.as_deref())?;
+        // Last of the checks: it may clear an empty folder for the object.
+        self.check_writable(&input.bucket, &input.key).await?;
+
+        // s3s-fs hashes the algorithms named here and stores the result with
+        // the object (for GetObject and HeadObject): name the one checked,
+        // so that a trailer's checksum is kept too.
+        req.input.checksum_algorithm = expected.as_ref().map(|e| e.algorithm.to_s3());
+        // `aws-chunked` describes this request's body, not the object: S3
+        // drops it from the stored Content-Encoding.
+        req.input.content_encoding = req
+            .input
+            .content_encoding
+            .take()
+            .and_then(|encoding| without_aws_chunked(&encoding));
+        let outcome = CheckedBody::wrap(&mut req.input.body, expected, md5);
+        self.inner
+            .put_object(req)
+            .await
+            .map_err(|err| outcome.explain().unwrap_or(err))
+    }
+
+    pub(super) async fn checked_get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        if !self.is_object(&req.input.bucket, &req.input.key).await? {
+            return Err(self.no_such_key(&req.input.bucket).await);
+        }
+        self.inner.get_object(req).await
+    }
+
+    pub(super) async fn checked_head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
+        if !self.is_object(&req.input.bucket, &req.input.key).await? {
+            return Err(self.no_such_key(&req.input.bucket).await);
+        }
+        self.inner.head_object(req).await
+    }
+
+    pub(super) async fn checked_delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        if !self.uploads.bucket_exists(&req.input.bucket).await {
+            return Err(S3Error::new(S3ErrorCode::NoSuchBucket));
+        }
+        // Deleting what is not there succeeds, as on S3, and touches nothing
+        // (s3s-fs would remove an empty folder, or fail on a full one).
+        if !self.is_object(&req.input.bucket, &req.input.key).await? {
+            return Ok(S3Response::new(DeleteObjectOutput::default()));
+        }
+        self.inner.delete_object(req).await
+    }
+
+    pub(super) async fn checked_delete_objects(
+        &self,
+        mut req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        let bucket = req.input.bucket.clone();
+        if !self.uploads.bucket_exists(&bucket).await {
+            return Err(S3Error::new(S3ErrorCode::NoSuchBucket));
+        }
+        let mut stored = Vec::new();
+        let mut absent = Vec::new();
+        for object in std::mem::take(&mut req.input.delete.objects) {
+            if self.is_object(&bucket, &object.key).await? {
+                stored.push(object);
+            } else {
+                absent.push(DeletedObject {
+                    key: Some(object.key),
+                    version_id: object.version_id,
+                    ..Default::default()
+                });
+            }
+        }
+        req.input.delete.objects = stored;
+        let mut response = self.inner.delete_objects(req).await?;
+        response
+            .output
+            .deleted
+            .get_or_insert_with(Vec::new)
+            .extend(absent);
+        Ok(response)
+    }
+
+    /// Refuses, before anything is written, a key the store cannot hold in
+    /// `bucket`: by its text, or by what is stored (see `layout.rs`, which
+    /// also removes an empty folder left at the key's place).
+    pub(super) async fn check_writable(&self, bucket: &str, key: &str) -> S3Result<()> {
+        check_key_in(bucket, key).map_err(|refusal| refused_key(&refusal))?;
+        let bucket_dir = self.bucket_dir(bucket);
+        // s3s-fs would make the bucket's folder for the object.
+        if !self.uploads.bucket_exists(bucket).await {
+            return Err(S3Error::new(S3ErrorCode::NoSuchBucket));
+        }
+        if let Err(conflict) = layout::make_room(&bucket_dir, key)
+            .await
+            .map_err(internal)?
+        {
+            return Err(S3Error::with_message(
+                S3ErrorCode::InvalidRequest,
+                conflict.message(key),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether an object is stored under `key` in `bucket`.
+    async fn is_object(&self, bucket: &str, key: &str) -> S3Result<bool> {
+        if check_key_syntax(key).is_err() {
+            return Ok(false);
+        }
+        layout::is_object(&self.bucket_dir(bucket), key)
+            .await
+            .map_err(internal)
+    }
+
+    /// S3's answer for a read of a key with no object in `bucket`.
+    async fn no_such_key(&self, bucket: &str) -> S3Error {
+        if self.uploads.bucket_exists(bucket).await {
+            s3_error!(NoSuchKey, "The specified key does not exist.")
+        } else {
+            S3Error::new(S3ErrorCode::NoSuchBucket)
+        }
+    }
+}
+
+/// A Content-Encoding without its `aws-chunked` coding, `None` when nothing
+/// else is left.
+fn without_aws_chunked(encoding: &str) -> Option<String> {
+    let rest: Vec<&str> = encoding
+        .split(',')
+        .map(str::trim)
+        .filter(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("aws-chunked"))
+        .collect();
+    (!rest.is_empty()).then(|| rest.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aws_chunked_is_not_stored_as_an_encoding() {
+        assert_eq!(without_aws_chunked("aws-chunked"), None);
+        assert_eq!(
+            without_aws_chunked("aws-chunked, gzip"),
+            Some("gzip".into())
+        );
+        assert_eq!(without_aws_chunked("gzip,aws-chunked"), Some("gzip".into()));
+        assert_eq!(without_aws_chunked("gzip"), Some("gzip".into()));
+        assert_eq!(without_aws_chunked(""), None);
+    }
+}
