@@ -9,10 +9,14 @@
 // The fields' doc comments are clap's help texts: plain text, not Markdown.
 #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
 
+use crate::access::{Access, ApiKeys, Mode, TokenSigner};
+use crate::guard::AllowedOrigins;
 use axum::http::HeaderValue;
 use clap::{Args, Parser};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
+use vidrop_shared::keys::{RESERVED_PREFIXES, check_prefix};
 use vidrop_shared::limits::{MAX_OBJECT_SIZE, MAX_PRESIGN_EXPIRY_SECS, MAX_SINGLE_PUT_SIZE};
 use vidrop_shared::parts::DEFAULT_MULTIPART_THRESHOLD;
 use vidrop_shared::policy::DEFAULT_MAX_SIZE;
@@ -22,6 +26,9 @@ pub const DEFAULT_PRESIGN_EXPIRY_SECS: u64 = 900;
 
 /// The default `--abandon-after`, in seconds (one day).
 pub const DEFAULT_ABANDON_AFTER_SECS: u64 = 86_400;
+
+/// The default `--max-token-lifetime`, in seconds (one day).
+pub const DEFAULT_MAX_TOKEN_LIFETIME_SECS: u64 = 86_400;
 
 /// The origins of `trunk serve`, the widget's dev server, always allowed to
 /// reach the embedded store.
@@ -108,17 +115,101 @@ pub struct ServeArgs {
     )]
     pub abandon_after: u64,
 
-    /// Origin (scheme://host[:port]) of a page allowed to PUT to and GET from
-    /// the embedded store from a browser. Repeat it, or give a comma-separated
-    /// list in the environment. The backend's own origins and trunk's dev
-    /// origins (http://127.0.0.1:8080, http://localhost:8080) are always allowed.
+    /// Origin (scheme://host[:port], exact) of a page allowed to embed the
+    /// widget: to call the API from a browser, and to PUT to and GET from the
+    /// embedded store. Repeat it, or give a comma-separated list in the
+    /// environment. The backend's own origins and trunk's dev origins
+    /// (http://127.0.0.1:8080, http://localhost:8080) are always allowed; "*"
+    /// (any origin) only on a server open for local development.
     #[arg(
-        long = "cors-origin",
-        env = "VIDROP_CORS_ORIGINS",
+        long = "allow-origin",
+        alias = "cors-origin",
+        env = "VIDROP_ALLOW_ORIGINS",
         value_delimiter = ',',
         value_name = "ORIGIN"
     )]
     pub cors_origins: Vec<String>,
+
+    /// File of API keys, one per line ("#" starts a comment): the host
+    /// site's own backend sends one as "Authorization: Bearer <key>" to mint
+    /// upload tokens (POST /api/tokens). With a key configured, or a bucket,
+    /// or a listener beyond loopback, every signing, listing and playback
+    /// route needs an API key or an upload token.
+    #[arg(long, env = "VIDROP_API_KEYS_FILE", value_name = "FILE")]
+    pub api_keys_file: Option<PathBuf>,
+
+    /// API keys, comma-separated (in addition to --api-keys-file). Prefer the
+    /// file or the environment: a flag shows in the process list.
+    #[arg(
+        long,
+        env = "VIDROP_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub api_keys: Vec<String>,
+
+    /// File holding the secret that signs upload tokens (at least 32 bytes;
+    /// the same on every instance, so tokens work behind a load balancer).
+    /// Required unless the server is open for local development, where a
+    /// random one is drawn at each start.
+    #[arg(long, env = "VIDROP_TOKEN_SECRET_FILE", value_name = "FILE")]
+    pub token_secret_file: Option<PathBuf>,
+
+    /// The token secret itself (instead of --token-secret-file).
+    #[arg(
+        long,
+        env = "VIDROP_TOKEN_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub token_secret: Option<String>,
+
+    /// Longest lifetime of an upload token, in seconds (POST /api/tokens may
+    /// ask for less; default one day).
+    #[arg(
+        long,
+        env = "VIDROP_MAX_TOKEN_LIFETIME",
+        default_value_t = DEFAULT_MAX_TOKEN_LIFETIME_SECS,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_PRESIGN_EXPIRY_SECS),
+    )]
+    pub max_token_lifetime: u64,
+
+    /// Key prefix the /presign protocol may use (e.g. "shared/"): keys
+    /// outside it are refused. Without it, /presign is off on a server that
+    /// needs credentials, and takes any key outside Vidrop's own prefixes on
+    /// one open for local development.
+    #[arg(long, env = "VIDROP_PRESIGN_PREFIX", value_name = "PREFIX")]
+    pub presign_prefix: Option<String>,
+
+    /// Requests per second one client address may make (bursts of twice as
+    /// many); 0: no limit.
+    #[arg(long, env = "VIDROP_RATE_LIMIT_IP", default_value_t = 50)]
+    pub rate_limit_ip: u32,
+
+    /// Requests per second one credential (upload token or API key) may make
+    /// (bursts of twice as many); 0: no limit.
+    #[arg(long, env = "VIDROP_RATE_LIMIT_TOKEN", default_value_t = 20)]
+    pub rate_limit_token: u32,
+
+    /// Seconds a client may take to send a request's headers before its
+    /// connection is dropped.
+    #[arg(
+        long,
+        env = "VIDROP_HEADER_TIMEOUT",
+        default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(1..=600),
+    )]
+    pub header_timeout: u64,
+
+    /// Seconds one API request may take, body included (408 after that).
+    #[arg(
+        long,
+        env = "VIDROP_REQUEST_TIMEOUT",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+    )]
+    pub request_timeout: u64,
 
     /// Endpoint that presigned URLs name, when browsers reach the store at
     /// another address than the backend does (a proxy in front of the store).
@@ -138,7 +229,8 @@ struct ServeOnly {
 
 impl ServeArgs {
     /// Settings for a test: `127.0.0.1:0`, the embedded store in `data_dir`,
-    /// every other setting at its default. Reads no environment variable.
+    /// no rate limits, every other setting at its default. Reads no
+    /// environment variable.
     pub fn for_tests(data_dir: impl Into<PathBuf>) -> ServeArgs {
         ServeArgs {
             addr: "127.0.0.1:0".to_owned(),
@@ -154,6 +246,16 @@ impl ServeArgs {
             abandon_after: DEFAULT_ABANDON_AFTER_SECS,
             cors_origins: Vec::new(),
             public_s3_endpoint: None,
+            api_keys_file: None,
+            api_keys: Vec::new(),
+            token_secret_file: None,
+            token_secret: None,
+            max_token_lifetime: DEFAULT_MAX_TOKEN_LIFETIME_SECS,
+            presign_prefix: None,
+            rate_limit_ip: 0,
+            rate_limit_token: 0,
+            header_timeout: 10,
+            request_timeout: 30,
         }
     }
 
@@ -177,14 +279,134 @@ impl ServeArgs {
         Duration::from_secs(self.abandon_after)
     }
 
-    /// The `--cors-origin` values as header values, checked.
-    pub(crate) fn parsed_cors_origins(&self) -> Result<Vec<HeaderValue>, String> {
-        self.cors_origins
+    /// Refuses settings that cannot work together: a missing static folder,
+    /// an `--abandon-after` that would abort uploads whose URLs still work, a
+    /// `--presign-prefix` that is not a prefix or reaches Vidrop's own keys.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(dir) = &self.static_dir
+            && !dir.is_dir()
+        {
+            return Err(format!("--static-dir {} is not a folder", dir.display()));
+        }
+        if self.abandon_after <= self.presign_expiry {
+            return Err(format!(
+                "--abandon-after ({} s) must be longer than --presign-expiry ({} s): the sweep would abort uploads whose part URLs still work",
+                self.abandon_after, self.presign_expiry
+            ));
+        }
+        if let Some(prefix) = self.presign_prefix.as_deref().filter(|p| !p.is_empty()) {
+            check_prefix(prefix).map_err(|err| format!("--presign-prefix {prefix:?}: {err}"))?;
+            if RESERVED_PREFIXES
+                .iter()
+                .any(|reserved| prefix.starts_with(reserved))
+            {
+                return Err(format!(
+                    "--presign-prefix {prefix:?} lies under a prefix only the server writes ({})",
+                    RESERVED_PREFIXES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Who may call the server listening on `addr`: open only for local
+    /// development (the embedded store, a loopback listener, no API key);
+    /// otherwise API keys and a token secret must be configured.
+    pub fn access(&self, addr: SocketAddr) -> Result<Access, String> {
+        let api_keys = ApiKeys::load(self.api_keys_file.as_deref(), &self.api_keys)?;
+        let secret = self.token_secret()?;
+        let mut reasons = Vec::new();
+        if let Some(bucket) = &self.bucket {
+            reasons.push(format!("it stores videos in the bucket {bucket:?}"));
+        }
+        if !addr.ip().is_loopback() {
+            reasons.push(format!("it listens on {addr}, beyond this machine"));
+        }
+        if !api_keys.is_empty() {
+            reasons.push("API keys are configured".to_owned());
+        }
+        if reasons.is_empty() {
+            let tokens = match secret {
+                Some(secret) => TokenSigner::new(&secret)?,
+                None => TokenSigner::random()?,
+            };
+            return Ok(Access {
+                mode: Mode::Open,
+                api_keys,
+                tokens,
+            });
+        }
+        let why = reasons.join(", and ");
+        if api_keys.is_empty() {
+            return Err(format!(
+                "this server must check credentials ({why}): give the host site's API keys with --api-keys-file or VIDROP_API_KEYS"
+            ));
+        }
+        let Some(secret) = secret else {
+            return Err(format!(
+                "this server must check credentials ({why}): give the secret that signs upload tokens with --token-secret-file or VIDROP_TOKEN_SECRET (the same on every instance, at least 32 bytes)"
+            ));
+        };
+        Ok(Access {
+            mode: Mode::Closed,
+            api_keys,
+            tokens: TokenSigner::new(&secret)?,
+        })
+    }
+
+    /// The token secret from `--token-secret-file` or `--token-secret`.
+    fn token_secret(&self) -> Result<Option<Vec<u8>>, String> {
+        if let Some(path) = &self.token_secret_file {
+            let text = std::fs::read_to_string(path).map_err(|err| {
+                format!("cannot read --token-secret-file {}: {err}", path.display())
+            })?;
+            return Ok(Some(text.trim().as_bytes().to_vec()));
+        }
+        Ok(self
+            .token_secret
+            .as_deref()
+            .map(|secret| secret.trim().as_bytes().to_vec()))
+    }
+
+    /// The page origins allowed to embed the widget on a server listening on
+    /// `addr` in `mode`: its own, trunk's dev server's and `--allow-origin`'s;
+    /// any origin with `*`, only when the server is open for local
+    /// development.
+    pub fn allowed_origins(&self, addr: SocketAddr, mode: Mode) -> Result<AllowedOrigins, String> {
+        if self.cors_origins.iter().any(|origin| origin.trim() == "*") {
+            return match mode {
+                Mode::Open => Ok(AllowedOrigins::Any),
+                Mode::Closed => Err(
+                    "--allow-origin \"*\" is only for local development: list the origins of the pages that embed the widget".to_owned(),
+                ),
+            };
+        }
+        self.listed_origins(addr).map(AllowedOrigins::List)
+    }
+
+    /// The origins [`ServeArgs::allowed_origins`] lists, `*` left out.
+    pub fn listed_origins(&self, addr: SocketAddr) -> Result<Vec<HeaderValue>, String> {
+        let port = addr.port();
+        let own = [
+            format!("http://{addr}"),
+            format!("http://127.0.0.1:{port}"),
+            format!("http://localhost:{port}"),
+        ];
+        let mut origins: Vec<HeaderValue> = own
             .iter()
-            .map(|origin| origin.trim().trim_end_matches('/'))
-            .filter(|origin| !origin.is_empty())
-            .map(parse_origin)
-            .collect()
+            .map(String::as_str)
+            .chain(DEV_ORIGINS)
+            .filter_map(|origin| HeaderValue::from_str(origin).ok())
+            .collect();
+        for origin in &self.cors_origins {
+            let origin = origin.trim().trim_end_matches('/');
+            if !origin.is_empty() && origin != "*" {
+                origins.push(parse_origin(origin)?);
+            }
+        }
+        origins.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        origins.dedup();
+        Ok(origins)
     }
 }
 
@@ -195,9 +417,9 @@ fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
         .or_else(|| origin.strip_prefix("https://"));
     match rest {
         Some(host) if !host.is_empty() && !host.contains('/') => HeaderValue::from_str(origin)
-            .map_err(|_| format!("--cors-origin {origin:?} is not a valid header value")),
+            .map_err(|_| format!("--allow-origin {origin:?} is not a valid header value")),
         _ => Err(format!(
-            "--cors-origin {origin:?} is not an origin: expected scheme://host[:port], such as https://example.com"
+            "--allow-origin {origin:?} is not an origin: expected scheme://host[:port], such as https://example.com"
         )),
     }
 }
@@ -245,24 +467,85 @@ mod tests {
             "http://c.example:81",
         ])
         .unwrap();
-        let origins = args.parsed_cors_origins().unwrap();
-        assert_eq!(
-            origins,
-            [
-                "https://a.example",
-                "https://b.example",
-                "http://c.example:81"
-            ]
+        let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let origins = args.listed_origins(addr).unwrap();
+        for origin in [
+            "https://a.example",
+            "https://b.example",
+            "http://c.example:81",
+            "http://127.0.0.1:3000",
+            "http://localhost:8080",
+        ] {
+            assert!(origins.iter().any(|o| o == origin), "{origin}: {origins:?}");
+        }
+        let renamed =
+            ServeArgs::try_parse_from(["x", "--allow-origin", "https://d.example"]).unwrap();
+        assert!(
+            renamed
+                .listed_origins(addr)
+                .unwrap()
+                .iter()
+                .any(|o| o == "https://d.example")
         );
+    }
+
+    #[test]
+    fn any_origin_only_in_local_development() {
+        let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let args = ServeArgs::try_parse_from(["x", "--allow-origin", "*"]).unwrap();
+        assert!(matches!(
+            args.allowed_origins(addr, Mode::Open),
+            Ok(AllowedOrigins::Any)
+        ));
+        assert!(args.allowed_origins(addr, Mode::Closed).is_err());
+    }
+
+    #[test]
+    fn the_server_is_open_only_for_local_development() {
+        let loopback: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let everywhere: SocketAddr = "0.0.0.0:3000".parse().unwrap();
+        let args = ServeArgs::for_tests("d");
+        assert_eq!(args.access(loopback).unwrap().mode, Mode::Open);
+        let refused = args.access(everywhere).unwrap_err();
+        assert!(refused.contains("--api-keys-file"), "{refused}");
+
+        let mut with_bucket = ServeArgs::for_tests("d");
+        with_bucket.bucket = Some("videos".into());
+        with_bucket.api_keys = vec!["host-key-0123456789".into()];
+        let refused = with_bucket.access(loopback).unwrap_err();
+        assert!(refused.contains("--token-secret-file"), "{refused}");
+        with_bucket.token_secret = Some("s".repeat(32));
+        assert_eq!(with_bucket.access(loopback).unwrap().mode, Mode::Closed);
+
+        let mut keyed = ServeArgs::for_tests("d");
+        keyed.api_keys = vec!["host-key-0123456789".into()];
+        keyed.token_secret = Some("short".into());
+        assert!(keyed.access(loopback).is_err(), "a short secret");
+    }
+
+    #[test]
+    fn settings_that_cannot_work_together_are_refused() {
+        let mut args = ServeArgs::for_tests("d");
+        assert_eq!(args.check(), Ok(()));
+        args.abandon_after = args.presign_expiry;
+        assert!(args.check().is_err());
+        let mut args = ServeArgs::for_tests("d");
+        for bad in ["videos/", ".vidrop/x/", "../", "shared"] {
+            args.presign_prefix = Some(bad.into());
+            assert!(args.check().is_err(), "{bad}");
+        }
+        args.presign_prefix = Some("shared/".into());
+        assert_eq!(args.check(), Ok(()));
     }
 
     #[test]
     fn bad_origins_and_limits_are_refused() {
         let mut args = ServeArgs::for_tests("d");
+        let addr: SocketAddr = "127.0.0.1:3000".parse().unwrap();
         args.cors_origins = vec!["example.com".into()];
-        assert!(args.parsed_cors_origins().is_err());
+        assert!(args.listed_origins(addr).is_err());
         args.cors_origins = vec!["https://example.com/path".into()];
-        assert!(args.parsed_cors_origins().is_err());
+        assert!(args.listed_origins(addr).is_err());
 
         assert!(ServeArgs::try_parse_from(["x", "--presign-expiry", "604801"]).is_err());
         assert!(ServeArgs::try_parse_from(["x", "--presign-expiry", "0"]).is_err());

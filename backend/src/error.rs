@@ -6,14 +6,18 @@
 //! The client sees only what it may see: a storage failure is logged with its
 //! whole cause chain here and answered with a generic sentence.
 
+use crate::access::{Access, AccessError, Caller, MintError, TokenError};
 use crate::storage::StorageError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, OriginalUri};
-use axum::http::StatusCode;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use std::sync::Arc;
 use vidrop_shared::api::ErrorBody;
+use vidrop_shared::checksum::InvalidChecksum;
 use vidrop_shared::keys::KeyError;
 use vidrop_shared::parts::MAX_PARTS_PER_REQUEST;
 use vidrop_shared::policy::PolicyError;
@@ -31,7 +35,7 @@ pub enum AppError {
 
     /// The body is not the JSON the route expects.
     #[error("The request body is not valid: {0}")]
-    Json(#[from] JsonRejection),
+    Json(JsonRejection),
 
     /// The query string does not parse.
     #[error("The query string is not valid: {0}")]
@@ -41,8 +45,12 @@ pub enum AppError {
     #[error("The path is not valid: {0}")]
     Path(#[from] PathRejection),
 
-    /// `sha256` is not the base64 of 32 bytes.
-    #[error("\"sha256\" must be the base64 encoding of a 32-byte SHA-256 digest.")]
+    /// The path holds a `%` not followed by two hexadecimal digits.
+    #[error("The path is not valid: each '%' must be followed by two hexadecimal digits.")]
+    PercentEncoding,
+
+    /// A `sha256` is not the base64 of 32 bytes.
+    #[error("{}", InvalidChecksum::MESSAGE)]
     InvalidChecksum,
 
     /// A video id that is not a ULID.
@@ -103,6 +111,48 @@ pub enum AppError {
     #[error("The uploaded object is not what was approved ({0}); it was deleted.")]
     VerificationFailed(String),
 
+    /// The caller's credentials are missing or refused.
+    #[error(transparent)]
+    Access(#[from] AccessError),
+
+    /// A token request asks for more than the server allows.
+    #[error(transparent)]
+    Mint(#[from] MintError),
+
+    /// The caller's token does not allow this content type.
+    #[error("This upload token allows only {allowed}; this file is {content_type:?}.")]
+    TypeNotAllowed {
+        content_type: String,
+        allowed: String,
+    },
+
+    /// The caller's token has started all the uploads it allows.
+    #[error(
+        "This upload token has started all the {0} uploads it allows; ask the page for a new one."
+    )]
+    QuotaExceeded(u32),
+
+    /// Too many requests from this client or credential.
+    #[error("Too many requests; try again in {0} s.")]
+    RateLimited(u64),
+
+    /// The page calling is not one the server lets embed the widget.
+    #[error("Pages on {0} may not use this Vidrop server (it is not in --allow-origin).")]
+    OriginNotAllowed(String),
+
+    /// The request took longer than `--request-timeout`.
+    #[error("The request took too long.")]
+    RequestTimeout,
+
+    /// `?cursor=` is not one a listing gave.
+    #[error("The cursor is not one a listing gave.")]
+    InvalidCursor,
+
+    /// `/presign` on a server that needs credentials, without
+    /// `--presign-prefix`.
+    #[error("The /presign protocol is off on this server (it has no --presign-prefix).")]
+    PresignDisabled,
+
     /// S3 (or the SDK on the way to it) failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
@@ -127,9 +177,14 @@ impl AppError {
                 };
                 (status, err.code())
             }
+            AppError::Json(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+            }
             AppError::Json(rejection) => (rejection.status(), "invalid_body"),
             AppError::Query(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
-            AppError::Path(_) => (StatusCode::BAD_REQUEST, "invalid_path"),
+            AppError::Path(_) | AppError::PercentEncoding => {
+                (StatusCode::BAD_REQUEST, "invalid_path")
+            }
             AppError::InvalidChecksum => (StatusCode::BAD_REQUEST, "invalid_checksum"),
             AppError::InvalidId(_) => (StatusCode::BAD_REQUEST, "invalid_id"),
             AppError::VideoNotFound(_) | AppError::RouteNotFound(_) => {
@@ -147,7 +202,45 @@ impl AppError {
             AppError::VerificationFailed(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "verification_failed")
             }
+            AppError::Access(err) => match err {
+                AccessError::MissingCredentials => {
+                    (StatusCode::UNAUTHORIZED, "missing_credentials")
+                }
+                AccessError::Token(TokenError::Expired) => {
+                    (StatusCode::UNAUTHORIZED, "token_expired")
+                }
+                AccessError::MalformedAuthorization | AccessError::Token(TokenError::Invalid) => {
+                    (StatusCode::UNAUTHORIZED, "invalid_credentials")
+                }
+                AccessError::ApiKeyRequired => (StatusCode::FORBIDDEN, "api_key_required"),
+            },
+            AppError::Mint(MintError::Invalid(_)) => (StatusCode::BAD_REQUEST, "invalid_grant"),
+            AppError::Mint(MintError::Signing(_)) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+            }
+            AppError::TypeNotAllowed { .. } => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type")
+            }
+            AppError::QuotaExceeded(_) => (StatusCode::FORBIDDEN, "quota_exceeded"),
+            AppError::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            AppError::OriginNotAllowed(_) => (StatusCode::FORBIDDEN, "origin_not_allowed"),
+            AppError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            AppError::InvalidCursor => (StatusCode::BAD_REQUEST, "invalid_cursor"),
+            AppError::PresignDisabled => (StatusCode::FORBIDDEN, "presign_disabled"),
             AppError::Storage(_) => (StatusCode::BAD_GATEWAY, "storage_error"),
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    /// A body refused because a checksum in it is malformed answers
+    /// `invalid_checksum` (the shared type refused it as the JSON was read);
+    /// any other refusal is `invalid_body`.
+    fn from(rejection: JsonRejection) -> AppError {
+        if rejection.body_text().contains(InvalidChecksum::MESSAGE) {
+            AppError::InvalidChecksum
+        } else {
+            AppError::Json(rejection)
         }
     }
 }
@@ -160,12 +253,24 @@ impl IntoResponse for AppError {
                 tracing::error!(operation = err.operation(), cause = %err.cause(), "storage failed");
                 "The storage service failed; please try again later.".to_owned()
             }
+            AppError::Mint(MintError::Signing(cause)) => {
+                tracing::error!(%cause, "cannot sign a token");
+                self.to_string()
+            }
             other => {
                 tracing::debug!(%status, code, error = %other, "request refused");
                 other.to_string()
             }
         };
-        (status, Json(ErrorBody::new(code, message))).into_response()
+        let mut response = (status, Json(ErrorBody::new(code, message))).into_response();
+        let headers = response.headers_mut();
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let AppError::RateLimited(secs) = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -189,6 +294,25 @@ pub struct AppQuery<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(AppError))]
 pub struct AppPath<T>(pub T);
+
+/// The caller of a request, from its `Authorization` header: an extractor
+/// whose rejection (no credential where one is needed, a refused one) is an
+/// [`AppError`].
+#[derive(Debug, Clone)]
+pub struct Authorized(pub Caller);
+
+impl<S> FromRequestParts<S> for Authorized
+where
+    Arc<Access>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let access = Arc::<Access>::from_ref(state);
+        Ok(Authorized(access.caller(&parts.headers)?))
+    }
+}
 
 /// Fallback of routes nobody serves: a JSON 404 naming the path as asked
 /// (the original URI, not the part a nested router sees).

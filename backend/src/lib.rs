@@ -13,29 +13,56 @@
 //!   environment fallback.
 //! - [`server`]: [`Server`]: start (bind, storage, routes) and graceful
 //!   shutdown; what the binary and the tests run.
-//! - [`state`]: [`state::AppState`], shared by the handlers.
-//! - [`routes`]: one module per resource: `health`, `uploads` (create,
-//!   complete, abort), `parts` (sign, list), `videos`, and `presign` (the AWS
-//!   SDK for Go example's protocol).
+//! - [`routes`]: the router, and one module of thin handlers per resource
+//!   (`health`, `uploads`, `parts`, `videos`, `presign`): each extracts, calls
+//!   one service function, and answers.
+//! - [`uploads`]: the uploads service: plan (one presigned PUT, or a
+//!   multipart upload and its manifest), sign and list parts, complete and
+//!   verify, abort.
+//! - [`videos`]: the videos service: list, show, find one, and describe an
+//!   object as a video with a presigned GET.
+//! - [`presign`]: the AWS SDK for Go example's `/presign` protocol, Go's
+//!   canonical header names included.
+//! - [`video_id`]: the check of a video id named in a path.
 //! - [`manifest`]: [`manifest::Manifest`], the approved facts of a multipart
 //!   upload, kept as a JSON object in S3 while it is in progress.
+//! - [`metadata`]: the file name percent-encoded into S3 metadata, and the
+//!   `Content-Disposition` of playback URLs.
 //! - [`sweep`]: [`sweep::sweep_abandoned`], which aborts multipart uploads
 //!   left unfinished, run at start and every hour.
+//! - [`state`]: [`state::AppState`], the storage and upload settings the
+//!   handlers pass to the services.
 //! - [`storage`]: the `aws-sdk-s3` client, bucket and presigner.
 //! - [`embedded`]: the in-process S3 store (s3s + s3s-fs) behind CORS.
 //! - [`error`]: [`error::AppError`], the JSON error answers, and extractors
 //!   whose rejections answer the same way.
+//! - [`http_log`]: the `tracing` span of each HTTP request (method and path,
+//!   never the query).
+//!
+//! Handlers use the services; the services use `storage`, `manifest`,
+//! `metadata`, `video_id`, `state` and `error` (and `uploads` uses
+//! `videos`); nothing uses `routes` but `server`, and nothing uses `server`
+//! but the crate root and, until it moves into its own crate, `embedded`.
+//! `tests/architecture.rs` checks these rules and that no module cycle exists.
 
+pub mod access;
 pub mod config;
-pub mod embedded;
 pub mod error;
+pub mod guard;
+pub mod http_log;
 pub mod manifest;
+pub mod metadata;
+pub mod presign;
 pub mod routes;
 pub mod server;
+pub mod serving;
 pub mod state;
 pub mod storage;
 pub mod sweep;
+pub mod uploads;
+pub mod video_id;
+pub mod videos;
 
 pub use config::ServeArgs;
-pub use embedded::EmbeddedStore;
 pub use server::{Server, StartError};
+pub use vidrop_store::EmbeddedStore;

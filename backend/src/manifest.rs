@@ -1,12 +1,18 @@
-//! [`Manifest`]: what the backend approved when it started a multipart
-//! upload, kept as a small JSON object in S3 at
-//! `.vidrop/pending/<ULID>.json` (`keys::pending_manifest_key`) so that the
-//! backend itself keeps nothing between requests. The parts, complete and
-//! abort routes read it; complete and abort delete it; the sweep deletes it
-//! with an abandoned upload.
+//! [`Manifest`]: what the backend approved when it planned an upload, kept as
+//! a small JSON object in S3 at `.vidrop/pending/<ULID>.json`
+//! (`keys::pending_manifest_key`) so that the backend itself keeps nothing
+//! between requests. The parts, complete and abort routes read it.
+//!
+//! Its presence also says that the upload has not been verified yet: the
+//! first completion checks the object against it, deletes the object if it
+//! fails, and deletes the manifest either way. An object without a manifest
+//! was verified before and is never deleted (a completion repeated later, or
+//! under a changed policy, answers the video as it is). Abort deletes it; the
+//! sweep settles it when the upload is abandoned.
 
 use crate::storage::{Storage, StorageError};
 use serde::{Deserialize, Serialize};
+use vidrop_shared::checksum::Sha256Checksum;
 use vidrop_shared::keys::{pending_manifest_key, video_id_from_key};
 use vidrop_shared::parts::PartPlan;
 
@@ -15,16 +21,20 @@ use vidrop_shared::parts::PartPlan;
 pub struct Manifest {
     /// The video id (a ULID).
     pub id: String,
-    /// The object key, `videos/<id>.<ext>`.
+    /// The object key, `videos/<prefix><id>.<ext>`.
     pub key: String,
-    /// S3's id of the multipart upload.
-    pub upload_id: String,
+    /// S3's id of the multipart upload; `None` for a single PUT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload_id: Option<String>,
     /// The cleaned file name (also in the object's metadata).
     pub filename: String,
     /// The normalised content type the object must have.
     pub content_type: String,
     /// The size the object must have.
     pub size: u64,
+    /// The whole file's SHA-256 the single PUT was signed with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<Sha256Checksum>,
     pub part_size: u64,
     pub part_count: u32,
     /// RFC 3339 time the upload started.
@@ -67,6 +77,11 @@ impl Manifest {
         storage.delete(&pending_manifest_key(id)).await
     }
 
+    /// Whether this upload goes up in parts.
+    pub fn is_multipart(&self) -> bool {
+        self.upload_id.is_some()
+    }
+
     /// How the approved size is cut into parts.
     pub fn plan(&self) -> Result<PartPlan, StorageError> {
         PartPlan::announced(self.size, self.part_size, self.part_count).ok_or_else(|| {
@@ -88,10 +103,11 @@ mod tests {
         let manifest = Manifest {
             id: "01JD8Z3V5Q6W7X8Y9Z0ABCDEFG".into(),
             key: "videos/01JD8Z3V5Q6W7X8Y9Z0ABCDEFG.webm".into(),
-            upload_id: "U".into(),
+            upload_id: Some("U".into()),
             filename: "Été.webm".into(),
             content_type: "video/webm".into(),
             size: plan.size,
+            sha256: None,
             part_size: plan.part_size,
             part_count: plan.part_count,
             created_at: "2026-11-23T16:00:00Z".into(),

@@ -1,35 +1,34 @@
-//! Starting and stopping Vidrop: [`Server::start`] binds the API's listener,
-//! starts the embedded store (or connects to the configured bucket), and
-//! serves the routes until [`Server::shutdown`]. The binary and the tests
-//! both run the server through this type.
+//! Starting and stopping Vidrop: [`Server::start`] checks the settings,
+//! binds the API's listener, decides who may call it (open for local
+//! development, or closed), starts the embedded store (or connects to the
+//! configured bucket), and serves the routes until [`Server::shutdown`]. The
+//! binary and the tests both run the server through this type.
 
-use crate::config::{DEV_ORIGINS, ServeArgs};
-use crate::embedded::{self, EMBEDDED_REGION, EmbeddedError, EmbeddedStore};
+use crate::access::Mode;
+use crate::config::ServeArgs;
+use crate::guard::{AllowedOrigins, Guards};
 use crate::routes;
+use crate::serving::{ConnectionLimits, Serving};
 use crate::state::AppState;
 use crate::storage::{Storage, StorageConfig, StorageError};
 use crate::sweep::{SWEEP_INTERVAL, SweepReport, Sweeper, sweep_abandoned};
 use aws_config::BehaviorVersion;
 use aws_sdk_s3::config::Region;
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderValue, Request};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-use tracing::Span;
 use vidrop_shared::api::StorageKind;
+use vidrop_store::{EMBEDDED_REGION, EmbeddedStore, RunningStore, StoreConfig, StoreError};
 
-/// How long a shutdown waits for requests in flight before it drops them.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How much longer than the longest token quota markers are kept.
+const MARKER_MARGIN: Duration = Duration::from_secs(3600);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    /// A setting is unusable (a bad origin, a missing static folder).
+    /// A setting is unusable (a bad origin, a missing static folder, missing
+    /// credentials where they are required).
     #[error("{0}")]
     Config(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -38,7 +37,7 @@ pub enum StartError {
         source: std::io::Error,
     },
     #[error("embedded S3 store: {0}")]
-    Embedded(#[from] EmbeddedError),
+    Embedded(#[from] StoreError),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -47,26 +46,18 @@ pub enum StartError {
 /// its sweep of abandoned uploads.
 pub struct Server {
     addr: SocketAddr,
+    mode: Mode,
     api: Serving,
-    embedded: Option<(EmbeddedStore, Serving)>,
+    embedded: Option<RunningStore>,
     storage: Arc<Storage>,
     sweeper: Sweeper,
 }
 
 impl Server {
-    /// Binds `args.addr`, sets up storage and starts serving; returns once
-    /// requests are accepted.
+    /// Checks the settings, binds `args.addr`, sets up storage and starts
+    /// serving; returns once requests are accepted.
     pub async fn start(args: ServeArgs) -> Result<Server, StartError> {
-        let extra_origins = args.parsed_cors_origins().map_err(StartError::Config)?;
-        if let Some(dir) = &args.static_dir
-            && !dir.is_dir()
-        {
-            return Err(StartError::Config(format!(
-                "--static-dir {} is not a folder",
-                dir.display()
-            )));
-        }
-
+        args.check().map_err(StartError::Config)?;
         let listener = TcpListener::bind(&args.addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -77,31 +68,68 @@ impl Server {
             addr: args.addr.clone(),
             source,
         })?;
+        let access = args.access(addr).map_err(StartError::Config)?;
+        let origins = args
+            .allowed_origins(addr, access.mode)
+            .map_err(StartError::Config)?;
 
         let (storage, embedded) = match &args.bucket {
             Some(bucket) => (connect_bucket(&args, bucket).await, None),
             None => {
-                let origins = cors_origins(addr, extra_origins);
-                let (store, serving) = embedded::start(&args.data_dir, origins).await?;
-                let storage = embedded_storage(&args, &store);
-                if let Err(err) = storage.ensure_bucket().await {
-                    serving.stop().await;
-                    return Err(err.into());
-                }
-                (storage, Some((store, serving)))
+                let store_origins = match &origins {
+                    AllowedOrigins::List(list) => list.clone(),
+                    AllowedOrigins::Any => args.listed_origins(addr).map_err(StartError::Config)?,
+                };
+                let running = vidrop_store::start(StoreConfig {
+                    data_dir: args.data_dir.clone(),
+                    cors_origins: store_origins,
+                })
+                .await?;
+                let storage = embedded_storage(&args, running.store());
+                (storage, Some(running))
             }
         };
 
         let storage = Arc::new(storage);
+        let mode = access.mode;
         let state = AppState {
             storage: Arc::clone(&storage),
+            access: Arc::new(access),
             max_size: args.max_size,
             multipart_threshold: args.multipart_threshold,
             abandon_after: args.abandon_after(),
+            presign_prefix: args.presign_prefix.clone().filter(|p| !p.is_empty()),
+            max_token_lifetime: Duration::from_secs(args.max_token_lifetime),
+            video_metadata: Arc::default(),
         };
-        let app = routes::router(state, args.static_dir.as_deref());
-        let api = Serving::spawn(listener, app);
-        let sweeper = Sweeper::spawn(Arc::clone(&storage), args.abandon_after(), SWEEP_INTERVAL);
+        let guards = Arc::new(Guards::new(
+            origins.clone(),
+            args.rate_limit_ip,
+            args.rate_limit_token,
+            Duration::from_secs(args.request_timeout),
+        ));
+        let app = routes::router(state, guards, &origins, args.static_dir.as_deref());
+        let api = Serving::spawn(
+            listener,
+            app,
+            ConnectionLimits {
+                header_read_timeout: Duration::from_secs(args.header_timeout),
+            },
+        );
+        let sweeper = Sweeper::spawn(
+            Arc::clone(&storage),
+            args.abandon_after(),
+            Duration::from_secs(args.max_token_lifetime) + MARKER_MARGIN,
+            SWEEP_INTERVAL,
+        );
+        match mode {
+            Mode::Open => tracing::warn!(
+                "open for local development: requests need no credentials (configure API keys to require them)"
+            ),
+            Mode::Closed => tracing::info!(
+                "every signing, listing and playback route needs an API key or an upload token"
+            ),
+        }
         tracing::info!(
             url = %format!("http://{addr}"),
             static_dir = ?args.static_dir,
@@ -109,6 +137,7 @@ impl Server {
         );
         Ok(Server {
             addr,
+            mode,
             api,
             embedded,
             storage,
@@ -126,9 +155,14 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
+    /// Whether requests need credentials.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
     /// The embedded store, when no bucket was configured.
     pub fn embedded_store(&self) -> Option<&EmbeddedStore> {
-        self.embedded.as_ref().map(|(store, _)| store)
+        self.embedded.as_ref().map(RunningStore::store)
     }
 
     /// The storage the server uses (the embedded store's or the bucket's).
@@ -148,8 +182,8 @@ impl Server {
     pub async fn shutdown(self) {
         self.sweeper.stop().await;
         self.api.stop().await;
-        if let Some((_, serving)) = self.embedded {
-            serving.stop().await;
+        if let Some(running) = self.embedded {
+            running.stop().await;
         }
         tracing::info!("vidrop stopped");
     }
@@ -177,6 +211,7 @@ async fn connect_bucket(args: &ServeArgs, bucket: &str) -> Storage {
             bucket: bucket.to_owned(),
             presign_expiry: args.presign_expiry(),
             public_endpoint: args.public_s3_endpoint.clone(),
+            max_key_bytes: vidrop_shared::limits::MAX_KEY_BYTES,
         },
     );
     match storage.check_bucket().await {
@@ -208,76 +243,7 @@ fn embedded_storage(args: &ServeArgs, store: &EmbeddedStore) -> Storage {
             bucket: store.bucket.clone(),
             presign_expiry: args.presign_expiry(),
             public_endpoint: args.public_s3_endpoint.clone(),
+            max_key_bytes: vidrop_store::MAX_KEY_BYTES,
         },
     )
-}
-
-/// Origins allowed to reach the embedded store: the API's own (as the
-/// browser names it), trunk's dev server, and the configured ones.
-fn cors_origins(addr: SocketAddr, extra: Vec<HeaderValue>) -> Vec<HeaderValue> {
-    let port = addr.port();
-    let own = [
-        format!("http://{addr}"),
-        format!("http://127.0.0.1:{port}"),
-        format!("http://localhost:{port}"),
-    ];
-    let mut origins: Vec<HeaderValue> = own
-        .iter()
-        .map(String::as_str)
-        .chain(DEV_ORIGINS)
-        .filter_map(|origin| HeaderValue::from_str(origin).ok())
-        .chain(extra)
-        .collect();
-    origins.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-    origins.dedup();
-    origins
-}
-
-/// An axum server running on its own task, stoppable.
-pub(crate) struct Serving {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
-}
-
-impl Serving {
-    /// Serves `router` on `listener` until [`Serving::stop`].
-    pub(crate) fn spawn(listener: TcpListener, router: Router) -> Serving {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
-        Serving { stop, task }
-    }
-
-    /// Stops accepting, waits for requests in flight (at most
-    /// [`SHUTDOWN_GRACE`]), and closes the listener.
-    pub(crate) async fn stop(self) {
-        let Serving { stop, mut task } = self;
-        let _ = stop.send(());
-        match tokio::time::timeout(SHUTDOWN_GRACE, &mut task).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(err))) => tracing::error!(error = %err, "server failed"),
-            Ok(Err(err)) => tracing::error!(error = %err, "server task failed"),
-            Err(_) => {
-                tracing::warn!("requests still running after the grace period; dropping them");
-                task.abort();
-                let _ = task.await;
-            }
-        }
-    }
-}
-
-/// The span of one API request: method and path, never the query (which, on
-/// the store, holds signatures).
-pub(crate) fn request_span(request: &Request<Body>) -> Span {
-    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
-}
-
-/// [`request_span`] at debug level, for the embedded store's many requests.
-pub(crate) fn request_span_debug(request: &Request<Body>) -> Span {
-    tracing::debug_span!("s3", method = %request.method(), path = %request.uri().path())
 }

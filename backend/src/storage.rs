@@ -28,7 +28,8 @@ use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload};
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use vidrop_shared::api::{CompletedPart, StorageKind, StoredPart};
+use vidrop_shared::api::{CompletedPart, HttpMethod, StorageKind, StoredPart};
+use vidrop_shared::checksum::Sha256Checksum;
 
 /// A failed call to S3 (or a signature the SDK could not make). The cause is
 /// for the log; the client sees a generic message.
@@ -79,12 +80,14 @@ pub struct StorageConfig {
     /// The endpoint presigned URLs name, when it differs from the one the
     /// client configuration uses.
     pub public_endpoint: Option<String>,
+    /// The longest key the store holds, in bytes (S3: 1,024).
+    pub max_key_bytes: usize,
 }
 
 /// A presigned request: what a client sends to S3, and until when.
 #[derive(Debug, Clone)]
 pub struct Presigned {
-    pub method: String,
+    pub method: HttpMethod,
     pub url: String,
     /// Headers the client must send, lower-case names, `host` left out (the
     /// HTTP client derives it from the URL).
@@ -101,15 +104,26 @@ pub struct PutObject<'a> {
     pub content_type: Option<&'a str>,
     /// User metadata (`x-amz-meta-<name>`); values must be ASCII.
     pub metadata: Option<HashMap<String, String>>,
-    /// Base64 SHA-256 of the body.
-    pub sha256: Option<&'a str>,
+    pub sha256: Option<&'a Sha256Checksum>,
+    /// Signs `If-None-Match: *`: the PUT creates the object or fails with
+    /// `412`, and never replaces one (a replayed URL included).
+    pub create_only: bool,
 }
 
 /// One listed object.
 #[derive(Debug, Clone)]
 pub struct ObjectEntry {
     pub key: String,
+    pub size: u64,
     pub last_modified: Option<DateTime>,
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, Default)]
+pub struct ListedPage {
+    pub entries: Vec<ObjectEntry>,
+    /// Whether more keys follow this page.
+    pub is_truncated: bool,
 }
 
 /// What `HeadObject` tells about an object.
@@ -129,8 +143,7 @@ pub struct UploadPart<'a> {
     pub part_number: u32,
     /// The part's exact length.
     pub content_length: u64,
-    /// Base64 SHA-256 of the part.
-    pub sha256: Option<&'a str>,
+    pub sha256: Option<&'a Sha256Checksum>,
 }
 
 /// What `CompleteMultipartUpload` came to.
@@ -155,7 +168,8 @@ pub struct PendingUpload {
 }
 
 /// Error codes with which S3 refuses a completion's parts list.
-const REFUSED_COMPLETION_CODES: [&str; 7] = [
+const REFUSED_COMPLETION_CODES: [&str; 8] = [
+    "PreconditionFailed",
     "InvalidPart",
     "InvalidPartOrder",
     "EntityTooSmall",
@@ -173,6 +187,7 @@ pub struct Storage {
     kind: StorageKind,
     bucket: String,
     presign_expiry: Duration,
+    max_key_bytes: usize,
 }
 
 impl Storage {
@@ -193,6 +208,7 @@ impl Storage {
             kind: config.kind,
             bucket: config.bucket,
             presign_expiry: config.presign_expiry,
+            max_key_bytes: config.max_key_bytes,
         }
     }
 
@@ -224,6 +240,11 @@ impl Storage {
 
     pub fn bucket(&self) -> &str {
         &self.bucket
+    }
+
+    /// The longest key the store holds, in bytes.
+    pub fn max_key_bytes(&self) -> usize {
+        self.max_key_bytes
     }
 
     /// Creates the bucket unless it exists.
@@ -279,11 +300,12 @@ impl Storage {
             .content_length(content_length)
             .set_content_type(put.content_type.map(str::to_owned))
             .set_metadata(put.metadata)
-            .set_checksum_sha256(put.sha256.map(str::to_owned))
+            .set_checksum_sha256(put.sha256.map(|sum| sum.as_str().to_owned()))
+            .set_if_none_match(put.create_only.then(|| "*".to_owned()))
             .presigned(config)
             .await
             .map_err(|err| StorageError::new("PutObject presign", err))?;
-        Ok(presigned(&request, expires_at))
+        Ok(presigned(HttpMethod::Put, &request, expires_at))
     }
 
     /// Presigns a `GetObject`, with the `Content-Disposition` S3 should answer.
@@ -302,7 +324,7 @@ impl Storage {
             .presigned(config)
             .await
             .map_err(|err| StorageError::new("GetObject presign", err))?;
-        Ok(presigned(&request, expires_at))
+        Ok(presigned(HttpMethod::Get, &request, expires_at))
     }
 
     /// Every object whose key starts with `prefix`, all pages.
@@ -319,10 +341,7 @@ impl Storage {
             let page = page.map_err(|err| StorageError::new("ListObjectsV2", err))?;
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
-                entries.push(ObjectEntry {
-                    key: key.to_owned(),
-                    last_modified: object.last_modified().copied(),
-                });
+                entries.push(listed_entry(key, object));
             }
         }
         Ok(entries)
@@ -349,6 +368,93 @@ impl Storage {
             })),
             Err(err) if is_not_found(&err) => Ok(None),
             Err(err) => Err(StorageError::new("HeadObject", err)),
+        }
+    }
+
+    /// One page of the keys under `prefix` (only those with no further `/`
+    /// after it, with `delimiter`), after `start_after`, at most `max_keys`.
+    pub async fn list_page(
+        &self,
+        prefix: &str,
+        delimited: bool,
+        start_after: Option<String>,
+        max_keys: i32,
+    ) -> Result<ListedPage, StorageError> {
+        let page = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .set_delimiter(delimited.then(|| "/".to_owned()))
+            .set_start_after(start_after)
+            .max_keys(max_keys)
+            .send()
+            .await
+            .map_err(|err| StorageError::new("ListObjectsV2", err))?;
+        Ok(ListedPage {
+            entries: page
+                .contents()
+                .iter()
+                .filter_map(|object| object.key().map(|key| listed_entry(key, object)))
+                .collect(),
+            is_truncated: page.is_truncated().unwrap_or(false),
+        })
+    }
+
+    /// The first `len` bytes of an object (fewer when it is shorter); `None`
+    /// when there is no such key.
+    pub async fn get_head_bytes(
+        &self,
+        key: &str,
+        len: usize,
+    ) -> Result<Option<Vec<u8>>, StorageError> {
+        let output = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .range(format!("bytes=0-{}", len.saturating_sub(1)))
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(err) if is_not_found(&err) => return Ok(None),
+            // An empty object has no byte 0.
+            Err(err) if err.code() == Some("InvalidRange") => return Ok(Some(Vec::new())),
+            Err(err) => return Err(StorageError::new("GetObject", err)),
+        };
+        let bytes = output
+            .body
+            .collect()
+            .await
+            .map_err(|err| StorageError::new("GetObject", err))?;
+        let mut bytes = bytes.into_bytes().to_vec();
+        bytes.truncate(len);
+        Ok(Some(bytes))
+    }
+
+    /// Writes a small object unless `key` exists (`If-None-Match: *`): true
+    /// when this call created it.
+    pub async fn put_bytes_if_absent(
+        &self,
+        key: &str,
+        body: Vec<u8>,
+        content_type: &str,
+    ) -> Result<bool, StorageError> {
+        match self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .if_none_match("*")
+            .body(ByteStream::from(body))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(err) if err.code() == Some("PreconditionFailed") => Ok(false),
+            Err(err) => Err(StorageError::new("PutObject", err)),
         }
     }
 
@@ -454,11 +560,11 @@ impl Storage {
                 .upload_id(part.upload_id)
                 .part_number(part_number)
                 .content_length(content_length)
-                .set_checksum_sha256(part.sha256.map(str::to_owned))
+                .set_checksum_sha256(part.sha256.map(|sum| sum.as_str().to_owned()))
                 .presigned(config.clone())
                 .await
                 .map_err(|err| StorageError::new("UploadPart presign", err))?;
-            signed.push(presigned(&request, expires_at));
+            signed.push(presigned(HttpMethod::Put, &request, expires_at));
         }
         Ok(signed)
     }
@@ -511,7 +617,9 @@ impl Storage {
                         .size()
                         .and_then(|size| u64::try_from(size).ok())
                         .unwrap_or(0),
-                    sha256: part.checksum_sha256().map(str::to_owned),
+                    sha256: part
+                        .checksum_sha256()
+                        .and_then(|sum| Sha256Checksum::parse(sum).ok()),
                 });
             }
         }
@@ -536,7 +644,7 @@ impl Storage {
                 aws_sdk_s3::types::CompletedPart::builder()
                     .part_number(part_number)
                     .e_tag(&part.etag)
-                    .set_checksum_sha256(part.sha256.clone())
+                    .set_checksum_sha256(part.sha256.as_ref().map(|sum| sum.as_str().to_owned()))
                     .build(),
             );
         }
@@ -546,6 +654,9 @@ impl Storage {
             .bucket(&self.bucket)
             .key(key)
             .upload_id(upload_id)
+            // Never replaces an object: keys are fresh, so one already there
+            // was not put by this upload.
+            .if_none_match("*")
             .multipart_upload(
                 CompletedMultipartUpload::builder()
                     .set_parts(Some(sdk_parts))
@@ -664,9 +775,10 @@ fn is_not_found<E>(err: &SdkError<E, HttpResponse>) -> bool {
         && err.raw_response().map(|raw| raw.status().as_u16()) == Some(404)
 }
 
-fn presigned(request: &PresignedRequest, expires_at: SystemTime) -> Presigned {
+fn presigned(method: HttpMethod, request: &PresignedRequest, expires_at: SystemTime) -> Presigned {
+    debug_assert_eq!(request.method(), method.as_str());
     Presigned {
-        method: request.method().to_owned(),
+        method,
         url: request.uri().to_owned(),
         headers: request
             .headers()
@@ -674,6 +786,18 @@ fn presigned(request: &PresignedRequest, expires_at: SystemTime) -> Presigned {
             .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
             .collect(),
         expires_at,
+    }
+}
+
+/// A listed object as [`ObjectEntry`].
+fn listed_entry(key: &str, object: &aws_sdk_s3::types::Object) -> ObjectEntry {
+    ObjectEntry {
+        key: key.to_owned(),
+        size: object
+            .size()
+            .and_then(|size| u64::try_from(size).ok())
+            .unwrap_or(0),
+        last_modified: object.last_modified().copied(),
     }
 }
 

@@ -1,7 +1,10 @@
 //! The sweep of abandoned uploads: multipart uploads under `videos/` that
 //! started longer ago than `--abandon-after` are aborted (their parts cost
-//! storage until then) and their manifests deleted, as are manifests older
-//! than that whose upload is gone. [`sweep_abandoned`] does one pass;
+//! storage until then) and their manifests deleted; a single PUT whose
+//! completion never came is settled as a completion would (verified, or
+//! deleted if it is not what was approved), and manifests older than that
+//! whose upload is gone are deleted. The markers that count a token's
+//! uploads go once no token that could use them is alive. [`sweep_abandoned`] does one pass;
 //! [`Sweeper`] runs it at start and every [`SWEEP_INTERVAL`] until the server
 //! stops.
 //!
@@ -9,15 +12,17 @@
 //! `ListObjectsV2`), so several instances may sweep the same bucket: an upload
 //! aborted twice is simply gone.
 
+use crate::error::AppError;
 use crate::manifest::Manifest;
 use crate::storage::{Storage, StorageError};
+use crate::uploads::{Settled, settle};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use vidrop_shared::keys::{
-    PENDING_MANIFEST_PREFIX, VIDEO_PREFIX, pending_id_from_key, video_id_from_key,
+    PENDING_MANIFEST_PREFIX, QUOTA_PREFIX, VIDEO_PREFIX, pending_id_from_key, video_id_from_key,
 };
 
 /// How often the server sweeps.
@@ -32,6 +37,8 @@ pub struct SweepReport {
     pub kept: usize,
     /// Manifests deleted (of aborted uploads, and stale ones).
     pub manifests_deleted: usize,
+    /// Single PUTs never completed, verified now (kept or deleted).
+    pub settled: usize,
     /// Uploads or manifests whose abort or deletion failed (logged; the next
     /// sweep tries again).
     pub failed: usize,
@@ -88,17 +95,66 @@ pub async fn sweep_abandoned(
             .last_modified
             .and_then(|time| SystemTime::try_from(time).ok())
             .is_some_and(|time| time <= cutoff);
-        if old && !young.contains(id) {
-            match storage.delete(&entry.key).await {
-                Ok(()) => report.manifests_deleted += 1,
-                Err(err) => {
-                    tracing::warn!(key = %entry.key, cause = %err.cause(), "cannot delete a stale manifest");
-                    report.failed += 1;
+        if !old || young.contains(id) {
+            continue;
+        }
+        if let Ok(Some(manifest)) = Manifest::load(storage, id).await
+            && !manifest.is_multipart()
+        {
+            // A single PUT whose completion never came: settled as a
+            // completion would settle it.
+            match settle(storage, &manifest).await {
+                Ok(Settled::Verified(_)) | Err(AppError::VerificationFailed(_)) => {
+                    report.settled += 1;
+                    report.manifests_deleted += 1;
+                    continue;
                 }
+                // Never uploaded: only the manifest is left, deleted below.
+                Ok(Settled::Missing) => {}
+                Err(err) => {
+                    tracing::warn!(%id, error = %err, "cannot settle an uncompleted upload");
+                    report.failed += 1;
+                    continue;
+                }
+            }
+        }
+        match storage.delete(&entry.key).await {
+            Ok(()) => report.manifests_deleted += 1,
+            Err(err) => {
+                tracing::warn!(key = %entry.key, cause = %err.cause(), "cannot delete a stale manifest");
+                report.failed += 1;
             }
         }
     }
     Ok(report)
+}
+
+/// Deletes the markers counting the uploads of tokens (see
+/// `uploads::quota`) made more than `older_than` ago: no token that could
+/// count them is alive any more. Answers how many went.
+pub async fn sweep_quota_markers(
+    storage: &Storage,
+    older_than: Duration,
+) -> Result<usize, StorageError> {
+    let cutoff = SystemTime::now()
+        .checked_sub(older_than)
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let mut deleted = 0;
+    for entry in storage.list(QUOTA_PREFIX).await? {
+        let old = entry
+            .last_modified
+            .and_then(|time| SystemTime::try_from(time).ok())
+            .is_some_and(|time| time <= cutoff);
+        if old {
+            match storage.delete(&entry.key).await {
+                Ok(()) => deleted += 1,
+                Err(err) => {
+                    tracing::warn!(key = %entry.key, cause = %err.cause(), "cannot delete a quota marker");
+                }
+            }
+        }
+    }
+    Ok(deleted)
 }
 
 /// The sweep running on its own task.
@@ -108,10 +164,12 @@ pub(crate) struct Sweeper {
 }
 
 impl Sweeper {
-    /// Sweeps now, then every `interval`, until [`Sweeper::stop`].
+    /// Sweeps now, then every `interval`, until [`Sweeper::stop`]: uploads
+    /// older than `older_than`, quota markers older than `markers_after`.
     pub(crate) fn spawn(
         storage: Arc<Storage>,
         older_than: Duration,
+        markers_after: Duration,
         interval: Duration,
     ) -> Sweeper {
         let (stop, mut stopped) = oneshot::channel::<()>();
@@ -128,6 +186,7 @@ impl Sweeper {
                         Ok(report) => tracing::info!(
                             aborted = report.aborted.len(),
                             manifests_deleted = report.manifests_deleted,
+                            settled = report.settled,
                             kept = report.kept,
                             failed = report.failed,
                             "sweep of abandoned uploads done"
@@ -137,6 +196,14 @@ impl Sweeper {
                             cause = %err.cause(),
                             "sweep of abandoned uploads failed; next try in an hour"
                         ),
+                    },
+                }
+                tokio::select! {
+                    _ = &mut stopped => return,
+                    result = sweep_quota_markers(&storage, markers_after) => match result {
+                        Ok(0) => {}
+                        Ok(deleted) => tracing::info!(deleted, "quota markers of expired tokens deleted"),
+                        Err(err) => tracing::warn!(cause = %err.cause(), "sweep of quota markers failed"),
                     },
                 }
                 tokio::select! {

@@ -10,6 +10,9 @@ use serde_json::json;
 use vidrop::{ServeArgs, Server};
 use vidrop_shared::api::{Health, StorageKind, UploadPlan, Video, VideoList};
 
+/// The host site's key of the bucket server.
+const API_KEY: &str = "host-site-key-0123456789";
+
 /// A second server configured with `--bucket` on the first one's store
 /// uploads, lists and plays back through presigned URLs like the embedded
 /// path, and says `"storage":"s3"`.
@@ -38,6 +41,10 @@ async fn a_configured_bucket_works_like_the_embedded_store() {
     args.region = Some("us-east-1".into());
     args.s3_endpoint = Some(store.endpoint.clone());
     args.path_style = true;
+    // With a bucket, the server checks credentials: the host site's API key
+    // does everything.
+    args.api_keys = vec![API_KEY.into()];
+    args.token_secret = Some("t".repeat(32));
     let server = Server::start(args).await.expect("the bucket server starts");
     assert!(server.embedded_store().is_none());
     let base = server.base_url();
@@ -54,9 +61,10 @@ async fn a_configured_bucket_works_like_the_embedded_store() {
     assert_eq!(health.storage, StorageKind::S3);
     assert_eq!(health.bucket, "vidrop");
 
-    let body: Vec<u8> = (0..70_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let body = common::payload(70_000, 41);
     let response = http
         .post(format!("{base}/api/uploads"))
+        .bearer_auth(API_KEY)
         .json(&json!({"filename": "remote.mp4", "content_type": "video/mp4", "size": body.len()}))
         .send()
         .await
@@ -74,6 +82,7 @@ async fn a_configured_bucket_works_like_the_embedded_store() {
 
     let list: VideoList = http
         .get(format!("{base}/api/videos"))
+        .bearer_auth(API_KEY)
         .send()
         .await
         .unwrap()
@@ -84,6 +93,7 @@ async fn a_configured_bucket_works_like_the_embedded_store() {
     assert_eq!(list.videos[0].filename, "remote.mp4");
     let video: Video = http
         .get(format!("{base}/api/videos/{}", plan.id))
+        .bearer_auth(API_KEY)
         .send()
         .await
         .unwrap()
@@ -102,7 +112,12 @@ async fn a_configured_bucket_works_like_the_embedded_store() {
 
     // The store going away is a 502 with a generic message, not a hang or a leak.
     store_server.shutdown().await;
-    let response = http.get(format!("{base}/api/videos")).send().await.unwrap();
+    let response = http
+        .get(format!("{base}/api/videos"))
+        .bearer_auth(API_KEY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
     let error: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error["error"]["code"], "storage_error");

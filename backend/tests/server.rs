@@ -133,12 +133,12 @@ async fn an_uploaded_video_is_listed_and_plays_back() {
         .await;
     assert!(vidrop_shared::keys::is_video_id(&plan.id), "{}", plan.id);
     assert_eq!(plan.key, format!("videos/{}.webm", plan.id));
-    assert_eq!(plan.method, "PUT");
+    assert_eq!(plan.method.as_str(), "PUT");
     assert_eq!(plan.headers["content-length"], body.len().to_string());
     assert_eq!(plan.headers["content-type"], "video/webm");
     assert_eq!(
         plan.headers["x-amz-meta-filename"],
-        vidrop_shared::filename::percent_encode(filename)
+        vidrop::metadata::percent_encode(filename)
     );
     assert!(
         plan.headers.keys().all(|name| !name.contains("checksum")),
@@ -151,9 +151,11 @@ async fn an_uploaded_video_is_listed_and_plays_back() {
         plan.url
     );
     let signed = query_param(&plan.url, "X-Amz-SignedHeaders").expect("signed headers");
+    // `If-None-Match: *`: the URL creates the object, never replaces one.
+    assert_eq!(plan.headers["if-none-match"], "*");
     assert_eq!(
         signed,
-        "content-length;content-type;host;x-amz-meta-filename"
+        "content-length;content-type;host;if-none-match;x-amz-meta-filename"
     );
 
     let response = app.put_to_store(&plan, body.clone()).await;
@@ -181,10 +183,7 @@ async fn an_uploaded_video_is_listed_and_plays_back() {
     let disposition = response.headers()[CONTENT_DISPOSITION].to_str().unwrap();
     assert_eq!(
         disposition,
-        vidrop_shared::filename::content_disposition(
-            vidrop_shared::filename::Disposition::Inline,
-            filename
-        )
+        vidrop::metadata::content_disposition(vidrop::metadata::Disposition::Inline, filename)
     );
     assert_eq!(response.bytes().await.unwrap().as_ref(), body.as_slice());
     app.server.shutdown().await;
@@ -314,7 +313,11 @@ async fn a_given_checksum_is_bound_into_the_upload() {
     assert_eq!(stored.bytes().await.unwrap().as_ref(), body.as_slice());
 
     let overwrite = app.put_to_store(&plan, payload(8192, 15)).await;
-    assert_eq!(overwrite.status(), StatusCode::BAD_REQUEST, "overwrite");
+    assert_eq!(
+        overwrite.status(),
+        StatusCode::PRECONDITION_FAILED,
+        "a second PUT to a used URL"
+    );
     let stored = app.http.get(&video.url).send().await.unwrap();
     assert_eq!(
         stored.bytes().await.unwrap().as_ref(),
@@ -352,7 +355,16 @@ async fn the_go_presign_protocol_round_trips() {
     assert_eq!(response.status(), StatusCode::OK);
     let raw: Value = response.json().await.unwrap();
     assert_eq!(raw["Method"], "PUT");
-    assert_eq!(raw["Header"], json!({"Content-Length": ["5000"]}));
+    // The length, a type from the extension (never text/html), and
+    // `If-None-Match: *`: the key can be written once, never replaced.
+    assert_eq!(
+        raw["Header"],
+        json!({
+            "Content-Length": ["5000"],
+            "Content-Type": ["application/octet-stream"],
+            "If-None-Match": ["*"],
+        })
+    );
     let put: PresignResponse = serde_json::from_value(raw).unwrap();
     let mut request = app.http.request(put.method.parse().unwrap(), &put.url);
     for (name, values) in &put.header {

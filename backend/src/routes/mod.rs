@@ -1,29 +1,51 @@
 //! The HTTP routes: the v1 API under `/api` (uploads, their parts, videos),
 //! the AWS SDK for Go example's `/presign` protocol, and (with
 //! `--static-dir`) the built widget at `/`. One file per resource; handlers
-//! are named `resource_action`.
+//! are named `resource_action`, and each only extracts, calls one function
+//! of a service module (`uploads`, `videos`, `presign`) and answers. No
+//! route module uses another.
 
 pub mod health;
 pub mod parts;
 pub mod presign;
+pub mod tokens;
 pub mod uploads;
 pub mod videos;
 
 use crate::error::{method_not_allowed, route_not_found};
-use crate::server::request_span;
+use crate::guard::{AllowedOrigins, Guards, guard};
+use crate::http_log::request_span;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, header};
 use axum::routing::{delete, get, post};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+/// The largest JSON body the API reads; its bodies are a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long browsers may cache the API's CORS preflight answers.
+const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
+
 /// The whole application. Unknown `/api/*` paths answer a JSON 404 whether
-/// or not a widget is served.
-pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
+/// or not a widget is served. The API and `/presign` answer CORS for the
+/// embedding origins and sit behind the [`guard`]s.
+pub fn router(
+    state: AppState,
+    guards: Arc<Guards>,
+    origins: &AllowedOrigins,
+    static_dir: Option<&Path>,
+) -> Router {
     let api = Router::new()
         .route("/health", get(health::health_show))
+        .route("/tokens", post(tokens::tokens_create))
         .route("/uploads", post(uploads::uploads_create))
         .route("/uploads/{id}", delete(uploads::uploads_destroy))
         .route(
@@ -36,10 +58,15 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);
 
+    // Layers cover the routes above them, not the fallback set after: the
+    // widget's static files are neither guarded nor limited.
     let app = Router::new()
         .nest("/api", api)
         .route("/presign/{*key}", get(presign::presign_show))
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(guards, guard))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(api_cors(origins));
 
     let app = match static_dir {
         Some(dir) => app
@@ -53,4 +80,18 @@ pub fn router(state: AppState, static_dir: Option<&Path>) -> Router {
             .on_response(DefaultOnResponse::new().level(Level::INFO)),
     )
     .with_state(state)
+}
+
+/// CORS of the API for the embedding origins: the widget's calls carry a
+/// JSON body and an `Authorization` header, so browsers ask first.
+fn api_cors(origins: &AllowedOrigins) -> CorsLayer {
+    let allow_origin = match origins {
+        AllowedOrigins::Any => AllowOrigin::any(),
+        AllowedOrigins::List(list) => AllowOrigin::list(list.clone()),
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(PREFLIGHT_MAX_AGE)
 }

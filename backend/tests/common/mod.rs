@@ -9,19 +9,29 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// `len` bytes that look like nothing in particular (xorshift), standing in
-/// for a video's.
+/// `len` bytes that look like nothing in particular (xorshift) after a
+/// container header, standing in for a video's.
 pub fn payload(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed | 1;
-    (0..len)
+    let mut bytes: Vec<u8> = (0..len)
         .map(|_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             (state >> 24) as u8
         })
-        .collect()
+        .collect();
+    // The server checks that an upload's first bytes are a container of its
+    // type: these open both a WebM/Matroska file (EBML magic, bytes 0-3) and
+    // an MP4/QuickTime one (`ftyp` box, bytes 4-7).
+    for (byte, magic) in bytes.iter_mut().zip(CONTAINER_MAGIC) {
+        *byte = magic;
+    }
+    bytes
 }
+
+/// The first bytes of every [`payload`].
+pub const CONTAINER_MAGIC: [u8; 8] = [0x1A, 0x45, 0xDF, 0xA3, b'f', b't', b'y', b'p'];
 
 /// The JSON error body's code, after checking the status and that a
 /// message for people comes with it.

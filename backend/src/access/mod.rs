@@ -1,0 +1,151 @@
+//! Who may do what. The server is open only in local development (embedded
+//! store, loopback listener, no API key configured); anywhere else it starts
+//! only with API keys and a token secret, and every signing, listing and
+//! playback route needs a credential:
+//!
+//! - an **API key** (`Authorization: Bearer <key>`), held by the host site's
+//!   own backend: everything, and minting upload tokens;
+//! - an **upload token** (`Authorization: Bearer <token>`), minted with an API
+//!   key and handed to the widget by its host page: uploads and reads inside
+//!   its [`Grant`]'s prefix, within its size, types, count and lifetime.
+//!
+//! # Layout
+//! - [`api_keys`]: [`ApiKeys`], loaded from a file and the environment,
+//!   compared in constant time.
+//! - [`tokens`]: [`TokenSigner`], minting and checking upload tokens (JWT).
+//! - [`mint`]: [`mint_token`], a token request checked against the server's
+//!   limits.
+//! - [`scope`]: [`Caller`] and [`Scope`]: what one request may touch.
+
+pub mod api_keys;
+pub mod mint;
+pub mod scope;
+pub mod tokens;
+
+pub use api_keys::ApiKeys;
+pub use mint::{MintError, MintLimits, mint_token};
+pub use scope::{Caller, Scope};
+pub use tokens::{Grant, TokenError, TokenSigner, VerifiedToken};
+
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+
+/// Whether credentials are required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Local development: requests without credentials may do everything.
+    Open,
+    /// Every signing, listing and playback route needs an API key or a token.
+    Closed,
+}
+
+/// The access settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub mode: Mode,
+    pub api_keys: ApiKeys,
+    pub tokens: TokenSigner,
+}
+
+/// Why a request's credentials are refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessError {
+    #[error(
+        "This server needs credentials: send an upload token (or an API key) as \"Authorization: Bearer …\"."
+    )]
+    MissingCredentials,
+    #[error("The Authorization header must read \"Bearer <token>\".")]
+    MalformedAuthorization,
+    #[error(transparent)]
+    Token(#[from] TokenError),
+    #[error("Only an API key may do this, not an upload token.")]
+    ApiKeyRequired,
+}
+
+impl Access {
+    /// Who is calling, from the `Authorization` header.
+    pub fn caller(&self, headers: &HeaderMap) -> Result<Caller, AccessError> {
+        let Some(value) = headers.get(AUTHORIZATION) else {
+            return match self.mode {
+                Mode::Open => Ok(Caller::Open),
+                Mode::Closed => Err(AccessError::MissingCredentials),
+            };
+        };
+        let credential = value
+            .to_str()
+            .ok()
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|credential| !credential.is_empty())
+            .ok_or(AccessError::MalformedAuthorization)?;
+        if self.api_keys.contains(credential) {
+            return Ok(Caller::ApiKey);
+        }
+        Ok(Caller::Token(self.tokens.verify(credential)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+    use std::time::{Duration, SystemTime};
+
+    fn access(mode: Mode) -> Access {
+        Access {
+            mode,
+            api_keys: ApiKeys::parse(None, &["host-key-0123456789".into()]).unwrap(),
+            tokens: TokenSigner::new(&[3; 32]).unwrap(),
+        }
+    }
+
+    fn bearer(credential: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {credential}")).unwrap(),
+        );
+        headers
+    }
+
+    #[test]
+    fn callers_are_told_apart_by_their_credential() {
+        let closed = access(Mode::Closed);
+        assert_eq!(
+            closed.caller(&HeaderMap::new()),
+            Err(AccessError::MissingCredentials)
+        );
+        assert_eq!(
+            access(Mode::Open).caller(&HeaderMap::new()),
+            Ok(Caller::Open)
+        );
+        assert_eq!(
+            closed.caller(&bearer("host-key-0123456789")),
+            Ok(Caller::ApiKey)
+        );
+        assert_eq!(
+            closed.caller(&bearer("host-key-0123456788")),
+            Err(AccessError::Token(TokenError::Invalid))
+        );
+        let grant = Grant {
+            prefix: "t/".into(),
+            max_size: 5,
+            content_types: None,
+            max_uploads: None,
+        };
+        let (token, _) = closed
+            .tokens
+            .mint(grant.clone(), SystemTime::now(), Duration::from_secs(60))
+            .unwrap();
+        let Ok(Caller::Token(verified)) = closed.caller(&bearer(&token)) else {
+            panic!("a fresh token is a token caller");
+        };
+        assert_eq!(verified.grant, grant);
+        let mut basic = HeaderMap::new();
+        basic.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(
+            closed.caller(&basic),
+            Err(AccessError::MalformedAuthorization)
+        );
+    }
+}

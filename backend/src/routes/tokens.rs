@@ -1,0 +1,42 @@
+//! `POST /api/tokens`: the host site's backend, with its API key, mints an
+//! upload token for one of its users (`201 {"token","expires_at"}`). The
+//! rules live in [`crate::access::mint`].
+
+use crate::access::{AccessError, Caller, Mode, mint_token};
+use crate::error::{AppError, AppJson, Authorized};
+use crate::state::AppState;
+use crate::storage::rfc3339;
+use axum::extract::State;
+use axum::http::StatusCode;
+use std::time::SystemTime;
+use vidrop_shared::api::{IssuedToken, TokenRequest};
+
+/// Mints an upload token; needs an API key (or, on a server open for local
+/// development, nothing).
+pub async fn tokens_create(
+    State(state): State<AppState>,
+    Authorized(caller): Authorized,
+    AppJson(request): AppJson<TokenRequest>,
+) -> Result<(StatusCode, AppJson<IssuedToken>), AppError> {
+    let allowed = match caller {
+        Caller::ApiKey => true,
+        Caller::Open => state.access.mode == Mode::Open,
+        Caller::Token(_) => false,
+    };
+    if !allowed {
+        return Err(AccessError::ApiKeyRequired.into());
+    }
+    let (token, expires_at) = mint_token(
+        &state.access.tokens,
+        state.mint_limits(),
+        request,
+        SystemTime::now(),
+    )?;
+    Ok((
+        StatusCode::CREATED,
+        AppJson(IssuedToken {
+            token,
+            expires_at: rfc3339(expires_at),
+        }),
+    ))
+}

@@ -1,0 +1,165 @@
+//! Completing an upload: a multipart upload from its parts, or a single PUT
+//! once S3 holds it; then the object's first verification
+//! ([`super::verify`]), and the answer is the video.
+//!
+//! Safe to repeat: once an upload has been verified its manifest is gone,
+//! and completing it again answers the same video, never checks or deletes
+//! it again. A parts list S3 refuses (a wrong ETag or checksum) answers
+//! `400 part_mismatch` and leaves the upload in progress, with no object, so
+//! the client can list the stored parts and complete again. Uploads outside
+//! the caller's scope answer `404`.
+
+use super::pending::{check_part_number, manifest_in_scope};
+use super::verify::{Settled, settle};
+use crate::access::Scope;
+use crate::error::AppError;
+use crate::manifest::Manifest;
+use crate::state::AppState;
+use crate::storage::{Completion, Storage};
+use crate::videos::{describe_checked_video, find_video};
+use std::collections::{HashMap, HashSet};
+use vidrop_shared::api::{CompleteUpload, CompletedPart, Video};
+use vidrop_shared::checksum::Sha256Checksum;
+use vidrop_shared::parts::PartPlan;
+
+/// Completes upload `id` and answers its video: a multipart upload from its
+/// parts (with its `upload_id`), or a single PUT (without), once S3 holds
+/// it.
+pub async fn complete_upload(
+    state: &AppState,
+    scope: &Scope,
+    id: &str,
+    request: CompleteUpload,
+) -> Result<Video, AppError> {
+    let storage = &state.storage;
+    let not_found = || AppError::UploadNotFound(id.to_owned());
+    let Some(manifest) = manifest_in_scope(storage, scope, id).await? else {
+        // Verified before (the manifest goes then), or never started,
+        // aborted or swept: the object tells which.
+        return find_video(storage, &state.video_metadata, scope, id)
+            .await?
+            .ok_or_else(not_found);
+    };
+    match (manifest.upload_id.as_deref(), request.upload_id.as_deref()) {
+        (Some(_), None) => return Err(AppError::MissingUploadId),
+        (Some(known), Some(given)) if known == given => {
+            complete_parts(storage, &manifest, known, request.parts).await?;
+        }
+        (Some(_), Some(_)) | (None, Some(_)) => return Err(not_found()),
+        (None, None) => {}
+    }
+    match settle(storage, &manifest).await? {
+        Settled::Verified(head) => {
+            tracing::info!(%id, key = %manifest.key, size = manifest.size, "upload completed and verified");
+            Ok(
+                describe_checked_video(storage, &state.video_metadata, &manifest.key, &head)
+                    .await?,
+            )
+        }
+        Settled::Missing => Err(not_found()),
+    }
+}
+
+/// Completes the multipart upload of `manifest` from its parts (S3 checks
+/// each ETag and checksum); done too when an earlier call completed it.
+async fn complete_parts(
+    storage: &Storage,
+    manifest: &Manifest,
+    upload_id: &str,
+    parts: Vec<CompletedPart>,
+) -> Result<(), AppError> {
+    let plan = manifest.plan()?;
+    let mut parts = check_completed_parts(parts, &plan)?;
+    if parts.iter().any(|part| part.sha256.is_none())
+        && let Some(stored) = storage.list_parts(&manifest.key, upload_id).await?
+    {
+        let sums: HashMap<u32, Sha256Checksum> = stored
+            .into_iter()
+            .filter_map(|part| part.sha256.map(|sum| (part.part_number, sum)))
+            .collect();
+        for part in parts.iter_mut().filter(|part| part.sha256.is_none()) {
+            part.sha256 = sums.get(&part.part_number).cloned();
+        }
+    }
+    match storage
+        .complete_multipart(&manifest.key, upload_id, &parts)
+        .await?
+    {
+        // Or completed by an earlier call whose answer was lost, or aborted:
+        // the object tells which.
+        Completion::Completed | Completion::NoSuchUpload => Ok(()),
+        Completion::Refused { code, message } => {
+            tracing::info!(id = %manifest.id, %code, %message, "the store refused a parts list");
+            Err(AppError::PartMismatch(code))
+        }
+    }
+}
+
+/// The parts of a completion, checked against the plan and sorted: every
+/// part exactly once, checksums well formed.
+fn check_completed_parts(
+    mut parts: Vec<CompletedPart>,
+    plan: &PartPlan,
+) -> Result<Vec<CompletedPart>, AppError> {
+    for part in &parts {
+        check_part_number(part.part_number, plan)?;
+    }
+    parts.sort_by_key(|part| part.part_number);
+    if let Some(twice) = parts
+        .windows(2)
+        .find(|pair| pair[0].part_number == pair[1].part_number)
+    {
+        return Err(AppError::InvalidPart(format!(
+            "Part {} is listed twice.",
+            twice[0].part_number
+        )));
+    }
+    if parts.len() != plan.part_count as usize {
+        let listed: HashSet<u32> = parts.iter().map(|part| part.part_number).collect();
+        let missing: Vec<String> = (1..=plan.part_count)
+            .filter(|number| !listed.contains(number))
+            .take(10)
+            .map(|number| number.to_string())
+            .collect();
+        return Err(AppError::InvalidPart(format!(
+            "The parts list must name all {} parts of this upload; missing: {}{}.",
+            plan.part_count,
+            missing.join(", "),
+            if missing.len() == 10 { ", …" } else { "" }
+        )));
+    }
+    Ok(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(number: u32) -> CompletedPart {
+        CompletedPart {
+            part_number: number,
+            etag: format!("\"{number}\""),
+            sha256: None,
+        }
+    }
+
+    #[test]
+    fn completed_parts_are_sorted_and_must_cover_the_plan() {
+        let plan = PartPlan::for_size(17 * 1024 * 1024);
+        assert_eq!(plan.part_count, 3);
+        let sorted = check_completed_parts(vec![part(3), part(1), part(2)], &plan).unwrap();
+        let numbers: Vec<u32> = sorted.iter().map(|p| p.part_number).collect();
+        assert_eq!(numbers, [1, 2, 3]);
+
+        for parts in [
+            vec![part(1), part(2)],
+            vec![part(1), part(2), part(2)],
+            vec![part(0), part(1), part(2)],
+            vec![part(1), part(2), part(3), part(4)],
+            vec![],
+        ] {
+            let err = check_completed_parts(parts.clone(), &plan).unwrap_err();
+            assert_eq!(err.status_and_code().1, "invalid_part", "{parts:?}");
+        }
+    }
+}

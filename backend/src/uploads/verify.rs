@@ -1,0 +1,62 @@
+//! The first verification of an uploaded object against its manifest, and
+//! the only place Vidrop deletes a video: the object must have the approved
+//! size and type, and its first bytes must be a container of that type
+//! ([`vidrop_shared::container`]), so that the bucket never serves an HTML
+//! page or a script under a video's name. An object that fails is deleted
+//! with its manifest (`422 verification_failed`); one that passes keeps its
+//! place for good, and its manifest goes, so that no later call (a repeated
+//! completion, a changed policy) ever checks or deletes it again.
+
+use crate::error::AppError;
+use crate::manifest::Manifest;
+use crate::storage::{ObjectHead, Storage};
+use vidrop_shared::container::{SNIFF_BYTES, looks_like};
+
+/// What the first verification found.
+#[derive(Debug)]
+pub enum Settled {
+    /// The object is what was approved; its `HeadObject`.
+    Verified(ObjectHead),
+    /// There is no object (not uploaded yet, or aborted); the manifest stays.
+    Missing,
+}
+
+/// Verifies the object of `manifest` and settles the upload: deletes the
+/// manifest, and the object too when it is not what was approved.
+pub async fn settle(storage: &Storage, manifest: &Manifest) -> Result<Settled, AppError> {
+    let Some(head) = storage.head(&manifest.key).await? else {
+        return Ok(Settled::Missing);
+    };
+    let mut problems = Vec::new();
+    if head.size != manifest.size {
+        problems.push(format!("{} bytes instead of {}", head.size, manifest.size));
+    }
+    if head.content_type.as_deref() != Some(manifest.content_type.as_str()) {
+        problems.push(format!(
+            "type {:?} instead of {:?}",
+            head.content_type.as_deref().unwrap_or_default(),
+            manifest.content_type
+        ));
+    }
+    if problems.is_empty() {
+        let first = storage
+            .get_head_bytes(&manifest.key, SNIFF_BYTES)
+            .await?
+            .unwrap_or_default();
+        if !looks_like(&manifest.content_type, &first) {
+            problems.push(format!(
+                "its bytes are not a {} file",
+                manifest.content_type
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Manifest::delete(storage, &manifest.id).await?;
+        return Ok(Settled::Verified(head));
+    }
+    storage.delete(&manifest.key).await?;
+    Manifest::delete(storage, &manifest.id).await?;
+    let problems = problems.join(", ");
+    tracing::warn!(id = %manifest.id, key = %manifest.key, %problems, "deleted an uploaded object that is not what was approved");
+    Err(AppError::VerificationFailed(problems))
+}
