@@ -10,7 +10,6 @@ use vidrop_shared::api::{
     CompleteUpload, CreateUpload, ErrorBody, SignParts, SignedParts, StoredParts, UploadPlan,
     Video, VideoList, VideoSummary,
 };
-use vidrop_shared::filename::percent_encode;
 
 /// Why a call to the backend failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -69,8 +68,8 @@ impl ApiError {
     }
 
     /// Whether the backend says the upload no longer exists (completed,
-    /// aborted, or expired by the bucket's lifecycle): `404`, normally with
-    /// code `upload_not_found`.
+    /// aborted, or aborted by the backend's sweep once it expired): `404`,
+    /// normally with code `upload_not_found`.
     pub fn is_upload_gone(&self) -> bool {
         self.status() == Some(404)
     }
@@ -106,7 +105,7 @@ impl Api {
 
     /// `POST /api/uploads/{id}/parts`: presigned URLs for a batch of parts.
     pub async fn sign_parts(&self, id: &str, body: &SignParts) -> Result<SignedParts, ApiError> {
-        let url = self.url(&format!("/api/uploads/{}/parts", percent_encode(id)));
+        let url = self.url(&format!("/api/uploads/{}/parts", path_segment(id)));
         let request = Request::post(&url)
             .json(body)
             .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
@@ -117,8 +116,8 @@ impl Api {
     pub async fn list_parts(&self, id: &str, upload_id: &str) -> Result<StoredParts, ApiError> {
         let url = self.url(&format!(
             "/api/uploads/{}/parts?upload_id={}",
-            percent_encode(id),
-            percent_encode(upload_id)
+            path_segment(id),
+            path_segment(upload_id)
         ));
         read_json(Request::get(&url).send().await).await
     }
@@ -131,7 +130,7 @@ impl Api {
         id: &str,
         body: &CompleteUpload,
     ) -> Result<Video, ApiError> {
-        let url = self.url(&format!("/api/uploads/{}/complete", percent_encode(id)));
+        let url = self.url(&format!("/api/uploads/{}/complete", path_segment(id)));
         let request = Request::post(&url)
             .json(body)
             .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
@@ -147,8 +146,8 @@ impl Api {
     pub async fn abort_upload(&self, id: &str, upload_id: &str) -> Result<(), ApiError> {
         let url = self.url(&format!(
             "/api/uploads/{}?upload_id={}",
-            percent_encode(id),
-            percent_encode(upload_id)
+            path_segment(id),
+            path_segment(upload_id)
         ));
         let response = Request::delete(&url)
             .send()
@@ -170,9 +169,15 @@ impl Api {
 
     /// `GET /api/videos/{id}`: one video with a fresh presigned URL to play.
     pub async fn video(&self, id: &str) -> Result<Video, ApiError> {
-        let url = self.url(&format!("/api/videos/{}", percent_encode(id)));
+        let url = self.url(&format!("/api/videos/{}", path_segment(id)));
         read_json(Request::get(&url).send().await).await
     }
+}
+
+/// `value` encoded for one segment (or query value) of a URL, by the
+/// browser's own `encodeURIComponent`.
+fn path_segment(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
 }
 
 async fn read_json<T: DeserializeOwned>(

@@ -10,14 +10,21 @@
 //! - [`App`] (here): the whole widget; holds its state in signals, runs the
 //!   engine on a chosen file and tells the host page what happened.
 //! - [`components`]: what the user sees (drop zone, progress bar, pause and
-//!   cancel buttons, message line, player, video list), knowing nothing of
-//!   uploads.
+//!   cancel buttons, message line, player, video list), given plain view
+//!   models; they know nothing of uploads, the engine or the backend.
+//! - [`view_model`]: what the components show, built from the engine's
+//!   numbers and the backend's answers (text, percent, labels).
 //! - [`engine`]: the upload itself (policy check, single PUT or multipart
-//!   with checksums, retries, pause, resume after reload), knowing nothing
-//!   of the view.
+//!   with checksums, retries, pause, resume after reload); it reports
+//!   numbers and knows nothing of the view.
 //! - [`api`]: the backend's JSON API and its errors.
-//! - [`events`]: the `CustomEvent`s dispatched to the host page.
+//! - [`events`]: the `vidrop:*` `CustomEvent`s dispatched to the host page,
+//!   one typed payload each.
 //! - [`settings`]: what the host page sets on the mount element.
+//!
+//! Imports go one way: `App` → `view_model` → `components`, and `App` /
+//! `view_model` / `settings` → `engine` → `api`; `components` import nothing
+//! else of the crate, and the engine nothing outside it but `api`.
 //!
 //! The rules shared with the backend (policy, file names, wire types) come
 //! from `vidrop-shared` and are never restated here.
@@ -27,67 +34,27 @@ pub mod components;
 pub mod engine;
 pub mod events;
 pub mod settings;
+pub mod view_model;
 
 use crate::api::Api;
 use crate::components::{
-    CancelButton, DropZone, ErrorMessage, Notice, PauseButton, Player, ProgressBar, VideoList,
+    CancelButton, DropZone, ErrorMessage, Notice, PauseButton, PlayableVideo, Player, ProgressBar,
+    ProgressView, VideoItem, VideoList,
 };
-use crate::engine::{CheckedFile, ProgressSnapshot, Report, UploadControl, UploadError};
+use crate::engine::{CheckedFile, Report, UploadConfig, UploadControl, UploadError};
+use crate::events::WidgetEvent;
+use crate::view_model::{PartCounts, UploadState};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::json;
-use vidrop_shared::api::{Video, VideoSummary};
+use vidrop_shared::api::Video;
 use web_sys::File;
 
 pub use crate::settings::Settings;
 
-/// Where the latest upload stands; the root's `data-state`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UploadState {
-    /// No upload yet.
-    Idle,
-    Uploading,
-    /// Paused by the user: nothing is sent until Resume.
-    Paused,
-    /// An earlier upload of the same file was found; checking which parts
-    /// storage already has.
-    Resuming,
-    /// Stored and playing.
-    Done,
-    Error,
-    Cancelled,
-}
-
-impl UploadState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UploadState::Idle => "idle",
-            UploadState::Uploading => "uploading",
-            UploadState::Paused => "paused",
-            UploadState::Resuming => "resuming",
-            UploadState::Done => "done",
-            UploadState::Error => "error",
-            UploadState::Cancelled => "cancelled",
-        }
-    }
-
-    /// Whether an upload is under way (running, paused or resuming).
-    pub fn is_active(self) -> bool {
-        matches!(
-            self,
-            UploadState::Uploading | UploadState::Paused | UploadState::Resuming
-        )
-    }
-}
-
-/// The parts of the latest upload, for the root's `data-parts-*`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PartCounts {
-    total: u32,
-    done: u32,
-    resumed: u32,
-}
+// The unit tests that need a DOM (`DOMParser`, `URL`) run in the browser.
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 /// The widget: drop zone, progress, pause and cancel, messages, the player
 /// and the list of uploaded videos.
@@ -98,175 +65,25 @@ pub fn App(
     #[prop(optional)]
     settings: Settings,
 ) -> impl IntoView {
-    let api = StoredValue::new(Api::new(settings.api_base.clone()));
-    let max_size = settings.max_size;
-    let config = settings.upload_config();
-    let root = NodeRef::<html::Div>::new();
-    let (state, set_state) = signal(UploadState::Idle);
-    let (progress, set_progress) = signal(None::<ProgressSnapshot>);
-    let (notice, set_notice) = signal(None::<Notice>);
-    let (videos, set_videos) = signal(Vec::<VideoSummary>::new());
-    let (playing, set_playing) = signal(None::<Video>);
-    let (upload_id, set_upload_id) = signal(None::<String>);
-    let (parts, set_parts) = signal(None::<PartCounts>);
-    // The running upload's buttons: not `Send`, so kept in local storage.
-    let control = StoredValue::new_local(None::<UploadControl>);
+    let widget = Widget::new(&settings);
+    let (max_size, config) = (settings.max_size, settings.upload_config());
+    let on_file = Callback::new(move |file: File| widget.upload(file, max_size, config));
+    let on_cancel = Callback::new(move |()| widget.cancel());
+    let on_toggle_pause = Callback::new(move |()| widget.toggle_pause());
+    let on_play = Callback::new(move |id: String| widget.play(id));
+    widget.refresh_videos();
 
-    let emit = move |name: &str, detail: serde_json::Value| {
-        let element = root.get_untracked();
-        events::emit(element.as_ref().map(|e| e.as_ref()), name, &detail);
-    };
-    let fail = move |message: String| {
-        set_state.set(UploadState::Error);
-        emit(events::ERROR, json!({ "message": message }));
-        set_notice.set(Some(Notice::error(message)));
-    };
-    let refresh_videos = move || {
-        spawn_local(async move {
-            match api.get_value().list_videos().await {
-                Ok(list) => set_videos.set(list),
-                Err(error) => set_notice.set(Some(Notice::error(error.to_string()))),
-            }
-        })
-    };
-
-    let on_file = Callback::new(move |file: File| {
-        if state.get_untracked().is_active() {
-            return;
-        }
-        set_notice.set(None);
-        let file = match CheckedFile::check(file, max_size) {
-            Ok(file) => file,
-            Err(error) => {
-                set_progress.set(None);
-                return fail(error.to_string());
-            }
-        };
-        set_state.set(UploadState::Uploading);
-        set_progress.set(Some(ProgressSnapshot::start(file.size)));
-        set_upload_id.set(None);
-        set_parts.set(None);
-        emit(
-            events::UPLOAD_START,
-            json!({ "filename": file.filename, "content_type": file.content_type, "size": file.size }),
-        );
-        let buttons = UploadControl::default();
-        control.set_value(Some(buttons.clone()));
-        spawn_local(async move {
-            let report = {
-                let buttons = buttons.clone();
-                move |report: Report<'_>| match report {
-                    Report::Resuming { id } => {
-                        set_upload_id.set(Some(id.to_owned()));
-                        set_state.set(UploadState::Resuming);
-                    }
-                    Report::Started {
-                        id,
-                        parts_total,
-                        parts_done,
-                        parts_resumed,
-                    } => {
-                        set_upload_id.set(Some(id.to_owned()));
-                        set_parts.set(Some(PartCounts {
-                            total: parts_total,
-                            done: parts_done,
-                            resumed: parts_resumed,
-                        }));
-                        if state.get_untracked() == UploadState::Resuming {
-                            set_state.set(if buttons.is_paused() {
-                                UploadState::Paused
-                            } else {
-                                UploadState::Uploading
-                            });
-                        }
-                    }
-                    Report::PartDone { parts_done } => set_parts.update(|counts| {
-                        if let Some(counts) = counts {
-                            counts.done = parts_done;
-                        }
-                    }),
-                    Report::Progress(p) => {
-                        set_progress.set(Some(p.snapshot()));
-                        emit(
-                            events::PROGRESS,
-                            json!({ "loaded": p.loaded(), "total": p.total(), "percent": p.percent() }),
-                        );
-                    }
-                    Report::Retry {
-                        part_number,
-                        attempt,
-                        reason,
-                        delay_ms,
-                    } => emit(
-                        events::PART_RETRY,
-                        json!({
-                            "part_number": part_number,
-                            "attempt": attempt,
-                            "reason": reason.to_string(),
-                            "delay_ms": delay_ms.round(),
-                        }),
-                    ),
-                }
-            };
-            let result = engine::upload(&api.get_value(), &file, &buttons, config, report).await;
-            control.set_value(None);
-            match result {
-                Ok(video) => {
-                    set_state.set(UploadState::Done);
-                    emit(
-                        events::UPLOADED,
-                        serde_json::to_value(&video).unwrap_or_default(),
-                    );
-                    set_playing.set(Some(video));
-                    refresh_videos();
-                }
-                Err(UploadError::Cancelled) => {
-                    set_state.set(UploadState::Cancelled);
-                    emit(events::CANCELLED, json!({ "filename": file.filename }));
-                    set_notice.set(Some(Notice::info(UploadError::Cancelled.to_string())));
-                }
-                Err(error) => fail(error.to_string()),
-            }
-        });
-    });
-    let on_cancel = Callback::new(move |()| {
-        control.with_value(|c| {
-            if let Some(c) = c {
-                c.cancel();
-            }
-        })
-    });
-    let on_toggle_pause = Callback::new(move |()| {
-        let Some(buttons) = control.with_value(Clone::clone) else {
-            return;
-        };
-        let detail = json!({ "upload_id": upload_id.get_untracked() });
-        match state.get_untracked() {
-            UploadState::Uploading if buttons.pause() => {
-                set_state.set(UploadState::Paused);
-                emit(events::PAUSED, detail);
-            }
-            UploadState::Paused if buttons.resume() => {
-                set_state.set(UploadState::Uploading);
-                emit(events::RESUMED, detail);
-            }
-            _ => {}
-        }
-    });
-    let on_play = Callback::new(move |id: String| {
-        spawn_local(async move {
-            match api.get_value().video(&id).await {
-                Ok(video) => {
-                    set_notice.set(None);
-                    set_playing.set(Some(video));
-                }
-                Err(error) => set_notice.set(Some(Notice::error(error.to_string()))),
-            }
-        })
-    });
-
-    refresh_videos();
-
+    let Widget {
+        root,
+        state,
+        progress,
+        notice,
+        videos,
+        playing,
+        upload_id,
+        parts,
+        ..
+    } = widget;
     let active = Signal::derive(move || state.get().is_active());
     let pausable =
         Signal::derive(move || matches!(state.get(), UploadState::Uploading | UploadState::Paused));
@@ -295,9 +112,211 @@ pub fn App(
             <Player video=playing />
             <VideoList
                 videos
-                playing=Signal::derive(move || playing.with(|v| v.as_ref().map(|v| v.summary.id.clone())))
+                playing=Signal::derive(move || playing.with(|v| v.as_ref().map(|v| v.id.clone())))
                 on_play
             />
         </div>
+    }
+}
+
+/// The widget's state, all of it signals and handles (so `Copy`), and what
+/// the user's actions and the engine's reports do to it.
+#[derive(Clone, Copy)]
+struct Widget {
+    api: StoredValue<Api>,
+    /// The root element, where events for the host page are dispatched.
+    root: NodeRef<html::Div>,
+    state: RwSignal<UploadState>,
+    progress: RwSignal<Option<ProgressView>>,
+    notice: RwSignal<Option<Notice>>,
+    videos: RwSignal<Vec<VideoItem>>,
+    playing: RwSignal<Option<PlayableVideo>>,
+    upload_id: RwSignal<Option<String>>,
+    parts: RwSignal<Option<PartCounts>>,
+    /// The running upload's buttons: not `Send`, so kept in local storage.
+    control: StoredValue<Option<UploadControl>, LocalStorage>,
+}
+
+impl Widget {
+    fn new(settings: &Settings) -> Self {
+        Widget {
+            api: StoredValue::new(Api::new(settings.api_base.clone())),
+            root: NodeRef::new(),
+            state: RwSignal::new(UploadState::Idle),
+            progress: RwSignal::new(None),
+            notice: RwSignal::new(None),
+            videos: RwSignal::new(Vec::new()),
+            playing: RwSignal::new(None),
+            upload_id: RwSignal::new(None),
+            parts: RwSignal::new(None),
+            control: StoredValue::new_local(None),
+        }
+    }
+
+    /// Tells the host page.
+    fn emit(&self, event: &impl WidgetEvent) {
+        let element = self.root.get_untracked();
+        events::emit(element.as_ref().map(|e| e.as_ref()), event);
+    }
+
+    fn fail(&self, message: &str) {
+        self.state.set(UploadState::Error);
+        self.emit(&events::Failed { message });
+        self.notice.set(Some(Notice::error(message)));
+    }
+
+    /// Checks `file` against the policy and, if it may go, uploads it; a
+    /// file chosen while an upload runs is ignored.
+    fn upload(self, file: File, max_size: u64, config: UploadConfig) {
+        if self.state.get_untracked().is_active() {
+            return;
+        }
+        self.notice.set(None);
+        let file = match CheckedFile::check(file, max_size) {
+            Ok(file) => file,
+            Err(error) => {
+                self.progress.set(None);
+                return self.fail(&error.to_string());
+            }
+        };
+        self.state.set(UploadState::Uploading);
+        self.progress.set(Some(ProgressView::start(file.size)));
+        self.upload_id.set(None);
+        self.parts.set(None);
+        self.emit(&events::UploadStart {
+            filename: &file.filename,
+            content_type: &file.content_type,
+            size: file.size,
+        });
+        let buttons = UploadControl::default();
+        self.control.set_value(Some(buttons.clone()));
+        spawn_local(async move {
+            let report = |report: Report<'_>| self.on_report(report, &buttons);
+            let api = self.api.get_value();
+            let result = engine::upload(&api, &file, &buttons, config, report).await;
+            self.control.set_value(None);
+            self.on_upload_end(result, &file.filename);
+        });
+    }
+
+    /// What the running upload reports, shown and told to the host page.
+    fn on_report(&self, report: Report<'_>, buttons: &UploadControl) {
+        match report {
+            Report::Resuming { id } => {
+                self.upload_id.set(Some(id.to_owned()));
+                self.state.set(UploadState::Resuming);
+            }
+            Report::Started {
+                id,
+                parts_total,
+                parts_done,
+                parts_resumed,
+            } => {
+                self.upload_id.set(Some(id.to_owned()));
+                self.parts.set(Some(PartCounts {
+                    total: parts_total,
+                    done: parts_done,
+                    resumed: parts_resumed,
+                }));
+                if self.state.get_untracked() == UploadState::Resuming {
+                    self.state.set(if buttons.is_paused() {
+                        UploadState::Paused
+                    } else {
+                        UploadState::Uploading
+                    });
+                }
+            }
+            Report::PartDone { parts_done } => self.parts.update(|counts| {
+                if let Some(counts) = counts {
+                    counts.done = parts_done;
+                }
+            }),
+            Report::Progress(progress) => {
+                self.progress.set(Some(ProgressView::from(progress)));
+                self.emit(&events::Progress {
+                    loaded: progress.loaded(),
+                    total: progress.total(),
+                    percent: progress.percent(),
+                });
+            }
+            Report::Retry {
+                part_number,
+                attempt,
+                reason,
+                delay_ms,
+            } => self.emit(&events::PartRetry {
+                part_number,
+                attempt,
+                reason: reason.to_string(),
+                delay_ms: delay_ms.round() as u64,
+            }),
+        }
+    }
+
+    fn on_upload_end(self, result: Result<Video, UploadError>, filename: &str) {
+        match result {
+            Ok(video) => {
+                self.state.set(UploadState::Done);
+                self.emit(&events::Uploaded { video: &video });
+                self.playing.set(Some(PlayableVideo::from(&video)));
+                self.refresh_videos();
+            }
+            Err(UploadError::Cancelled) => {
+                self.state.set(UploadState::Cancelled);
+                self.emit(&events::Cancelled { filename });
+                self.notice
+                    .set(Some(Notice::info(UploadError::Cancelled.to_string())));
+            }
+            Err(error) => self.fail(&error.to_string()),
+        }
+    }
+
+    fn cancel(&self) {
+        self.control.with_value(|control| {
+            if let Some(control) = control {
+                control.cancel();
+            }
+        })
+    }
+
+    fn toggle_pause(&self) {
+        let Some(buttons) = self.control.with_value(Clone::clone) else {
+            return;
+        };
+        let upload_id = self.upload_id.get_untracked();
+        let upload_id = upload_id.as_deref();
+        match self.state.get_untracked() {
+            UploadState::Uploading if buttons.pause() => {
+                self.state.set(UploadState::Paused);
+                self.emit(&events::Paused { upload_id });
+            }
+            UploadState::Paused if buttons.resume() => {
+                self.state.set(UploadState::Uploading);
+                self.emit(&events::Resumed { upload_id });
+            }
+            _ => {}
+        }
+    }
+
+    fn refresh_videos(self) {
+        spawn_local(async move {
+            match self.api.get_value().list_videos().await {
+                Ok(list) => self.videos.set(list.iter().map(VideoItem::from).collect()),
+                Err(error) => self.notice.set(Some(Notice::error(error.to_string()))),
+            }
+        })
+    }
+
+    /// Plays video `id`, with a fresh URL from the backend.
+    fn play(self, id: String) {
+        spawn_local(async move {
+            match self.api.get_value().video(&id).await {
+                Ok(video) => {
+                    self.notice.set(None);
+                    self.playing.set(Some(PlayableVideo::from(&video)));
+                }
+                Err(error) => self.notice.set(Some(Notice::error(error.to_string()))),
+            }
+        })
     }
 }

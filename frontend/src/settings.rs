@@ -13,7 +13,7 @@
 use crate::engine::UploadConfig;
 use crate::engine::retry::DEFAULT_MAX_ATTEMPTS;
 use crate::engine::scheduler::{DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, MAX_CONCURRENCY};
-use web_sys::Element;
+use web_sys::{Element, UrlSearchParams};
 
 /// The longest stall timeout a page may set (ten minutes).
 pub const MAX_STALL_TIMEOUT_MS: u64 = 600_000;
@@ -53,18 +53,26 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Reads the element's `data-*` attributes and the page's query string;
-    /// a missing or unreadable value keeps the default.
+    /// Reads the element's `data-*` attributes and the page's query string
+    /// (by the browser's `URLSearchParams`); a missing or unreadable value
+    /// keeps the default.
     pub fn from_element(element: &Element) -> Self {
-        let query = web_sys::window()
+        let search = web_sys::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
-        Settings::from_sources(|name| element.get_attribute(name), &query)
+        let query = UrlSearchParams::new_with_str(&search).ok();
+        Settings::from_sources(
+            |name| element.get_attribute(name),
+            |name| query.as_ref()?.get(name),
+        )
     }
 
     /// [`Settings::from_element`] without the DOM: `attribute` gives an
-    /// attribute's value by name, `query` is `location.search`.
-    pub fn from_sources(attribute: impl Fn(&str) -> Option<String>, query: &str) -> Self {
+    /// attribute's value by name, `query` a query parameter's.
+    pub fn from_sources(
+        attribute: impl Fn(&str) -> Option<String>,
+        query: impl Fn(&str) -> Option<String>,
+    ) -> Self {
         let mut settings = Settings::from_attributes(
             attribute("data-api").as_deref(),
             attribute("data-max-size").as_deref(),
@@ -72,8 +80,7 @@ impl Settings {
         // The query string first, then the attribute; an unreadable value
         // counts as absent.
         let value = |attr: &str, param: &str, min: u64| {
-            parse_at_least(query_param(query, param), min)
-                .or_else(|| parse_at_least(attribute(attr), min))
+            parse_at_least(query(param), min).or_else(|| parse_at_least(attribute(attr), min))
         };
         if let Some(n) = value("data-concurrency", "concurrency", 1) {
             settings.concurrency = n.min(MAX_CONCURRENCY as u64) as usize;
@@ -117,17 +124,6 @@ fn parse_at_least(value: Option<String>, min: u64) -> Option<u64> {
     value?.trim().parse::<u64>().ok().filter(|n| *n >= min)
 }
 
-/// The value of `name` in a query string (`?a=1&b=2`, with or without `?`).
-/// Numbers are all this reads, so no percent-decoding.
-fn query_param(query: &str, name: &str) -> Option<String> {
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +145,7 @@ mod tests {
         );
     }
 
+    /// Attributes or query parameters, by name.
     fn attributes(
         pairs: &'static [(&'static str, &'static str)],
     ) -> impl Fn(&str) -> Option<String> {
@@ -163,7 +160,8 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn upload_knobs_come_from_attributes_then_the_query() {
-        let defaults = Settings::from_sources(attributes(&[]), "");
+        let none = || attributes(&[]);
+        let defaults = Settings::from_sources(none(), none());
         assert_eq!(defaults, Settings::default());
         assert_eq!(
             (
@@ -180,7 +178,7 @@ mod tests {
             ("data-stall-timeout", "5000"),
             ("data-max-attempts", "3"),
         ]);
-        let s = Settings::from_sources(&attrs, "");
+        let s = Settings::from_sources(&attrs, none());
         assert_eq!(s.api_base, "http://b");
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),
@@ -189,7 +187,12 @@ mod tests {
 
         let s = Settings::from_sources(
             &attrs,
-            "?x=1&concurrency=6&stall_timeout=1500&max_attempts=1",
+            attributes(&[
+                ("x", "1"),
+                ("concurrency", "6"),
+                ("stall_timeout", "1500"),
+                ("max_attempts", "1"),
+            ]),
         );
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),
@@ -198,14 +201,25 @@ mod tests {
 
         // Unreadable or out-of-range values keep what was there; large ones
         // are capped.
-        let s = Settings::from_sources(&attrs, "concurrency=0&stall_timeout=fast&max_attempts");
+        let s = Settings::from_sources(
+            &attrs,
+            attributes(&[
+                ("concurrency", "0"),
+                ("stall_timeout", "fast"),
+                ("max_attempts", ""),
+            ]),
+        );
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),
             (2, 5_000, 3)
         );
         let s = Settings::from_sources(
-            attributes(&[]),
-            "concurrency=1000&stall_timeout=99999999&max_attempts=5000",
+            none(),
+            attributes(&[
+                ("concurrency", "1000"),
+                ("stall_timeout", "99999999"),
+                ("max_attempts", "5000"),
+            ]),
         );
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),

@@ -15,7 +15,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Uint8Array};
-use vidrop_frontend::engine::hash::Sha256Backend;
+use vidrop_frontend::engine::hash::{Sha256Backend, digest_checksum};
 use vidrop_frontend::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord, storage_key};
 use vidrop_shared::limits::MIB;
 use vidrop_shared::parts::PartPlan;
@@ -68,25 +68,52 @@ async fn both_sha256_backends_match_known_vectors() {
     for backend in Sha256Backend::ALL {
         assert!(backend.is_available(), "{}", backend.name());
         assert_eq!(
-            backend.digest_base64(&blob(&[b"abc"])).await.unwrap(),
+            backend.checksum(&blob(&[b"abc"])).await.unwrap().as_str(),
             ABC_SHA256,
             "{}",
             backend.name()
         );
         assert_eq!(
-            backend.digest_base64(&blob(&[])).await.unwrap(),
+            backend.checksum(&blob(&[])).await.unwrap().as_str(),
             "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
             "{}",
             backend.name()
         );
         assert_eq!(
-            backend.digest_base64(&blob(&[&million_a])).await.unwrap(),
+            backend
+                .checksum(&blob(&[&million_a]))
+                .await
+                .unwrap()
+                .as_str(),
             MILLION_A_SHA256,
             "{}",
             backend.name()
         );
     }
     assert_eq!(Sha256Backend::preferred(), Some(Sha256Backend::WebCrypto));
+}
+
+/// Digests are written as S3 expects (standard padded base64, by the
+/// browser's `btoa`), whatever their bytes.
+#[wasm_bindgen_test]
+fn digests_encode_as_s3_expects() {
+    const EMPTY_SHA256: [u8; 32] = [
+        0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9,
+        0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52,
+        0xb8, 0x55,
+    ];
+    assert_eq!(
+        digest_checksum(&EMPTY_SHA256).as_str(),
+        "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+    );
+    assert_eq!(
+        digest_checksum(&[0xff; 32]).as_str(),
+        "//////////////////////////////////////////8="
+    );
+    assert_eq!(
+        digest_checksum(&[0; 32]).as_str(),
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+    );
 }
 
 /// On a random slice of a multi-MiB Blob (odd offsets, across the wasm
@@ -174,7 +201,10 @@ async fn resume_records_survive_in_local_storage() {
         upload_id: "upload/with+odd=chars".into(),
         part_size: plan.part_size,
         part_count: plan.part_count,
-        saved_at_ms: js_sys::Date::now(),
+        // An hour from now: the upload has not expired.
+        expires_at: js_sys::Date::new(&(js_sys::Date::now() + 3_600_000.0).into())
+            .to_iso_string()
+            .into(),
     };
     LocalResumeBook::new(&base).remember(record.clone());
 

@@ -14,15 +14,17 @@ use leptos::task::tick;
 use std::cell::RefCell;
 use std::rc::Rc;
 use vidrop_frontend::components::{
-    CancelButton, DropZone, ErrorMessage, Notice, PauseButton, Player, ProgressBar, VideoList,
+    CancelButton, DropZone, ErrorMessage, Notice, PauseButton, PlayableVideo, Player, ProgressBar,
+    ProgressView, VideoItem, VideoList,
 };
 use vidrop_frontend::engine::s3_error::parse_s3_error;
 use vidrop_frontend::engine::timer::sleep;
-use vidrop_frontend::engine::{CheckedFile, ProgressSnapshot, ProgressTracker, UploadError};
+use vidrop_frontend::engine::{CheckedFile, ProgressTracker, UploadError};
+use vidrop_frontend::view_model::progress_text;
 use vidrop_frontend::{App, Settings};
 use vidrop_shared::api::{Video, VideoSummary};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, File, FilePropertyBag, HtmlElement, HtmlInputElement};
 
@@ -83,7 +85,7 @@ fn progress_never_passes_100_and_measures_speed() {
     assert_eq!(progress.percent(), 99);
     progress.finish(3_500.0);
     assert_eq!(progress.percent(), 100);
-    assert!(progress.text().starts_with("100 % · 1.9 MiB of 1.9 MiB · "));
+    assert!(progress_text(&progress).starts_with("100 % · 1.9 MiB of 1.9 MiB · "));
 }
 
 /// S3's XML error body gives the code and message shown to the user.
@@ -228,12 +230,12 @@ fn choose(input: &HtmlInputElement, file: File) {
         .unwrap();
 }
 
-/// The bar, its `data-percent` and its text follow the snapshot, in the same
+/// The bar, its `data-percent` and its text follow the progress, in the same
 /// elements.
 #[wasm_bindgen_test]
 async fn progress_bar_shows_percent_bytes_and_speed() {
     let root = wrapper();
-    let (progress, set_progress) = signal(None::<ProgressSnapshot>);
+    let (progress, set_progress) = signal(None::<ProgressView>);
     let _mounted = mount_to(root.clone(), move || view! { <ProgressBar progress /> });
     tick().await;
     let bar = find(&root, "#vidrop-progress");
@@ -242,7 +244,7 @@ async fn progress_bar_shows_percent_bytes_and_speed() {
 
     let mut tracker = ProgressTracker::new(1_258_291, 0.0);
     tracker.update(629_146, 500.0);
-    set_progress.set(Some(tracker.snapshot()));
+    set_progress.set(Some(ProgressView::from(&tracker)));
     tick().await;
     assert_eq!(bar.get_attribute("data-percent").as_deref(), Some("50"));
     assert_eq!(bar.get_attribute("value").as_deref(), Some("50"));
@@ -252,7 +254,7 @@ async fn progress_bar_shows_percent_bytes_and_speed() {
     );
 
     tracker.finish(1_000.0);
-    set_progress.set(Some(tracker.snapshot()));
+    set_progress.set(Some(ProgressView::from(&tracker)));
     tick().await;
     let same_bar = find(&root, "#vidrop-progress");
     assert!(same_bar == bar, "the element is updated, not replaced");
@@ -289,17 +291,20 @@ async fn error_message_is_an_alert() {
 async fn video_list_and_player() {
     let root = wrapper();
     let (played, set_played) = signal(None::<String>);
-    let (video, set_video) = signal(None::<Video>);
-    let videos = vec![
+    let (video, set_video) = signal(None::<PlayableVideo>);
+    let videos: Vec<VideoItem> = [
         summary("01B", "second.webm"),
         summary("01A", "first clip.mp4"),
-    ];
+    ]
+    .iter()
+    .map(VideoItem::from)
+    .collect();
     let _mounted = mount_to(root.clone(), move || {
         view! {
             <Player video />
             <VideoList
                 videos=Signal::stored(videos)
-                playing=Signal::derive(move || video.with(|v| v.as_ref().map(|v| v.summary.id.clone())))
+                playing=Signal::derive(move || video.with(|v| v.as_ref().map(|v| v.id.clone())))
                 on_play=Callback::new(move |id: String| set_played.set(Some(id)))
             />
         }
@@ -320,11 +325,11 @@ async fn video_list_and_player() {
         .click();
     assert_eq!(played.get_untracked().as_deref(), Some("01A"));
 
-    set_video.set(Some(Video {
+    set_video.set(Some(PlayableVideo::from(&Video {
         summary: summary("01A", "first clip.mp4"),
         url: "http://127.0.0.1:9/bucket/videos/01A.mp4?X-Amz-Signature=abc".into(),
         expires_at: "2026-11-23T16:10:00Z".into(),
-    }));
+    })));
     tick().await;
     let player = find(&root, "video#vidrop-player");
     assert!(player.has_attribute("controls"));
@@ -340,6 +345,40 @@ async fn video_list_and_player() {
         second.get_attribute("aria-current").as_deref(),
         Some("true")
     );
+}
+
+/// The page's query string is read by the browser's `URLSearchParams` and
+/// wins over the mount element's attributes; unreadable values are ignored.
+#[wasm_bindgen_test]
+fn settings_come_from_the_query_string_then_the_attributes() {
+    let history = window().history().unwrap();
+    let original = window().location().href().unwrap();
+    let element = document().create_element("div").unwrap();
+    element.set_attribute("data-api", "http://b").unwrap();
+    element.set_attribute("data-concurrency", "2").unwrap();
+    element.set_attribute("data-stall-timeout", "5000").unwrap();
+    element.set_attribute("data-max-attempts", "3").unwrap();
+    let with_query = |query: &str| {
+        history
+            .replace_state_with_url(&JsValue::NULL, "", Some(query))
+            .unwrap();
+        let settings = Settings::from_element(&element);
+        (
+            settings.concurrency,
+            settings.stall_timeout_ms,
+            settings.max_attempts,
+        )
+    };
+    let from_query = with_query("?x=1&concurrency=6&stall_timeout=1500&max_attempts=1");
+    let unreadable = with_query("?concurrency=0&stall_timeout=fast&max_attempts");
+    let none = with_query("?");
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some(&original))
+        .unwrap();
+    assert_eq!(from_query, (6, 1_500, 1));
+    assert_eq!(unreadable, (2, 5_000, 3));
+    assert_eq!(none, (2, 5_000, 3));
+    assert_eq!(Settings::from_element(&element).api_base, "http://b");
 }
 
 /// The whole widget: idle at first, says clearly when the backend cannot be

@@ -1,7 +1,10 @@
 //! The widget's parts, each named for what the user sees (drop zone,
 //! progress bar, pause and cancel buttons, message line, player, video
-//! list). They take signals and callbacks and know nothing of uploads or the
-//! backend: the [`App`] wires them to the engine.
+//! list). They take signals of plain view models ([`ProgressView`],
+//! [`Notice`], [`PlayableVideo`], [`VideoItem`]: text and numbers ready to
+//! show) and callbacks, and know nothing of uploads, the engine, the backend
+//! or its wire types: they import nothing else of the crate. The
+//! [`App`] wires them up, and `crate::view_model` builds what they show.
 //!
 //! [`App`]: crate::App
 
@@ -17,6 +20,6 @@ pub use cancel_button::CancelButton;
 pub use drop_zone::DropZone;
 pub use error_message::{ErrorMessage, Notice, NoticeKind};
 pub use pause_button::PauseButton;
-pub use player::Player;
-pub use progress_bar::ProgressBar;
-pub use video_list::VideoList;
+pub use player::{PlayableVideo, Player};
+pub use progress_bar::{ProgressBar, ProgressView};
+pub use video_list::{VideoItem, VideoList};

@@ -4,8 +4,18 @@
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use vidrop_shared::api::Video;
 use wasm_bindgen_futures::JsFuture;
+
+/// A video the player can play.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlayableVideo {
+    /// Its id: the element's `data-video-id`.
+    pub id: String,
+    /// Where the browser fetches it from (a presigned GET).
+    pub url: String,
+    /// The caption: the file name it was uploaded as.
+    pub title: String,
+}
 
 /// A `<video controls>` playing the chosen video, absent until there is one.
 /// Changing the video changes the element's `src`; the element stays.
@@ -14,7 +24,7 @@ pub fn Player(
     /// The video to play. Every new value starts playback, even of the same
     /// video (a Play click after it ended).
     #[prop(into)]
-    video: Signal<Option<Video>>,
+    video: Signal<Option<PlayableVideo>>,
 ) -> impl IntoView {
     let element = NodeRef::<html::Video>::new();
     Effect::new(move |_| {
@@ -30,7 +40,7 @@ pub fn Player(
             });
         }
     });
-    let field = move |f: fn(&Video) -> String| move || video.with(|v| v.as_ref().map(f));
+    let field = move |f: fn(&PlayableVideo) -> String| move || video.with(|v| v.as_ref().map(f));
     view! {
         <Show when=move || video.with(Option::is_some)>
             <figure class="vidrop-player">
@@ -41,11 +51,9 @@ pub fn Player(
                     playsinline
                     preload="metadata"
                     src=field(|v| v.url.clone())
-                    data-video-id=field(|v| v.summary.id.clone())
+                    data-video-id=field(|v| v.id.clone())
                 ></video>
-                <figcaption class="vidrop-player-caption">
-                    {field(|v| v.summary.filename.clone())}
-                </figcaption>
+                <figcaption class="vidrop-player-caption">{field(|v| v.title.clone())}</figcaption>
             </figure>
         </Show>
     }

@@ -1,7 +1,17 @@
 //! How far the upload is: a bar, a line of text, and the time left.
 
-use crate::engine::ProgressSnapshot;
 use leptos::prelude::*;
+
+/// What the progress bar shows at one moment, already in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressView {
+    /// 0 to 100: the bar's value and its `data-percent`.
+    pub percent: u8,
+    /// The line under the bar (`42 % · 1.2 MiB of 3 MiB · 3.4 MiB/s`).
+    pub text: String,
+    /// Time left (`about 12 s left`), while it can be estimated.
+    pub eta: Option<String>,
+}
 
 /// The progress of the latest upload. The elements stay the same while the
 /// numbers change, so anything holding them (a screen reader, a test driver)
@@ -10,7 +20,7 @@ use leptos::prelude::*;
 pub fn ProgressBar(
     /// The latest upload's progress; `None` before any upload.
     #[prop(into)]
-    progress: Signal<Option<ProgressSnapshot>>,
+    progress: Signal<Option<ProgressView>>,
 ) -> impl IntoView {
     let percent = move || progress.with(|p| p.as_ref().map_or(0, |p| p.percent));
     view! {

@@ -1,16 +1,28 @@
 //! The uploaded videos, newest first, each with a Play button.
 
 use leptos::prelude::*;
-use vidrop_shared::api::VideoSummary;
-use vidrop_shared::policy::human_size;
-use wasm_bindgen::JsValue;
+
+/// One stored video, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoItem {
+    /// Its id: the item's `data-video-id`, and what Play hands back.
+    pub id: String,
+    /// The file name it was uploaded as.
+    pub filename: String,
+    /// Its size in words (`1.5 MiB`).
+    pub size: String,
+    /// When it was stored, machine-readable (the `<time datetime>`).
+    pub uploaded_at: String,
+    /// When it was stored, in the reader's words.
+    pub uploaded: String,
+}
 
 /// The list of stored videos.
 #[component]
 pub fn VideoList(
-    /// The videos, as `GET /api/videos` lists them.
+    /// The videos, newest first.
     #[prop(into)]
-    videos: Signal<Vec<VideoSummary>>,
+    videos: Signal<Vec<VideoItem>>,
     /// The id of the video in the player, to mark it in the list.
     #[prop(into)]
     playing: Signal<Option<String>>,
@@ -52,11 +64,9 @@ pub fn VideoList(
                                         {video.filename.clone()}
                                     </span>
                                     <span class="vidrop-video-meta">
-                                        {human_size(video.size)}
+                                        {video.size}
                                         " · "
-                                        <time datetime=video.uploaded_at.clone()>
-                                            {local_time(&video.uploaded_at)}
-                                        </time>
+                                        <time datetime=video.uploaded_at>{video.uploaded}</time>
                                     </span>
                                 </div>
                                 <button
@@ -74,18 +84,4 @@ pub fn VideoList(
             </ul>
         </section>
     }
-}
-
-/// An RFC 3339 time in the reader's locale and time zone; the text as it came
-/// when the browser cannot read it.
-fn local_time(rfc3339: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
-    if date.get_time().is_nan() {
-        return rfc3339.to_owned();
-    }
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
-    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
-    // "default" is a well-formed tag naming no locale: the browser's own.
-    date.to_locale_string("default", &options).into()
 }

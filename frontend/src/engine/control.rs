@@ -3,8 +3,10 @@
 //! An [`UploadControl`] is shared between whoever holds the buttons and the
 //! upload. Its state can be read at any step, and a running transfer
 //! subscribes to its changes, so a pause aborts requests in flight at once.
+//!
+//! It imports nothing else of the engine: a cancel is the marker
+//! [`Cancelled`], which the engine's error type converts from.
 
-use crate::engine::upload::UploadError;
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
@@ -20,6 +22,10 @@ pub enum ControlEvent {
     Resume,
     Cancel,
 }
+
+/// The upload was cancelled; becomes the engine's `UploadError::Cancelled`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
 
 /// The handle the buttons use; clones share the same upload.
 #[derive(Debug, Clone, Default)]
@@ -93,9 +99,9 @@ impl UploadControl {
     }
 
     /// `Err(Cancelled)` once cancelled.
-    pub fn check(&self) -> Result<(), UploadError> {
+    pub fn check(&self) -> Result<(), Cancelled> {
         if self.is_cancelled() {
-            Err(UploadError::Cancelled)
+            Err(Cancelled)
         } else {
             Ok(())
         }
@@ -103,10 +109,10 @@ impl UploadControl {
 
     /// Runs `step` unless the upload is cancelled first; a cancel while it
     /// runs drops it (a pending `fetch` is then left to finish unheard).
-    pub async fn unless_cancelled<T>(
+    pub async fn unless_cancelled<T, E: From<Cancelled>>(
         &self,
-        step: impl Future<Output = Result<T, UploadError>>,
-    ) -> Result<T, UploadError> {
+        step: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
         self.check()?;
         let mut changes = self.subscribe();
         let cancelled = async move {
@@ -119,7 +125,7 @@ impl UploadControl {
         };
         match select(pin!(step), pin!(cancelled)).await {
             Either::Left((outcome, _)) => outcome,
-            Either::Right(_) => Err(UploadError::Cancelled),
+            Either::Right(_) => Err(Cancelled.into()),
         }
     }
 }
@@ -141,7 +147,7 @@ mod tests {
         control.cancel();
         control.cancel();
         assert!(!control.pause(), "nothing to pause once cancelled");
-        assert_eq!(control.check(), Err(UploadError::Cancelled));
+        assert_eq!(control.check(), Err(Cancelled));
         let mut seen = Vec::new();
         while let Ok(event) = events.try_recv() {
             seen.push(event);

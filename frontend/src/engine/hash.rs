@@ -21,6 +21,8 @@
 //! memory, dropped as soon as the digest is known.
 
 use js_sys::{ArrayBuffer, Promise, Reflect, Uint8Array};
+use vidrop_shared::checksum::Sha256Checksum;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, SubtleCrypto};
@@ -102,10 +104,25 @@ impl Sha256Backend {
     }
 
     /// The SHA-256 of `blob`, as the `x-amz-checksum-sha256` header writes it.
-    pub async fn digest_base64(self, blob: &Blob) -> Result<String, HashError> {
-        let digest = self.digest(blob).await?;
-        Ok(vidrop_shared::checksum::sha256_base64(&digest))
+    pub async fn checksum(self, blob: &Blob) -> Result<Sha256Checksum, HashError> {
+        Ok(digest_checksum(&self.digest(blob).await?))
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `btoa` (a page's and a worker's alike): base64 of a
+    /// string whose characters stand for bytes. It throws only for a
+    /// character above U+00FF, which [`digest_checksum`] never passes.
+    fn btoa(bytes: &str) -> String;
+}
+
+/// A digest as the `x-amz-checksum-sha256` header writes it: base64, by the
+/// browser's `btoa`.
+pub fn digest_checksum(digest: &[u8; 32]) -> Sha256Checksum {
+    // Each byte as the character of the same number: what `btoa` encodes.
+    let bytes: String = digest.iter().copied().map(char::from).collect();
+    Sha256Checksum::parse(&btoa(&bytes)).expect("base64 of 32 bytes is a valid checksum")
 }
 
 /// Reads all of `blob` into an `ArrayBuffer`.

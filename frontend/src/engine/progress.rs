@@ -1,11 +1,11 @@
-//! Upload progress as people read it: percent, bytes, speed and time left.
+//! Upload progress in numbers: bytes, percent, speed and seconds left.
 //!
 //! Pure Rust with the clock passed in (milliseconds, any origin), so it runs
 //! the same in unit tests and in the browser, where the engine feeds it
-//! `performance.now()`.
+//! `performance.now()`. Putting the numbers into words is the widget's job
+//! (`crate::view_model`), not the engine's.
 
 use std::collections::VecDeque;
-use vidrop_shared::policy::human_size;
 
 /// How far back the speed looks, in milliseconds. Long enough to smooth the
 /// bursts of a browser's progress events, short enough to follow a change of
@@ -115,61 +115,6 @@ impl ProgressTracker {
         let speed = self.bytes_per_second().filter(|s| *s > 0.0)?;
         Some((self.total - self.loaded) as f64 / speed)
     }
-
-    /// What the progress bar's text says:
-    /// `42 % · 1.2 MiB of 3 MiB · 3.4 MiB/s`.
-    pub fn text(&self) -> String {
-        let speed = self.bytes_per_second().unwrap_or(0.0);
-        format!(
-            "{} % · {} of {} · {}/s",
-            self.percent(),
-            human_size(self.loaded),
-            human_size(self.total),
-            human_size(speed.round() as u64)
-        )
-    }
-
-    /// Time left in words (`about 12 s left`, `about 3 min left`), or `None`
-    /// when there is nothing sensible to say.
-    pub fn eta_text(&self) -> Option<String> {
-        let secs = self.eta_seconds()?.ceil();
-        if !secs.is_finite() {
-            return None;
-        }
-        let secs = secs as u64;
-        Some(match secs {
-            0..=59 => format!("about {secs} s left"),
-            60..=5_999 => format!("about {} min left", secs.div_ceil(60)),
-            _ => format!("about {} h left", secs.div_ceil(3600)),
-        })
-    }
-
-    /// A copy of what the view shows, cheap to put in a signal.
-    pub fn snapshot(&self) -> ProgressSnapshot {
-        ProgressSnapshot {
-            percent: self.percent(),
-            text: self.text(),
-            eta: self.eta_text(),
-        }
-    }
-}
-
-/// What the progress bar shows at one moment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProgressSnapshot {
-    /// 0 to 100; 100 only once storage has accepted the upload.
-    pub percent: u8,
-    /// `42 % · 1.2 MiB of 3 MiB · 3.4 MiB/s`.
-    pub text: String,
-    /// `about 12 s left`, while it can be estimated.
-    pub eta: Option<String>,
-}
-
-impl ProgressSnapshot {
-    /// Nothing sent yet of `total` bytes.
-    pub fn start(total: u64) -> Self {
-        ProgressTracker::new(total, 0.0).snapshot()
-    }
 }
 
 #[cfg(test)]
@@ -227,22 +172,8 @@ mod tests {
         assert_eq!(p.eta_seconds(), None);
         p.update(2 * MIB, 2000.0);
         assert_eq!(p.eta_seconds(), Some(8.0));
-        assert_eq!(p.eta_text().as_deref(), Some("about 8 s left"));
         p.finish(3000.0);
         assert_eq!(p.eta_seconds(), None);
-    }
-
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    fn the_text_reads_well() {
-        let mut p = ProgressTracker::new(3 * MIB, 0.0);
-        assert_eq!(p.text(), "0 % · 0 B of 3 MiB · 0 B/s");
-        p.update(MIB + MIB / 2, 500.0);
-        assert_eq!(p.text(), "50 % · 1.5 MiB of 3 MiB · 3 MiB/s");
-        p.finish(1000.0);
-        assert_eq!(p.text(), "100 % · 3 MiB of 3 MiB · 3 MiB/s");
-        assert_eq!(p.snapshot().percent, 100);
-        assert_eq!(p.snapshot().eta, None);
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

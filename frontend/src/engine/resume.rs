@@ -4,11 +4,14 @@
 //! A file is recognised by its [`Fingerprint`]: name, size, last-modified
 //! time and the SHA-256 of its first MiB. A different file that happens to
 //! share the name differs in one of the others, so it is never mistaken for
-//! the one being uploaded. The book of [`ResumeRecord`]s and its JSON are
-//! pure Rust; [`LocalResumeBook`] keeps it in the browser, under a key per
-//! backend address.
+//! the one being uploaded. A record lives until the upload's own expiry (the
+//! backend aborts an abandoned upload then), so nothing is kept that could
+//! no longer be resumed. The book of [`ResumeRecord`]s and its JSON are pure
+//! Rust; [`LocalResumeBook`] keeps it in the browser, under a key per backend
+//! address.
 
 use crate::engine::hash::{HashError, Sha256Backend};
+use crate::engine::timer::{parse_time_ms, wall_ms};
 use serde::{Deserialize, Serialize};
 use vidrop_shared::limits::MIB;
 use vidrop_shared::parts::PartPlan;
@@ -18,9 +21,6 @@ use web_sys::File;
 pub const HEAD_BYTES: u64 = MIB;
 /// Records kept at most; the oldest go first.
 pub const MAX_RECORDS: usize = 20;
-/// Records older than this are dropped: a bucket's lifecycle rule will have
-/// removed the upload by then (and S3's longest presign is a week too).
-pub const MAX_AGE_MS: f64 = 7.0 * 24.0 * 3600.0 * 1000.0;
 
 /// What identifies a file across reloads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,7 +44,7 @@ impl Fingerprint {
                 let head = file
                     .slice_with_f64_and_f64(0.0, size.min(HEAD_BYTES) as f64)
                     .map_err(|e| HashError::Read(crate::engine::xhr::js_message(&e)))?;
-                Some(hasher.digest_base64(&head).await?)
+                Some(String::from(hasher.checksum(&head).await?))
             }
             None => None,
         };
@@ -67,8 +67,9 @@ pub struct ResumeRecord {
     pub upload_id: String,
     pub part_size: u64,
     pub part_count: u32,
-    /// When it was saved, milliseconds since the epoch.
-    pub saved_at_ms: f64,
+    /// When the backend gives the upload up as abandoned and aborts it
+    /// (`expires_at` of its plan, RFC 3339); the record goes with it.
+    pub expires_at: String,
 }
 
 impl ResumeRecord {
@@ -119,11 +120,12 @@ impl ResumeBook {
         self.records.len() != before
     }
 
-    /// Drops records saved more than [`MAX_AGE_MS`] before `now_ms` (or,
-    /// with a clock set back, after it).
-    pub fn prune(&mut self, now_ms: f64) {
+    /// Drops the records of uploads whose expiry has passed at `now_ms`
+    /// (milliseconds since the epoch), and those whose expiry cannot be read
+    /// (`time_ms` reads an RFC 3339 time).
+    pub fn prune(&mut self, now_ms: f64, time_ms: impl Fn(&str) -> Option<f64>) {
         self.records
-            .retain(|r| (r.saved_at_ms - now_ms).abs() <= MAX_AGE_MS);
+            .retain(|r| time_ms(&r.expires_at).is_some_and(|expiry| expiry > now_ms));
     }
 }
 
@@ -160,7 +162,7 @@ impl LocalResumeBook {
             .as_deref()
             .map(ResumeBook::from_json)
             .unwrap_or_default();
-        book.prune(js_sys::Date::now());
+        book.prune(wall_ms(), parse_time_ms);
         book
     }
 
@@ -205,7 +207,21 @@ mod tests {
         }
     }
 
-    fn record(fp: Fingerprint, id: &str, saved_at_ms: f64) -> ResumeRecord {
+    const TODAY: &str = "2026-11-23T15:00:00Z";
+    const TOMORROW: &str = "2026-11-24T15:00:00Z";
+    /// [`TODAY`] in milliseconds since the epoch.
+    const TODAY_MS: f64 = 1_795_446_000_000.0;
+
+    /// Reads the two times the tests use (the browser reads any).
+    fn time_ms(rfc3339: &str) -> Option<f64> {
+        match rfc3339 {
+            TODAY => Some(TODAY_MS),
+            TOMORROW => Some(TODAY_MS + 86_400_000.0),
+            _ => None,
+        }
+    }
+
+    fn record(fp: Fingerprint, id: &str, expires_at: &str) -> ResumeRecord {
         let plan = PartPlan::for_size(fp.size);
         ResumeRecord {
             fingerprint: fp,
@@ -213,7 +229,7 @@ mod tests {
             upload_id: format!("upload-{id}"),
             part_size: plan.part_size,
             part_count: plan.part_count,
-            saved_at_ms,
+            expires_at: expires_at.into(),
         }
     }
 
@@ -222,7 +238,7 @@ mod tests {
     fn only_the_same_file_matches() {
         let original = fingerprint("clip.mp4", 100 * MIB, 1_700_000_000_000, "H");
         let mut book = ResumeBook::default();
-        book.remember(record(original.clone(), "A", 0.0));
+        book.remember(record(original.clone(), "A", TOMORROW));
         assert_eq!(book.find(&original).map(|r| r.id.as_str()), Some("A"));
         // Same name, anything else different: another file.
         for other in [
@@ -243,14 +259,14 @@ mod tests {
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn the_book_round_trips_through_json() {
         let mut book = ResumeBook::default();
-        book.remember(record(fingerprint("a.webm", 70 * MIB, 1, "x"), "A", 5.0));
+        book.remember(record(fingerprint("a.webm", 70 * MIB, 1, "x"), "A", TODAY));
         book.remember(record(
             Fingerprint {
                 head_sha256: None,
                 ..fingerprint("b \"quoted\" ☃.mkv", 9 * MIB, -3, "")
             },
             "B",
-            6.0,
+            TOMORROW,
         ));
         let json = book.to_json();
         assert_eq!(ResumeBook::from_json(&json), book);
@@ -273,8 +289,8 @@ mod tests {
     fn remembering_replaces_forgets_and_stays_small() {
         let fp = fingerprint("a.webm", 70 * MIB, 1, "x");
         let mut book = ResumeBook::default();
-        book.remember(record(fp.clone(), "A", 0.0));
-        book.remember(record(fp.clone(), "B", 1.0));
+        book.remember(record(fp.clone(), "A", TOMORROW));
+        book.remember(record(fp.clone(), "B", TOMORROW));
         assert_eq!(book.records.len(), 1, "one upload per file");
         assert_eq!(book.find(&fp).unwrap().id, "B");
         assert!(book.forget("B"));
@@ -285,15 +301,23 @@ mod tests {
             book.remember(record(
                 fingerprint("f", 70 * MIB, i, "x"),
                 &i.to_string(),
-                0.0,
+                TOMORROW,
             ));
         }
         assert_eq!(book.records.len(), MAX_RECORDS);
         assert_eq!(book.records[0].id, "5", "the oldest went first");
 
-        book.prune(MAX_AGE_MS + 1.0);
-        assert!(book.records.is_empty(), "a week old: the upload is gone");
-        let mut invalid = record(fp, "C", 0.0);
+        book.prune(TODAY_MS, time_ms);
+        assert_eq!(book.records.len(), MAX_RECORDS, "none has expired yet");
+        book.prune(TODAY_MS + 86_400_000.0, time_ms);
+        assert!(
+            book.records.is_empty(),
+            "past its expiry: the upload is gone"
+        );
+        book.remember(record(fp.clone(), "D", "next week, say"));
+        book.prune(TODAY_MS, time_ms);
+        assert!(book.records.is_empty(), "an unreadable expiry is no expiry");
+        let mut invalid = record(fp, "C", TOMORROW);
         invalid.part_count += 1;
         assert_eq!(
             invalid.plan(),

@@ -1,7 +1,7 @@
-//! What a multipart upload does next: the state of every part and the rules
+//! What an upload does next: the state of every part and the rules
 //! that move it along. Pure Rust, no IO and no clock of its own (times are
 //! passed in, in milliseconds of a monotonic clock), so every rule is
-//! unit-tested natively; [`super::multipart`] runs it against the browser.
+//! unit-tested natively; [`super::transfer`] runs it against the browser.
 //!
 //! A part goes `Unhashed → Hashing → Unsigned → Signing → Ready → Sending →
 //! Done`, and back when something fails:
@@ -33,6 +33,7 @@ use crate::engine::retry::RetryPolicy;
 use std::collections::BTreeMap;
 use std::fmt;
 use vidrop_shared::api::{CompletedPart, PartToSign, SignedPart, StoredPart};
+use vidrop_shared::checksum::Sha256Checksum;
 use vidrop_shared::parts::{MAX_PARTS_PER_REQUEST, PartPlan};
 
 /// Parts in flight unless the page sets `data-concurrency`.
@@ -87,19 +88,18 @@ impl Default for SchedulerConfig {
     }
 }
 
-/// How long a presigned URL lives, in milliseconds: SigV4's `X-Amz-Expires`
-/// (counted from the signer's own clock, so no clock here matters), or else
-/// `expires_at_ms` minus this computer's time `wall_now_ms`, when that is at
-/// least [`MIN_CLOCK_LIFETIME_MS`]. `None`: unknown.
-pub fn url_lifetime_ms(url: &str, expires_at_ms: Option<f64>, wall_now_ms: f64) -> Option<f64> {
-    let query = url.split_once('?').map_or("", |(_, q)| q);
-    let signed = query.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        key.eq_ignore_ascii_case("X-Amz-Expires")
-            .then(|| value.parse::<u32>().ok())
-            .flatten()
-    });
-    match signed {
+/// How long a presigned URL lives, in milliseconds: `signed_seconds`, its
+/// SigV4 `X-Amz-Expires` when the URL has one (counted from the signer's own
+/// clock, so no clock here matters), or else `expires_at_ms` minus this
+/// computer's time `wall_now_ms`, when that is at least
+/// [`MIN_CLOCK_LIFETIME_MS`]. `None`: unknown. The caller reads the URL and
+/// the times; this only decides between them.
+pub fn url_lifetime_ms(
+    signed_seconds: Option<u32>,
+    expires_at_ms: Option<f64>,
+    wall_now_ms: f64,
+) -> Option<f64> {
+    match signed_seconds {
         Some(seconds) => Some(f64::from(seconds) * 1000.0),
         None => Some(expires_at_ms? - wall_now_ms).filter(|ms| *ms >= MIN_CLOCK_LIFETIME_MS),
     }
@@ -218,13 +218,14 @@ enum Stage {
 #[derive(Debug, Clone)]
 struct Part {
     stage: Stage,
-    sha256: Option<String>,
+    sha256: Option<Sha256Checksum>,
     failures: u32,
     last_failure: Option<RetryReason>,
     not_before_ms: f64,
 }
 
-/// The state of every part of one multipart upload; see the module docs.
+/// The state of every part of one upload (a single PUT is a plan of one
+/// part); see the module docs.
 #[derive(Debug, Clone)]
 pub struct PartScheduler {
     plan: PartPlan,
@@ -330,7 +331,7 @@ impl PartScheduler {
     }
 
     /// Part `number`'s checksum (base64 SHA-256) is known.
-    pub fn hashed(&mut self, number: u32, sha256: String) {
+    pub fn hashed(&mut self, number: u32, sha256: Sha256Checksum) {
         if let Some(part) = self.part_mut(number)
             && part.stage == Stage::Hashing
         {
@@ -651,6 +652,12 @@ mod tests {
     use super::*;
     use vidrop_shared::limits::MIB;
 
+    /// A fixed, well-formed checksum standing for `tag` (letters and digits;
+    /// distinct tags, distinct sums): no digest is computed here.
+    fn sum(tag: &str) -> Sha256Checksum {
+        Sha256Checksum::parse(&format!("{tag:A<42}A=")).expect("a valid checksum")
+    }
+
     /// A small deterministic random source (an LCG), for reproducible runs.
     struct Lcg(u64);
 
@@ -668,7 +675,10 @@ mod tests {
         SignedPart {
             part_number: n,
             url: format!("http://s3/part{n}"),
-            headers: BTreeMap::from([("x-amz-checksum-sha256".into(), format!("sha{n}"))]),
+            headers: BTreeMap::from([(
+                "x-amz-checksum-sha256".into(),
+                sum(&format!("sha{n}")).into(),
+            )]),
         }
     }
 
@@ -688,7 +698,7 @@ mod tests {
     fn hash_all_allowed(s: &mut PartScheduler) -> Vec<u32> {
         let mut hashed = Vec::new();
         while let Some(n) = s.next_hash() {
-            s.hashed(n, format!("sha{n}"));
+            s.hashed(n, sum(&format!("sha{n}")));
             hashed.push(n);
         }
         hashed
@@ -784,7 +794,7 @@ mod tests {
             for (part, n) in parts.iter().zip(1..) {
                 assert_eq!(part.part_number, n);
                 assert_eq!(part.etag, format!("etag{n}"));
-                assert_eq!(part.sha256.as_deref(), Some(format!("sha{n}").as_str()));
+                assert_eq!(part.sha256, Some(sum(&format!("sha{n}"))));
             }
         }
     }
@@ -975,7 +985,7 @@ mod tests {
             second.iter().map(|p| p.part_number).collect::<Vec<_>>(),
             (9..=16).collect::<Vec<_>>()
         );
-        assert_eq!(second[0].sha256.as_deref(), Some("sha9"));
+        assert_eq!(second[0].sha256, Some(sum("sha9")));
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -1003,7 +1013,7 @@ mod tests {
     fn the_first_part_is_signed_without_waiting_for_a_whole_batch() {
         let mut s = scheduler(100 * MIB, 4);
         assert_eq!(s.next_hash(), Some(1));
-        s.hashed(1, "sha1".into());
+        s.hashed(1, sum("sha1"));
         // Nothing in hand, nothing in flight: better one URL now than idle.
         let batch = s.next_sign_batch(0.0).unwrap();
         assert_eq!(batch.len(), 1);
@@ -1027,7 +1037,7 @@ mod tests {
         hash_all_allowed(&mut s);
         let again = s.next_sign_batch(870_000.0).unwrap();
         assert_eq!(again.first().map(|p| p.part_number), Some(2));
-        assert_eq!(again[0].sha256.as_deref(), Some("sha2"));
+        assert_eq!(again[0].sha256, Some(sum("sha2")));
         assert!(s.part_done(1, send.try_id, "e1".into()));
         assert_eq!(s.next_send(870_001.0), None, "no stale URL is used");
         sign_all(&mut s, &again, refresh_at(870_002.0, 900_000.0));
@@ -1043,23 +1053,19 @@ mod tests {
         assert_eq!(refresh_at(100.0, 0.0), None);
         assert_eq!(refresh_at(100.0, f64::NAN), None);
 
-        // The URL's own X-Amz-Expires wins over any clock: this computer's
-        // clock may be hours off.
-        let url = "http://127.0.0.1:9000/b/k?partNumber=1&X-Amz-Date=20261123T150000Z&X-Amz-Expires=3&X-Amz-Signature=ab";
-        assert_eq!(url_lifetime_ms(url, Some(0.0), 9e12), Some(3_000.0));
-        let lower = "http://s3/k?x-amz-expires=900";
-        assert_eq!(url_lifetime_ms(lower, None, 0.0), Some(900_000.0));
+        // The URL's own X-Amz-Expires (read from it by the caller) wins
+        // over any clock: this computer's clock may be hours off.
+        assert_eq!(url_lifetime_ms(Some(3), Some(0.0), 9e12), Some(3_000.0));
+        assert_eq!(url_lifetime_ms(Some(900), None, 0.0), Some(900_000.0));
         // Without it, the clocks; a lifetime that looks (nearly) over on
         // arrival is not trusted: with a clock ahead, refreshing would loop.
-        let bare = "http://s3/k?sig=1";
         assert_eq!(
-            url_lifetime_ms(bare, Some(1_060_000.0), 1_000_000.0),
+            url_lifetime_ms(None, Some(1_060_000.0), 1_000_000.0),
             Some(60_000.0)
         );
-        assert_eq!(url_lifetime_ms(bare, Some(1_005_000.0), 1_000_000.0), None);
-        assert_eq!(url_lifetime_ms(bare, Some(0.0), 1_000_000.0), None);
-        assert_eq!(url_lifetime_ms(bare, None, 1_000_000.0), None);
-        assert_eq!(url_lifetime_ms("http://s3/k", None, 0.0), None);
+        assert_eq!(url_lifetime_ms(None, Some(1_005_000.0), 1_000_000.0), None);
+        assert_eq!(url_lifetime_ms(None, Some(0.0), 1_000_000.0), None);
+        assert_eq!(url_lifetime_ms(None, None, 1_000_000.0), None);
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
@@ -1083,7 +1089,7 @@ mod tests {
             resign,
             Some(vec![PartToSign {
                 part_number: 1,
-                sha256: Some("sha1".into())
+                sha256: Some(sum("sha1"))
             }])
         );
         let outcome = s.part_failed(
@@ -1095,7 +1101,7 @@ mod tests {
         );
         assert!(matches!(outcome, FailureOutcome::Retry { attempt: 1, .. }));
         assert_eq!(s.next_hash(), Some(2), "read and hashed again");
-        s.hashed(2, "sha2-new".into());
+        s.hashed(2, sum("sha2new"));
         sign_all(&mut s, resign.as_deref().unwrap(), None);
         // Three URLs in hand: enough for now. Once parts 1 (after its
         // backoff) and 3 go out, part 2 is signed with its new checksum.
@@ -1106,7 +1112,7 @@ mod tests {
         assert_eq!(sent, [1, 3]);
         let batch = s.next_sign_batch(1_000.0).unwrap();
         assert_eq!(batch[0].part_number, 2);
-        assert_eq!(batch[0].sha256.as_deref(), Some("sha2-new"));
+        assert_eq!(batch[0].sha256, Some(sum("sha2new")));
 
         // Part 1's fresh URL is refused too: that is no expiry, stop.
         let retry = sent_try(&s, 1);
@@ -1163,7 +1169,7 @@ mod tests {
             part_number: n,
             etag: format!("e{n}"),
             size,
-            sha256: Some(format!("s{n}")),
+            sha256: Some(sum(&format!("s{n}"))),
         };
         assert!(s.mark_stored(&stored(1, 8 * MIB)));
         assert!(!s.mark_stored(&stored(1, 8 * MIB)), "only once");
@@ -1178,7 +1184,7 @@ mod tests {
         assert_eq!(s.loaded(), 12 * MIB);
         assert_eq!(s.next_hash(), Some(2), "only the missing part is read");
         assert_eq!(s.next_hash(), None);
-        s.hashed(2, "s2".into());
+        s.hashed(2, sum("s2"));
         let batch = s.next_sign_batch(0.0).unwrap();
         sign_all(&mut s, &batch, None);
         let send = s.next_send(0.0).unwrap();
@@ -1187,9 +1193,13 @@ mod tests {
         assert_eq!(
             parts
                 .iter()
-                .map(|p| (p.etag.as_str(), p.sha256.as_deref()))
+                .map(|p| (p.etag.as_str(), p.sha256.clone()))
                 .collect::<Vec<_>>(),
-            [("e1", Some("s1")), ("e2", Some("s2")), ("e3", Some("s3"))]
+            [
+                ("e1", Some(sum("s1"))),
+                ("e2", Some(sum("s2"))),
+                ("e3", Some(sum("s3")))
+            ]
         );
     }
 }

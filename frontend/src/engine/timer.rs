@@ -1,6 +1,17 @@
 //! The browser's clocks, timer and random numbers, as the engine needs them.
+//! The pure parts of the engine take times and random numbers as arguments;
+//! this is where they come from.
 
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `setTimeout`: a page's and a worker's alike.
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64);
+}
 
 /// Milliseconds from a monotonic clock (`performance.now()`).
 pub fn now_ms() -> f64 {
@@ -25,19 +36,9 @@ pub fn random() -> f64 {
     js_sys::Math::random()
 }
 
-/// Waits `ms` milliseconds (`setTimeout`).
+/// Waits `ms` milliseconds: a `Promise` that `setTimeout` resolves.
 pub async fn sleep(ms: f64) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let scheduled = web_sys::window().map(|w| {
-            w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                &resolve,
-                ms.clamp(0.0, f64::from(i32::MAX)) as i32,
-            )
-        });
-        if !matches!(scheduled, Some(Ok(_))) {
-            // No window (a worker) or no timer: do not hang.
-            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
+    // Browsers run a delay above `i32::MAX` at once; none here is that long.
+    let ms = ms.clamp(0.0, f64::from(i32::MAX));
+    let _ = JsFuture::from(Promise::new(&mut |resolve, _| set_timeout(&resolve, ms))).await;
 }
