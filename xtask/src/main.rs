@@ -7,10 +7,11 @@
 //!
 //! # Tasks
 //! - `dev`: the backend on its embedded S3 plus `trunk serve`, at <http://127.0.0.1:8080>.
-//! - `test`: every test: shared rules, backend integration, the widget's wasm
-//!   tests in headless Chromium, and browser end-to-end tests.
+//! - `test`: every test: shared rules, backend integration, the widget's unit
+//!   tests natively and its wasm tests in headless Chromium, browser end-to-end
+//!   tests (the dev loop included).
 //! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings` on every crate.
-//! - `build`: the release widget into `dist/`.
+//! - `build`: the release widget (cargo profile `widget`) into `dist/`.
 //! - `setup`: only install the tools.
 //! - `screenshot`: upload a video in headless Chromium and save `docs/screenshot.png`.
 //! - `bench`: the benchmarks; writes `BENCHMARKS.md`.
@@ -18,8 +19,11 @@
 mod tools;
 
 use std::env;
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitCode};
+use std::time::Duration;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
@@ -28,9 +32,9 @@ Usage: cargo xtask <task>
 
 Tasks:
   dev         run the backend on its embedded S3 and the widget (trunk serve) at http://127.0.0.1:8080
-  test        run every test (shared, backend, widget wasm tests, browser end-to-end)
+  test        run every test (shared, backend, widget unit and wasm tests, browser end-to-end)
   lint        cargo fmt --check and cargo clippy -D warnings on every crate
-  build       build the release widget into dist/
+  build       build the release widget (cargo profile `widget`) into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload a video in headless Chromium and save docs/screenshot.png
   bench       benchmarks (widget vs curl, browser memory, SHA-256 in the browser) into BENCHMARKS.md
@@ -47,7 +51,6 @@ fn main() -> ExitCode {
 }
 
 fn try_main() -> Result {
-    tools::put_cargo_bin_on_path();
     let task = env::args().nth(1);
     match task.as_deref() {
         Some("dev") => dev(),
@@ -68,22 +71,41 @@ fn try_main() -> Result {
     }
 }
 
+/// Where `cargo xtask dev` runs the backend, and where `trunk serve` listens
+/// (`Trunk.toml`'s `[serve]`, which proxies `/api` and `/presign` to the backend).
+const DEV_BACKEND_ADDR: &str = "127.0.0.1:3000";
+const DEV_PAGE_ADDR: &str = "127.0.0.1:8080";
+
+/// What `cargo xtask dev` prints once the page answers; the dev-loop test
+/// (`e2e/tests/dev_loop.rs`) waits for it.
+const DEV_READY: &str = "xtask: dev loop ready at http://127.0.0.1:8080";
+
 /// The backend on its embedded S3 at 127.0.0.1:3000, and `trunk serve` at
 /// 127.0.0.1:8080 proxying `/api` and `/presign` to it (see `Trunk.toml`).
+/// Both inherit the environment, so `VIDROP_*` (`VIDROP_DATA_DIR`,
+/// `VIDROP_MULTIPART_THRESHOLD`, …) reaches the backend and `TRUNK_*` Trunk;
+/// the backend's address is always 127.0.0.1:3000, where Trunk proxies to.
 fn dev() -> Result {
+    for (addr, who) in [
+        (DEV_BACKEND_ADDR, "the backend"),
+        (DEV_PAGE_ADDR, "trunk serve"),
+    ] {
+        if let Err(error) = TcpListener::bind(addr) {
+            return Err(format!(
+                "{addr} is taken ({error}), and {who} needs it: stop what listens there \
+                 (another `cargo xtask dev`?) and try again"
+            ));
+        }
+    }
     tools::setup(tools::Need::Widget)?;
     run(cargo().args(["build", "--package", "vidrop"]))?;
     let vidrop = target_dir().join("debug/vidrop");
     let mut backend = spawn(
-        Command::new(&vidrop)
-            .args(["serve", "--addr", "127.0.0.1:3000"])
+        tools::command(&vidrop)
+            .args(["serve", "--addr", DEV_BACKEND_ADDR])
             .current_dir(project_root()),
     )?;
-    let mut trunk = match spawn(
-        Command::new("trunk")
-            .args(["serve", "--offline"])
-            .current_dir(project_root()),
-    ) {
+    let mut trunk = match spawn(trunk_command().args(["serve", "--offline"])) {
         Ok(trunk) => trunk,
         Err(error) => {
             let _ = backend.kill();
@@ -91,9 +113,10 @@ fn dev() -> Result {
         }
     };
     println!(
-        "\nVidrop: open http://127.0.0.1:8080 once trunk has built the widget (Ctrl-C stops both).\n"
+        "\nVidrop: http://127.0.0.1:8080 once trunk has built the widget (Ctrl-C stops both).\n"
     );
     // Whichever ends first (Ctrl-C reaches both), the other is stopped too.
+    let mut ready = false;
     let outcome = loop {
         if let Some(status) = backend.try_wait().map_err(|e| e.to_string())? {
             break format!("the backend exited ({status})");
@@ -101,7 +124,11 @@ fn dev() -> Result {
         if let Some(status) = trunk.try_wait().map_err(|e| e.to_string())? {
             break format!("trunk exited ({status})");
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        if !ready && page_answers(DEV_PAGE_ADDR) {
+            ready = true;
+            println!("{DEV_READY} (Ctrl-C stops both)");
+        }
+        std::thread::sleep(Duration::from_millis(200));
     };
     let _ = backend.kill();
     let _ = trunk.kill();
@@ -110,16 +137,42 @@ fn dev() -> Result {
     Err(outcome)
 }
 
+/// Whether `GET /` at `addr` answers 200: Trunk listens only after its first
+/// build, and answers 200 once that build has produced the page.
+fn page_answers(addr: &str) -> bool {
+    let Ok(addr) = addr.parse() else {
+        return false;
+    };
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    // The status line, e.g. `HTTP/1.1 200 OK`.
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.ends_with(b" 200")
+}
+
 /// Every test. The end-to-end tests drive the release widget, so it is built
-/// first; all native test crates build in one cargo invocation.
+/// first; the native test crates but the widget build in one cargo
+/// invocation. The dev-loop test among them runs `cargo xtask dev` itself, so
+/// ports 3000 and 8080 must be free.
 fn test() -> Result {
     tools::setup(tools::Need::Everything)?;
     build_widget()?;
+    // The widget engine's unit tests that need no browser, on the host: fast,
+    // and with native panics and backtraces.
+    run(cargo().args(["test", "--package", "vidrop-frontend", "--lib"]))?;
     run(cargo()
         .args([
             "test",
             "--package",
             "vidrop-shared",
+            "--package",
+            "vidrop-store",
             "--package",
             "vidrop",
             "--package",
@@ -160,10 +213,25 @@ fn lint() -> Result {
     ]))
 }
 
+/// The widget as it ships into `dist/`: index.html has `trunk build --release`
+/// build it with the cargo profile [`WIDGET_PROFILE`].
 fn build_widget() -> Result {
-    run(Command::new("trunk")
-        .args(["build", "--release", "--offline"])
-        .current_dir(project_root()))
+    run(trunk_command().args(["build", "--release", "--offline"]))
+}
+
+/// Trunk, in the workspace root. `NO_COLOR` means "no colours" whenever it is
+/// set and not empty (<https://no-color.org>), but Trunk 0.21.14 reads it as a
+/// boolean and refuses to start on the usual `NO_COLOR=1`: it gets `true`.
+fn trunk_command() -> Command {
+    let mut trunk = tools::command("trunk");
+    trunk.current_dir(project_root());
+    if let Some(no_color) = env::var_os("NO_COLOR") {
+        trunk.env(
+            "NO_COLOR",
+            if no_color.is_empty() { "false" } else { "true" },
+        );
+    }
+    trunk
 }
 
 fn screenshot() -> Result {
@@ -182,8 +250,18 @@ fn screenshot() -> Result {
         .env("VIDROP_DIST", project_root().join("dist")))
 }
 
-/// Runs the benchmarks and writes their figures, with the machine they ran on,
-/// to `BENCHMARKS.md`.
+/// The cargo profile production builds the backend with (`cargo run
+/// --release`), and so the one the benchmarks measure.
+const BACKEND_PROFILE: &str = "release";
+
+/// The cargo profile the widget ships with: `index.html` selects it for
+/// `trunk build --release` (`data-cargo-profile-release`).
+const WIDGET_PROFILE: &str = "widget";
+
+/// Runs the benchmarks and writes their figures, with the machine they ran on
+/// and the cargo profile of each part, to `BENCHMARKS.md`. Everything is built
+/// as it ships: the backend (in process in the `bench` binary) in
+/// [`BACKEND_PROFILE`], the widget in [`WIDGET_PROFILE`].
 fn bench() -> Result {
     tools::setup(tools::Need::Everything)?;
     build_widget()?;
@@ -192,7 +270,7 @@ fn bench() -> Result {
         .args([
             "run",
             "--profile",
-            "bench-native",
+            BACKEND_PROFILE,
             "--package",
             "vidrop-e2e",
             "--bin",
@@ -203,12 +281,13 @@ fn bench() -> Result {
         .env("VIDROP_DIST", project_root().join("dist")))?;
     let transfer = std::fs::read_to_string(&transfer).map_err(|e| e.to_string())?;
 
-    // The shipped profile (release, opt-level "z"), as the widget runs it.
+    // The widget's hashing compiled as the widget ships.
     let mut hashing = cargo();
     hashing
         .args([
             "test",
-            "--release",
+            "--profile",
+            WIDGET_PROFILE,
             "--package",
             "vidrop-frontend",
             "--target",
@@ -242,13 +321,15 @@ fn bench() -> Result {
     let machine = format!(
         "{} cores, {}, {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        first_line(Command::new("rustc").arg("--version")),
-        first_line(Command::new("chromium").arg("--version")),
+        first_line(tools::command("rustc").arg("--version")),
+        first_line(tools::command("chromium").arg("--version")),
     );
-    let mut md = String::from(BENCHMARKS_HEADER);
+    let mut md = benchmarks_header();
     md.push_str(&format!("Machine: {machine}.\n\n"));
     md.push_str(&transfer);
-    md.push_str("\n### SHA-256 in the browser (release wasm, headless Chromium)\n\n");
+    md.push_str(&format!(
+        "\n### SHA-256 in the browser (wasm of profile `{WIDGET_PROFILE}`, headless Chromium)\n\n"
+    ));
     md.push_str("| implementation | throughput |\n| --- | --- |\n");
     for line in &hash_lines {
         if let Some((name, figure)) = line.trim_start_matches("sha256 ").split_once(':') {
@@ -261,15 +342,28 @@ fn bench() -> Result {
     Ok(())
 }
 
-const BENCHMARKS_HEADER: &str = "\
+/// The top of `BENCHMARKS.md`: what ran, and built with which cargo profile.
+fn benchmarks_header() -> String {
+    format!(
+        "\
 # Benchmarks
 
 Written by `cargo xtask bench` (do not edit by hand; run it again). Everything runs
-on one machine over loopback: the backend (profile `bench-native`) with its embedded
-S3, headless Chromium driving the release widget, and `curl`. Figures are from one
-run; expect a few percent of noise.
+on one machine over loopback, built as it ships:
 
-";
+- the backend with its embedded S3, and the benchmark's own client code (the
+  `bench` binary of `e2e/`, which runs the backend in process): cargo profile
+  `{BACKEND_PROFILE}`, as production runs it (`cargo run --release`);
+- the widget, in headless Chromium: cargo profile `{WIDGET_PROFILE}`, built by
+  `trunk build --release` (`cargo xtask build`), as it ships in `dist/`; the
+  SHA-256 figures run the same code in the same profile, as a wasm test;
+- `curl`, Debian's.
+
+Figures are from one run; expect a few percent of noise.
+
+"
+    )
+}
 
 const BENCHMARKS_NOTES: &str = "\n\
 ### How to read these figures\n\
@@ -296,8 +390,16 @@ fn first_line(command: &mut Command) -> String {
         .unwrap_or_default()
 }
 
+/// The workspace root, above xtask's manifest. `cargo run` (what the `cargo
+/// xtask` alias runs) names that manifest's folder in the environment, and it
+/// comes first: the path compiled into the binary may be another checkout's.
+/// Two checkouts sharing one `CARGO_TARGET_DIR` share xtask's artifact, and
+/// cargo has been seen to run, as fresh, the xtask built in the other one.
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask lives one folder below the workspace root")
         .to_path_buf()
@@ -309,8 +411,9 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| project_root().join("target"))
 }
 
+/// `cargo` (the one running xtask), in the workspace root.
 fn cargo() -> Command {
-    let mut command = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut command = tools::command(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(project_root());
     command
 }

@@ -5,10 +5,12 @@
 //! wasm-bindgen CLI of exactly the `Cargo.lock` version and Debian's wasm-opt
 //! on `PATH`.
 
-use crate::{Result, project_root, run};
+use crate::{Result, cargo, run};
 use std::env;
+use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
 /// Trunk 0.22 needs a newer rustc than this machine's 1.95.
 const TRUNK_VERSION: &str = "0.21.14";
@@ -47,30 +49,46 @@ pub fn setup(need: Need) -> Result {
     Ok(())
 }
 
-/// `~/.cargo/bin` on `PATH` for every command started from here, so tools
-/// that `cargo install` just put there are found.
-pub fn put_cargo_bin_on_path() {
-    let cargo_home = env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")));
-    if let Some(bin) = cargo_home.map(|home| home.join("bin")) {
+/// A command for `program` whose `PATH` starts with cargo's `bin` folder
+/// (`$CARGO_HOME/bin`, else `~/.cargo/bin`), so the tools `cargo install`
+/// puts there (Trunk, the wasm-bindgen CLI) are found, by this command and by
+/// whatever it starts, even from a shell whose `PATH` lacks that folder. On
+/// Unix the program itself is looked up in that `PATH` too. Every command
+/// xtask runs is made here.
+pub fn command(program: impl AsRef<OsStr>) -> Command {
+    let mut command = Command::new(program);
+    if let Some(path) = path_with_cargo_bin() {
+        command.env("PATH", path);
+    }
+    command
+}
+
+/// The caller's `PATH` with cargo's `bin` folder first, or `None` when it is
+/// there already (or cannot be named).
+fn path_with_cargo_bin() -> Option<&'static OsString> {
+    static PATH: OnceLock<Option<OsString>> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let cargo_home = env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
+        let bin = cargo_home.join("bin");
         let path = env::var_os("PATH").unwrap_or_default();
         let mut paths: Vec<PathBuf> = env::split_paths(&path).collect();
-        if !paths.contains(&bin) {
-            paths.insert(0, bin);
-            let joined = env::join_paths(paths).expect("PATH entries are joinable");
-            // SAFETY: xtask is single-threaded when it sets up its environment.
-            unsafe { env::set_var("PATH", joined) };
+        if paths.contains(&bin) {
+            return None;
         }
-    }
+        paths.insert(0, bin);
+        env::join_paths(paths).ok()
+    })
+    .as_ref()
 }
 
 fn add_wasm_target() -> Result {
-    let installed = output(Command::new("rustup").args(["target", "list", "--installed"]));
+    let installed = output(command("rustup").args(["target", "list", "--installed"]));
     if installed.is_some_and(|list| list.lines().any(|l| l == "wasm32-unknown-unknown")) {
         return Ok(());
     }
-    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    run(command("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
 }
 
 fn missing(packages: &[(&'static str, &str)]) -> Vec<&'static str> {
@@ -85,17 +103,17 @@ fn apt_install(packages: &[&str]) -> Result {
     if packages.is_empty() {
         return Ok(());
     }
-    let as_root = output(Command::new("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
+    let as_root = output(command("id").arg("-u")).is_some_and(|uid| uid.trim() == "0");
     let apt = |args: &[&str]| {
-        let mut command = if as_root {
-            Command::new("apt-get")
+        let mut apt_get = if as_root {
+            command("apt-get")
         } else {
-            let mut sudo = Command::new("sudo");
+            let mut sudo = command("sudo");
             sudo.arg("apt-get");
             sudo
         };
-        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        command
+        apt_get.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        apt_get
     };
     run(&mut apt(&["update", "-qq"]))?;
     let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
@@ -104,11 +122,11 @@ fn apt_install(packages: &[&str]) -> Result {
 }
 
 fn install_trunk() -> Result {
-    let version = output(Command::new("trunk").arg("--version"));
+    let version = output(command("trunk").arg("--version"));
     if version.is_some_and(|v| v.contains(TRUNK_VERSION)) {
         return Ok(());
     }
-    run(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))
+    run(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))
 }
 
 /// The CLI must be exactly the `wasm-bindgen` version in `Cargo.lock`, or
@@ -116,30 +134,25 @@ fn install_trunk() -> Result {
 /// a crate release the registry does not serve.)
 fn install_wasm_bindgen() -> Result {
     let wanted = locked_version("wasm-bindgen")?;
-    let version = output(Command::new("wasm-bindgen").arg("--version"));
+    let version = output(command("wasm-bindgen").arg("--version"));
     if version.is_some_and(|v| v.split_whitespace().any(|word| word == wanted)) {
         return Ok(());
     }
-    run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &wanted]))
+    run(cargo().args(["install", "wasm-bindgen-cli", "--version", &wanted]))
 }
 
-/// The version `Cargo.lock` records for a package.
+/// The version `Cargo.lock` records for a package, as `cargo pkgid` names it
+/// (`registry+https://github.com/rust-lang/crates.io-index#wasm-bindgen@0.2.130`).
 fn locked_version(package: &str) -> Result<String> {
-    let lock_path = project_root().join("Cargo.lock");
-    let lock = std::fs::read_to_string(&lock_path)
-        .map_err(|error| format!("cannot read {}: {error}", lock_path.display()))?;
-    let mut lines = lock.lines();
-    while let Some(line) = lines.next() {
-        if line == format!("name = \"{package}\"") {
-            let version = lines
-                .next()
-                .and_then(|next| next.strip_prefix("version = \""));
-            if let Some(version) = version {
-                return Ok(version.trim_end_matches('"').to_owned());
-            }
-        }
-    }
-    Err(format!("{package} is not in Cargo.lock"))
+    let pkgid = output(cargo().args(["pkgid", package]))
+        .ok_or_else(|| format!("`cargo pkgid {package}` failed: is it in Cargo.lock?"))?;
+    let pkgid = pkgid.trim();
+    // The version follows `@`, or `#` when the name is the URL's last segment.
+    pkgid
+        .rsplit_once('@')
+        .or_else(|| pkgid.rsplit_once('#'))
+        .map(|(_, version)| version.to_owned())
+        .ok_or_else(|| format!("`cargo pkgid {package}` printed no version: {pkgid}"))
 }
 
 /// A command's standard output, or `None` when it cannot run or fails.
