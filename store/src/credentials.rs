@@ -1,8 +1,6 @@
 //! The store's credentials: one key pair, drawn at random at each start, so
 //! that URLs signed by an earlier run stop working while the objects stay.
 
-use crate::StoreError;
-
 /// The alphabet of access key ids (AWS's look: upper case and digits).
 const ACCESS_KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -19,7 +17,7 @@ pub(crate) struct KeyPair {
 impl KeyPair {
     /// A fresh pair: `VD` and 18 random characters, and 40 random ones
     /// (90 and 240 bits).
-    pub(crate) fn generate() -> Result<KeyPair, StoreError> {
+    pub(crate) fn generate() -> Result<KeyPair, getrandom::Error> {
         Ok(KeyPair {
             access_key: format!("VD{}", random_text(18, ACCESS_KEY_ALPHABET)?),
             secret_key: random_text(40, SECRET_KEY_ALPHABET)?,
@@ -29,10 +27,10 @@ impl KeyPair {
 
 /// `len` characters drawn from `alphabet` (whose length divides 256, so each
 /// is equally likely).
-fn random_text(len: usize, alphabet: &[u8]) -> Result<String, StoreError> {
+fn random_text(len: usize, alphabet: &[u8]) -> Result<String, getrandom::Error> {
     debug_assert_eq!(256 % alphabet.len(), 0);
     let mut bytes = vec![0u8; len];
-    getrandom::fill(&mut bytes).map_err(|err| StoreError::Random(err.to_string()))?;
+    getrandom::fill(&mut bytes)?;
     Ok(bytes
         .iter()
         .map(|b| alphabet[usize::from(*b) % alphabet.len()] as char)

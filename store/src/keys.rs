@@ -18,8 +18,6 @@
 //! objects nor lie inside an object, depends on what is stored: see
 //! `checked/layout.rs`.
 
-use crate::store::EMBEDDED_BUCKET;
-
 /// The longest file name the file systems the store runs on accept, in bytes.
 const NAME_MAX: usize = 255;
 
@@ -34,6 +32,11 @@ const UPLOAD_RECORD_NAME_OVERHEAD: usize =
 
 /// A hyphenated UUID's length: s3s-fs's upload ids.
 const UUID_TEXT_LEN: usize = 36;
+
+/// The bucket the store keeps videos in, created at start if missing. Its
+/// name is part of the file names s3s-fs writes for each key, so it sets
+/// [`MAX_KEY_BYTES`].
+pub const EMBEDDED_BUCKET: &str = "vidrop";
 
 /// The longest key, in UTF-8 bytes, that the store can hold in its bucket
 /// ([`EMBEDDED_BUCKET`]): 129. Derived from s3s-fs's file names: 255 bytes,

@@ -89,7 +89,5 @@ mod service;
 mod serving;
 mod store;
 
-pub use keys::{KeyRefusal, MAX_KEY_BYTES, check_key};
-pub use store::{
-    EMBEDDED_BUCKET, EMBEDDED_REGION, EmbeddedStore, RunningStore, StoreConfig, StoreError, start,
-};
+pub use keys::{EMBEDDED_BUCKET, KeyRefusal, MAX_KEY_BYTES, check_key};
+pub use store::{EMBEDDED_REGION, EmbeddedStore, RunningStore, StoreConfig, StoreError, start};

@@ -5,7 +5,6 @@
 
 use crate::checked::CheckedStore;
 use crate::credentials::KeyPair;
-use crate::store::StoreError;
 use axum::Router;
 use axum::body::Body;
 use axum::error_handling::HandleError;
@@ -24,12 +23,9 @@ const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(3600);
 
 /// Builds the S3 API the store serves: s3s-fs's file system rooted at
 /// `root`, wrapped in [`CheckedStore`], behind SigV4 authentication with
-/// `keys`.
-pub(crate) fn s3_service(root: &Path, keys: &KeyPair) -> Result<S3Service, StoreError> {
-    let fs = FileSystem::new(root).map_err(|err| StoreError::Store {
-        path: root.to_owned(),
-        message: format!("{err:?}"),
-    })?;
+/// `keys`; the error says why s3s-fs cannot open `root`.
+pub(crate) fn s3_service(root: &Path, keys: &KeyPair) -> Result<S3Service, String> {
+    let fs = FileSystem::new(root).map_err(|err| format!("{err:?}"))?;
     let mut builder = S3ServiceBuilder::new(CheckedStore::new(fs, root));
     builder.set_auth(SimpleAuth::from_single(
         keys.access_key.as_str(),

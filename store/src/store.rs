@@ -3,15 +3,13 @@
 //! loopback port; [`RunningStore::stop`] ends it.
 
 use crate::credentials::{KeyPair, redact};
+use crate::keys::EMBEDDED_BUCKET;
 use crate::service;
 use crate::serving::Serving;
 use axum::http::HeaderValue;
 use std::fmt;
 use std::path::PathBuf;
 use tokio::net::TcpListener;
-
-/// The bucket the store keeps videos in, created at start if missing.
-pub const EMBEDDED_BUCKET: &str = "vidrop";
 
 /// The region clients sign for (s3s accepts any; this is AWS's default).
 pub const EMBEDDED_REGION: &str = "us-east-1";
@@ -140,8 +138,11 @@ pub async fn start(config: StoreConfig) -> Result<RunningStore, StoreError> {
         .await
         .map_err(data_error(&bucket_dir))?;
 
-    let keys = KeyPair::generate()?;
-    let service = service::s3_service(&root, &keys)?;
+    let keys = KeyPair::generate().map_err(|err| StoreError::Random(err.to_string()))?;
+    let service = service::s3_service(&root, &keys).map_err(|message| StoreError::Store {
+        path: root.clone(),
+        message,
+    })?;
     let listener = TcpListener::bind(("127.0.0.1", 0))
         .await
         .map_err(StoreError::Bind)?;
