@@ -16,17 +16,17 @@
 mod body;
 mod checksum;
 mod layout;
+mod locks;
 mod multipart;
 mod objects;
 mod uploads;
 
 use crate::keys::KeyRefusal;
+use locks::{Held, Locks};
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 use s3s_fs::FileSystem;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use uploads::UploadDir;
 
 /// s3s-fs plus the checks it lacks.
@@ -39,7 +39,12 @@ pub(crate) struct CheckedStore {
     /// One lock per upload being completed: a second completion waits for
     /// the first, then finds the upload gone and the object in place (S3's
     /// completion is atomic; s3s-fs's is not).
-    completions: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    completions: Locks,
+    /// One lock per key being committed (PutObject once its body is in, a
+    /// completion): s3s-fs checks `If-None-Match: *` before it reads the body
+    /// and renames the file over whatever is there after, so two create-only
+    /// writes could both succeed; under the lock the store checks again.
+    writes: Locks,
 }
 
 impl CheckedStore {
@@ -50,8 +55,32 @@ impl CheckedStore {
             inner,
             root: root.to_owned(),
             uploads: UploadDir::new(root),
-            completions: Mutex::default(),
+            completions: Locks::default(),
+            writes: Locks::default(),
         }
+    }
+
+    /// Holds the write lock of `key` in `bucket`.
+    async fn hold_key(&self, bucket: &str, key: &str) -> Held {
+        self.commit_gate(bucket, key, false)
+            .await
+            .expect("a gate without a condition opens")
+    }
+
+    /// Waits for the write lock of `key` in `bucket` and holds it, unless
+    /// the write may only create the object (`create_only`) and an object is
+    /// there by then: `None`.
+    fn commit_gate(&self, bucket: &str, key: &str, create_only: bool) -> body::Gate {
+        let writes = self.writes.clone();
+        let name = format!("{bucket}/{key}");
+        let bucket_dir = self.bucket_dir(bucket);
+        let key = key.to_owned();
+        Box::pin(async move {
+            let held = writes.hold(name).await;
+            // A store that cannot tell refuses rather than replaces.
+            let taken = create_only && layout::is_object(&bucket_dir, &key).await.unwrap_or(true);
+            (!taken).then_some(held)
+        })
     }
 
     /// The folder of `bucket` (a name s3s has validated: no `/`, no `..`).

@@ -5,8 +5,14 @@
 //! file system never commits the file. It also notes whether the client's
 //! own stream broke (a browser that gave up mid-body), so that the store can
 //! answer `IncompleteBody` rather than an internal error.
+//!
+//! A body may carry a [`Gate`]: once the bytes are in and checked, the body
+//! waits for it before it ends, and fails if it stays shut. The store uses
+//! it to take the key's write lock only after the client has sent
+//! everything, and to check `If-None-Match: *` again under that lock.
 
 use super::checksum::{Algorithm, Expected};
+use super::locks::Held;
 use bytes::Bytes;
 use futures::Stream;
 use s3s::checksum::ChecksumHasher;
@@ -14,6 +20,7 @@ use s3s::crypto::{Checksum, Md5};
 use s3s::dto::StreamingBlob;
 use s3s::stream::{ByteStream, RemainingLength};
 use s3s::{S3Error, S3ErrorCode, StdError};
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -34,12 +41,21 @@ enum Verdict {
     Md5Mismatch,
     /// The client's body stream failed.
     Interrupted,
+    /// The write may only create its object, and one was there by the time
+    /// the body was in.
+    AlreadyExists,
 }
 
+/// What a body waits for before it ends: the lock that lets the writer
+/// commit it, or `None` when it must not be committed.
+pub(crate) type Gate = Pin<Box<dyn Future<Output = Option<Held>> + Send>>;
+
 /// What happened to a [`CheckedBody`], read after the operation returns.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct BodyOutcome {
     verdict: Mutex<Verdict>,
+    /// The lock the gate gave, held until the operation has returned.
+    held: Mutex<Option<Held>>,
 }
 
 impl BodyOutcome {
@@ -52,6 +68,16 @@ impl BodyOutcome {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Releases the lock the gate gave, if any.
+    pub(crate) fn release(&self) {
+        drop(
+            self.held
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
     }
 
     /// The checksum the body was verified against, once it has ended well.
@@ -88,6 +114,10 @@ impl BodyOutcome {
                 S3ErrorCode::IncompleteBody,
                 "The request body ended before all its bytes arrived.".to_owned(),
             ),
+            Verdict::AlreadyExists => (
+                S3ErrorCode::PreconditionFailed,
+                "At least one of the pre-conditions you specified did not hold".to_owned(),
+            ),
         };
         Some(S3Error::with_message(message.0, message.1))
     }
@@ -99,6 +129,12 @@ pub(crate) struct CheckedBody {
     inner: StreamingBlob,
     checksum: Option<(ChecksumHasher, Expected)>,
     md5: Option<(Md5, [u8; 16])>,
+    /// In a mutex only to be `Sync`, as s3s wants of a body; never locked.
+    gate: Mutex<Option<Gate>>,
+    /// Whether the client's stream has ended (and the body been judged).
+    inner_done: bool,
+    /// Whether this body has ended (or failed): nothing more comes.
+    ended: bool,
     outcome: Arc<BodyOutcome>,
 }
 
@@ -113,8 +149,17 @@ impl CheckedBody {
             inner,
             checksum: expected.map(|expected| (expected.algorithm.hasher(), expected)),
             md5: content_md5.map(|digest| (Md5::new(), digest)),
+            gate: Mutex::new(None),
+            inner_done: false,
+            ended: false,
             outcome,
         }
+    }
+
+    /// The body waits for `gate` before it ends.
+    pub(crate) fn with_gate(mut self, gate: Gate) -> CheckedBody {
+        self.gate = Mutex::new(Some(gate));
+        self
     }
 
     /// Wraps `body` in place; returns what the operation reads afterwards.
@@ -122,15 +167,16 @@ impl CheckedBody {
         body: &mut Option<StreamingBlob>,
         expected: Option<Expected>,
         content_md5: Option<[u8; 16]>,
+        gate: Option<Gate>,
     ) -> Arc<BodyOutcome> {
         let outcome = Arc::new(BodyOutcome::default());
         if let Some(inner) = body.take() {
-            *body = Some(StreamingBlob::new(CheckedBody::new(
-                inner,
-                expected,
-                content_md5,
-                Arc::clone(&outcome),
-            )));
+            let checked = CheckedBody::new(inner, expected, content_md5, Arc::clone(&outcome));
+            let checked = match gate {
+                Some(gate) => checked.with_gate(gate),
+                None => checked,
+            };
+            *body = Some(StreamingBlob::new(checked));
         }
         outcome
     }
@@ -159,36 +205,66 @@ impl CheckedBody {
 impl Stream for CheckedBody {
     type Item = Result<Bytes, StdError>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        match Pin::new(&mut self.inner).poll_next(cx) {
-            Poll::Ready(Some(Ok(bytes))) => {
-                if let Some((hasher, _)) = self.checksum.as_mut() {
-                    hasher.update(&bytes);
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        if !this.inner_done {
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Ready(Some(Ok(bytes))) => {
+                    if let Some((hasher, _)) = this.checksum.as_mut() {
+                        hasher.update(&bytes);
+                    }
+                    if let Some((md5, _)) = this.md5.as_mut() {
+                        md5.update(&bytes);
+                    }
+                    return Poll::Ready(Some(Ok(bytes)));
                 }
-                if let Some((md5, _)) = self.md5.as_mut() {
-                    md5.update(&bytes);
+                Poll::Ready(Some(Err(err))) => {
+                    this.outcome.set(Verdict::Interrupted);
+                    this.ended = true;
+                    return Poll::Ready(Some(Err(err)));
                 }
-                Poll::Ready(Some(Ok(bytes)))
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    this.inner_done = true;
+                    let verdict = this.judge();
+                    let failed = !matches!(verdict, Verdict::Open | Verdict::Verified(..));
+                    this.outcome.set(verdict);
+                    if failed {
+                        this.ended = true;
+                        return Poll::Ready(Some(Err(
+                            "the body does not match its checksum".into()
+                        )));
+                    }
+                }
             }
-            Poll::Ready(Some(Err(err))) => {
-                self.outcome.set(Verdict::Interrupted);
-                Poll::Ready(Some(Err(err)))
+        }
+        let gate = this.gate.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let opened = match gate.as_mut().map(|waiting| waiting.as_mut().poll(cx)) {
+            None => {
+                this.ended = true;
+                return Poll::Ready(None);
             }
-            Poll::Ready(None) => {
-                // Polled again after the end: already judged.
-                if self.checksum.is_none() && self.md5.is_none() {
-                    return Poll::Ready(None);
-                }
-                let verdict = self.judge();
-                let failed = !matches!(verdict, Verdict::Open | Verdict::Verified(..));
-                self.outcome.set(verdict);
-                if failed {
-                    Poll::Ready(Some(Err("the body does not match its checksum".into())))
-                } else {
-                    Poll::Ready(None)
-                }
+            Some(Poll::Pending) => return Poll::Pending,
+            Some(Poll::Ready(opened)) => opened,
+        };
+        *gate = None;
+        this.ended = true;
+        match opened {
+            Some(held) => {
+                *this
+                    .outcome
+                    .held
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(held);
+                Poll::Ready(None)
             }
-            Poll::Pending => Poll::Pending,
+            None => {
+                this.outcome.set(Verdict::AlreadyExists);
+                Poll::Ready(Some(Err("an object is already stored at this key".into())))
+            }
         }
     }
 
@@ -315,6 +391,50 @@ mod tests {
                 "{algorithm:?}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_body_ends_only_through_its_gate_and_keeps_the_lock() {
+        let locks = super::super::locks::Locks::default();
+        let held_elsewhere = locks.hold("k".into()).await;
+        let outcome = Arc::new(BodyOutcome::default());
+        let gate_locks = locks.clone();
+        let body = CheckedBody::new(
+            blob(vec![Ok(Bytes::from_static(b"abc"))]),
+            None,
+            None,
+            Arc::clone(&outcome),
+        )
+        .with_gate(Box::pin(
+            async move { Some(gate_locks.hold("k".into()).await) },
+        ));
+        let draining = tokio::spawn(drain(body));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!draining.is_finished(), "the body waits for the key's lock");
+        drop(held_elsewhere);
+        let items = draining.await.unwrap();
+        assert!(items.iter().all(Result::is_ok));
+        let third = tokio::spawn(async move { drop(locks.hold("k".into()).await) });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!third.is_finished(), "the lock is held until released");
+        outcome.release();
+        third.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_shut_gate_fails_the_body() {
+        let outcome = Arc::new(BodyOutcome::default());
+        let body = CheckedBody::new(
+            blob(vec![Ok(Bytes::from_static(b"abc"))]),
+            None,
+            None,
+            Arc::clone(&outcome),
+        )
+        .with_gate(Box::pin(async { None }));
+        let items = drain(body).await;
+        assert!(items.last().unwrap().is_err());
+        let err = outcome.explain().unwrap();
+        assert_eq!(*err.code(), S3ErrorCode::PreconditionFailed);
     }
 
     fn md5_of(bytes: &[u8]) -> [u8; 16] {

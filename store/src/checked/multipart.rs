@@ -41,7 +41,6 @@ use super::{CheckedStore, checksum_field, content_md5, declared, internal, refus
 use s3s::auth::Credentials;
 use s3s::dto::*;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
-use std::sync::Arc;
 use vidrop_shared::limits::{MAX_PARTS, MIN_PART_SIZE};
 
 /// The most parts or uploads one listing answers (S3's default and maximum).
@@ -138,7 +137,7 @@ impl CheckedStore {
             }
         }
 
-        let outcome = CheckedBody::wrap(&mut req.input.body, expected, md5);
+        let outcome = CheckedBody::wrap(&mut req.input.body, expected, md5, None);
         let upload_id = upload.upload_id.clone();
         let mut response = self
             .inner
@@ -234,13 +233,9 @@ impl CheckedStore {
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
-        let upload_id = req.input.upload_id.clone();
-        let lock = self.completion_lock(&upload_id);
-        let guard = lock.lock().await;
-        let result = self.complete_one_at_a_time(req).await;
-        drop(guard);
-        self.release_completion_lock(&upload_id, lock);
-        result
+        let _completing = self.completions.hold(req.input.upload_id.clone()).await;
+        let _writing = self.hold_key(&req.input.bucket, &req.input.key).await;
+        self.complete_one_at_a_time(req).await
     }
 
     async fn complete_one_at_a_time(
@@ -490,27 +485,6 @@ impl CheckedStore {
                 Ok(upload)
             }
             _ => Err(no_such_upload()),
-        }
-    }
-
-    /// The lock of the completion of `upload_id`.
-    fn completion_lock(&self, upload_id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .completions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(locks.entry(upload_id.to_owned()).or_default())
-    }
-
-    /// Forgets the lock of `upload_id` unless another completion waits on it.
-    fn release_completion_lock(&self, upload_id: &str, lock: Arc<tokio::sync::Mutex<()>>) {
-        let mut locks = self
-            .completions
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Held by the map and by `lock` alone: nobody waits.
-        if Arc::strong_count(&lock) <= 2 {
-            locks.remove(upload_id);
         }
     }
 }

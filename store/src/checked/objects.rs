@@ -28,6 +28,10 @@ impl CheckedStore {
         let md5 = content_md5(input.content_md5.as_deref())?;
         // Last of the checks: it may clear an empty folder for the object.
         self.check_writable(&input.bucket, &input.key).await?;
+        // The key's write lock is taken once the body is in (a slow client
+        // holds up nobody), and `If-None-Match: *` checked again under it.
+        let create_only = input.if_none_match.as_ref().is_some_and(|c| c.is_any());
+        let gate = self.commit_gate(&input.bucket, &input.key, create_only);
 
         // s3s-fs hashes the algorithms named here and stores the result with
         // the object (for GetObject and HeadObject): name the one checked,
@@ -40,11 +44,10 @@ impl CheckedStore {
             .content_encoding
             .take()
             .and_then(|encoding| without_aws_chunked(&encoding));
-        let outcome = CheckedBody::wrap(&mut req.input.body, expected, md5);
-        self.inner
-            .put_object(req)
-            .await
-            .map_err(|err| outcome.explain().unwrap_or(err))
+        let outcome = CheckedBody::wrap(&mut req.input.body, expected, md5, Some(gate));
+        let result = self.inner.put_object(req).await;
+        outcome.release();
+        result.map_err(|err| outcome.explain().unwrap_or(err))
     }
 
     pub(super) async fn checked_get_object(
