@@ -14,8 +14,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
@@ -52,14 +52,13 @@ impl Serving {
             // Every connection's task, so that the ones still running after
             // the grace period are dropped, not left behind.
             let mut connections = JoinSet::new();
-            // HTTP/1 only: the auto builder first reads the HTTP/2 preface
-            // with no timer at all, so a client that connects and sends
-            // nothing (or only the preface, HTTP/2 having no header timeout)
-            // would hold its connection for ever. HTTP/1's header timer
-            // starts as soon as the connection is served.
-            let mut builder = Builder::new(TokioExecutor::new()).http1_only();
+            // HTTP/1 only: hyper-util's protocol-detecting builder first
+            // reads the HTTP/2 preface with no timer at all, so a client that
+            // connects and sends nothing (or only the preface, HTTP/2 having
+            // no header timeout) would hold its connection for ever. HTTP/1's
+            // header timer starts as soon as the connection is served.
+            let mut builder = http1::Builder::new();
             builder
-                .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header_read_timeout);
             loop {
@@ -86,7 +85,7 @@ impl Serving {
                         });
                 let connection = builder
                     .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-                let connection = graceful.watch(connection.into_owned());
+                let connection = graceful.watch(connection);
                 connections.spawn(async move {
                     if let Err(err) = connection.await {
                         tracing::debug!(%peer, error = %err, "connection ended with an error");

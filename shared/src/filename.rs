@@ -35,8 +35,8 @@ pub fn clean_filename(name: &str) -> String {
 }
 
 /// Unicode's bidirectional formatting characters (marks, embeddings,
-/// overrides and isolates).
-fn is_bidi_format(c: char) -> bool {
+/// overrides and isolates), which make a name read otherwise than it is.
+pub fn is_bidi_format(c: char) -> bool {
     matches!(
         c,
         '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'

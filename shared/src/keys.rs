@@ -6,6 +6,7 @@
 //! protocol are checked by [`check_object_key`] and may not reach into the
 //! `videos/` prefix, which only the server names.
 
+use crate::filename::is_bidi_format;
 use crate::limits::MAX_KEY_BYTES;
 use crate::policy::{extension_for, known_extensions};
 use std::fmt;
@@ -168,7 +169,7 @@ impl fmt::Display for KeyError {
             ),
             KeyError::BadCharacter => write!(
                 f,
-                "The object key contains a control character or a backslash."
+                "The object key contains a control or bidi formatting character, or a backslash."
             ),
             KeyError::BadSegment => write!(
                 f,
@@ -201,7 +202,10 @@ pub fn check_object_key(key: &str) -> Result<(), KeyError> {
     if key.len() > MAX_KEY_BYTES {
         return Err(KeyError::TooLong { bytes: key.len() });
     }
-    if key.chars().any(|c| c.is_control() || c == '\\') {
+    if key
+        .chars()
+        .any(|c| c.is_control() || c == '\\' || is_bidi_format(c))
+    {
         return Err(KeyError::BadCharacter);
     }
     // An empty last segment (a trailing '/') names a folder on file-system
@@ -341,6 +345,10 @@ mod tests {
         assert_eq!(check_object_key("./a"), Err(KeyError::BadSegment));
         assert_eq!(check_object_key("a\\b"), Err(KeyError::BadCharacter));
         assert_eq!(check_object_key("a\nb"), Err(KeyError::BadCharacter));
+        assert_eq!(
+            check_object_key("clip\u{202E}4pm.exe"),
+            Err(KeyError::BadCharacter)
+        );
         let long = "k".repeat(MAX_KEY_BYTES + 1);
         assert_eq!(
             check_object_key(&long),

@@ -71,11 +71,13 @@ impl Access {
                 Mode::Closed => Err(AccessError::MissingCredentials),
             };
         };
+        // The scheme's name is case-insensitive (RFC 9110).
         let credential = value
             .to_str()
             .ok()
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+            .map(|(_, credential)| credential.trim())
             .filter(|credential| !credential.is_empty())
             .ok_or(AccessError::MalformedAuthorization)?;
         if self.api_keys.contains(credential) {
@@ -141,6 +143,12 @@ mod tests {
             panic!("a fresh token is a token caller");
         };
         assert_eq!(verified.grant, grant);
+        let mut lower = HeaderMap::new();
+        lower.insert(
+            AUTHORIZATION,
+            HeaderValue::from_static("bearer host-key-0123456789"),
+        );
+        assert_eq!(closed.caller(&lower), Ok(Caller::ApiKey));
         let mut basic = HeaderMap::new();
         basic.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
         assert_eq!(
