@@ -38,6 +38,7 @@
 //!   whose rejections answer the same way.
 //! - [`http_log`]: the `tracing` span of each HTTP request (method and path,
 //!   never the query).
+//! - [`cli`]: the command-line client (`vidrop put|get|upload`), which talks to a server over HTTP only.
 //!
 //! Handlers use the services; the services use `storage`, `manifest`,
 //! `metadata`, `video_id`, `state` and `error` (and `uploads` uses
@@ -46,6 +47,7 @@
 //! `tests/architecture.rs` checks these rules and that no module cycle exists.
 
 pub mod access;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod guard;

@@ -1,15 +1,20 @@
 //! The `vidrop` binary: `vidrop serve` runs the backend (see `vidrop serve
-//! --help` for its flags) until Ctrl-C or SIGTERM.
+//! --help` for its flags) until Ctrl-C or SIGTERM; `vidrop put`, `get` and
+//! `upload` are its command-line client (`vidrop::cli`), which print one
+//! line and exit with status 1 on any failure.
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
+use vidrop::cli::client::CliError;
+use vidrop::cli::{get, put, upload};
 use vidrop::{ServeArgs, Server};
 
-/// Vidrop: a drop-in video upload widget's presign backend.
+/// Vidrop: a drop-in video upload widget's presign backend, and its
+/// command-line client.
 #[derive(Parser)]
-#[command(name = "vidrop", version, about)]
+#[command(name = "vidrop", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -19,19 +24,47 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (and the widget, with --static-dir). Without
     /// --bucket, an embedded S3 store keeps videos under --data-dir.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Store one object under KEY, from FILE or standard input, through a
+    /// URL the server presigns (the /presign protocol).
+    Put(put::PutArgs),
+    /// Fetch the object under KEY into FILE or onto standard output,
+    /// through a URL the server presigns (the /presign protocol).
+    Get(get::GetArgs),
+    /// Upload video files as the widget does (in parallel parts above the
+    /// server's threshold, resumable with --resume) and print each video's
+    /// id and playback URL.
+    Upload(upload::UploadArgs),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(log_filter())
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
-    match cli.command {
-        Command::Serve(args) => serve(args).await,
+    let outcome = match cli.command {
+        Command::Serve(args) => {
+            tracing_subscriber::fmt()
+                .with_env_filter(log_filter())
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal())
+                .init();
+            return serve(*args).await;
+        }
+        Command::Put(args) => put::run(args).await,
+        Command::Get(args) => get::run(args).await,
+        Command::Upload(args) => upload::run(args).await,
+    };
+    client_exit(outcome)
+}
+
+/// A client subcommand's exit status: on failure, the one-line reason
+/// first (several failed uploads were each reported already).
+fn client_exit(outcome: Result<(), CliError>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
     }
 }
 
