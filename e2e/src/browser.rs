@@ -1,7 +1,16 @@
 //! Headless Chromium over WebDriver: a ChromeDriver process of the test's own,
 //! one session with a fresh profile, and the page helpers the tests share.
+//!
+//! The widget lives in the shadow root of a `<vidrop-uploader>` element, so
+//! the helpers take *piercing* selectors: a plain selector is looked for in
+//! the page, then in the first widget's shadow root (`#vidrop-file` finds
+//! the widget's file input); `host >>> inner` looks for `inner` in the
+//! shadow root of the element `host` (`#b >>> #vidrop-file`, the second of
+//! two widgets). Scripts run by [`Browser::execute`] and [`Browser::eval`]
+//! can call `vidrop(selector)`, which resolves such a selector in the page.
 
 use crate::PAGE_TIMEOUT;
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -30,9 +39,33 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--window-size=1100,1000",
 ];
 
+/// `vidrop(selector)`, defined before every script the helpers run: the
+/// element a piercing selector names, or `null`.
+const PRELUDE: &str = "const vidrop = (selector) => {
+  const [host, inner] = selector.split('>>>').map((part) => part.trim());
+  if (inner !== undefined) {
+    return document.querySelector(host)?.shadowRoot?.querySelector(inner) ?? null;
+  }
+  return document.querySelector(selector)
+    ?? document.querySelector('vidrop-uploader')?.shadowRoot?.querySelector(selector)
+    ?? null;
+};
+";
+
+/// One entry of the browser's console log, as ChromeDriver keeps it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleEntry {
+    /// `SEVERE` for errors (`console.error`, uncaught exceptions, failed
+    /// loads), `WARNING`, `INFO`…
+    pub level: String,
+    pub message: String,
+}
+
 /// A browser session, with the ChromeDriver that serves it.
 pub struct Browser {
     client: Client,
+    /// ChromeDriver's address, for its commands fantoccini does not have.
+    driver_url: String,
     // Dropped after the client: kills the driver (and with it Chromium).
     _driver: Child,
     _profile: TempDir,
@@ -85,6 +118,8 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({ "binary": CHROMIUM, "args": args }),
         );
+        // Keep the console, for `console_errors`.
+        capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
         let client = ClientBuilder::rustls()
             .expect("rustls connector")
             .capabilities(capabilities)
@@ -93,6 +128,7 @@ impl Browser {
             .expect("a WebDriver session with headless Chromium");
         Browser {
             client,
+            driver_url,
             _driver: driver,
             _profile: profile,
         }
@@ -153,11 +189,39 @@ impl Browser {
         self.client.refresh().await.expect("the page reloads");
     }
 
+    /// The element a piercing selector names (see the module docs), as a
+    /// WebDriver element: in the page, else in the first widget's shadow
+    /// root; `host >>> inner` in `host`'s shadow root.
+    pub async fn find(&self, selector: &str) -> Result<Element, String> {
+        let shadow_of = |host| async move {
+            self.client
+                .find(Locator::Css(host))
+                .await
+                .map_err(|e| format!("no {host}: {e}"))?
+                .shadow_root()
+                .await
+                .map_err(|e| format!("{host} has no open shadow root: {e}"))
+        };
+        if let Some((host, inner)) = selector.split_once(">>>") {
+            let root = shadow_of(host.trim()).await?;
+            return root
+                .find(Locator::Css(inner.trim()))
+                .await
+                .map_err(|e| format!("no {selector}: {e}"));
+        }
+        if let Ok(element) = self.client.find(Locator::Css(selector)).await {
+            return Ok(element);
+        }
+        let root = shadow_of("vidrop-uploader").await?;
+        root.find(Locator::Css(selector))
+            .await
+            .map_err(|e| format!("no {selector} in the page or the widget: {e}"))
+    }
+
     /// Sets a file on an `<input type="file">`, as choosing it in the dialog does.
     pub async fn set_file(&self, selector: &str, path: &Path) {
         let input = self
-            .client
-            .find(Locator::Css(selector))
+            .find(selector)
             .await
             .unwrap_or_else(|e| panic!("no file input {selector}: {e}"));
         let path = path.canonicalize().expect("the file exists");
@@ -168,8 +232,7 @@ impl Browser {
     }
 
     pub async fn click(&self, selector: &str) {
-        self.client
-            .find(Locator::Css(selector))
+        self.find(selector)
             .await
             .unwrap_or_else(|e| panic!("nothing matches {selector}: {e}"))
             .click()
@@ -177,12 +240,20 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot click {selector}: {e}"));
     }
 
-    /// Runs `script` (a function body: use `return`) in the page.
+    /// Runs `script` (a function body: use `return`; `vidrop(selector)`
+    /// is defined) in the page.
     pub async fn execute(&self, script: &str) -> Value {
-        self.client
-            .execute(script, vec![])
+        self.try_execute(script)
             .await
             .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// [`Browser::execute`], with the failure to handle (a script can fail
+    /// while a page loads).
+    pub async fn try_execute(&self, script: &str) -> Result<Value, fantoccini::error::CmdError> {
+        self.client
+            .execute(&format!("{PRELUDE}{script}"), vec![])
+            .await
     }
 
     /// The value of a JavaScript expression.
@@ -193,10 +264,7 @@ impl Browser {
     /// The text of the first element matching `selector`, or `""`.
     pub async fn text(&self, selector: &str) -> String {
         let value = self
-            .eval(&format!(
-                "document.querySelector({})?.textContent ?? ''",
-                json!(selector)
-            ))
+            .eval(&format!("vidrop({})?.textContent ?? ''", json!(selector)))
             .await;
         value.as_str().unwrap_or_default().trim().to_owned()
     }
@@ -205,7 +273,7 @@ impl Browser {
     pub async fn attribute(&self, selector: &str, name: &str) -> Option<String> {
         let value = self
             .eval(&format!(
-                "document.querySelector({})?.getAttribute({}) ?? null",
+                "vidrop({})?.getAttribute({}) ?? null",
                 json!(selector),
                 json!(name)
             ))
@@ -243,7 +311,7 @@ impl Browser {
             }
             if started.elapsed() > timeout {
                 let widget = self
-                    .eval("document.getElementById('vidrop')?.outerHTML ?? document.body.outerHTML")
+                    .eval("vidrop('#vidrop')?.outerHTML ?? document.body.outerHTML")
                     .await;
                 panic!(
                     "timed out after {timeout:?} waiting for {what}; the widget shows:\n{widget}"
@@ -257,7 +325,7 @@ impl Browser {
     pub async fn video_state(&self, selector: &str) -> VideoState {
         let value = self
             .execute(&format!(
-                "const v = document.querySelector({});
+                "const v = vidrop({});
                  if (!v) return null;
                  return {{ readyState: v.readyState, duration: v.duration,
                           currentTime: v.currentTime, paused: v.paused,
@@ -268,12 +336,40 @@ impl Browser {
         serde_json::from_value(value).unwrap_or_else(|e| panic!("no video at {selector}: {e}"))
     }
 
+    /// Checks that the `<video>` at `player` plays: it loads without error
+    /// (with `duration` seconds, within 0.2 s, when given), `play()` starts,
+    /// and playback advances past half a second.
+    pub async fn assert_plays(&self, player: &str, duration: Option<f64>) {
+        let at = json!(player);
+        self.wait_until(
+            &format!("vidrop({at})?.readyState >= 2"),
+            "the video to load",
+        )
+        .await;
+        let loaded = self.video_state(player).await;
+        assert_eq!(loaded.error, None, "the video at {player} failed to load");
+        if let Some(duration) = duration {
+            assert!(
+                (loaded.duration - duration).abs() <= 0.2,
+                "the player reads {} s, the file has {duration} s",
+                loaded.duration,
+            );
+        }
+        self.play(player).await.expect("play() starts playback");
+        self.wait_until(
+            &format!("vidrop({at}).currentTime > 0.5"),
+            "playback to advance",
+        )
+        .await;
+    }
+
     /// Starts playback (muted, as autoplay rules allow) and waits for `play()`
     /// to resolve; returns the error message if it rejected.
     pub async fn play(&self, selector: &str) -> Result<(), String> {
         let script = format!(
-            "const done = arguments[arguments.length - 1];
-             const v = document.querySelector({});
+            "{PRELUDE}
+             const done = arguments[arguments.length - 1];
+             const v = vidrop({});
              v.muted = true;
              v.play().then(() => done(null), e => done(String(e)));",
             json!(selector)
@@ -289,13 +385,68 @@ impl Browser {
         }
     }
 
+    /// What the page logged as errors since the last call (ChromeDriver
+    /// hands each entry out once): `console.error`, uncaught exceptions and
+    /// rejections, failed loads, CSP violations.
+    pub async fn console_errors(&self) -> Vec<ConsoleEntry> {
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session");
+        let url = format!("{}/session/{session}/se/log", self.driver_url);
+        let answer: Value = reqwest::Client::new()
+            .post(&url)
+            .json(&json!({ "type": "browser" }))
+            .send()
+            .await
+            .expect("ChromeDriver answers")
+            .json()
+            .await
+            .expect("ChromeDriver's log as JSON");
+        let entries: Vec<ConsoleEntry> =
+            serde_json::from_value(answer["value"].clone()).unwrap_or_default();
+        entries
+            .into_iter()
+            .filter(|entry| entry.level == "SEVERE")
+            .collect()
+    }
+
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Vec<u8> {
         self.client.screenshot().await.expect("a screenshot")
     }
 
     pub async fn close(self) {
-        let _ = self.client.close().await;
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Browser {
+    /// ChromeDriver goes with its `Child`, but the Chromium it started
+    /// outlives it when the session was not closed (a test that failed):
+    /// its processes, found by their profile folder, are ended here.
+    fn drop(&mut self) {
+        let profile = format!("--user-data-dir={}", self._profile.path().display());
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            if cmdline.split('\0').any(|arg| arg == profile) {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
     }
 }
 

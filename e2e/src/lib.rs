@@ -15,13 +15,19 @@
 //! - [`proxy`]: a proxy between browser and store that counts requests,
 //!   injects faults and throttles.
 //! - [`video`]: real video files made with ffmpeg.
+//! - [`host`]: a host site on another origin, serving `examples/` and the
+//!   pages a test writes, that embeds the widget from the backend.
+//! - [`size`]: the size of the built widget, raw and gzipped.
 
 pub mod browser;
+pub mod host;
 pub mod proxy;
+pub mod size;
 pub mod stack;
 pub mod video;
 
-pub use browser::{Browser, RendererMemory, VideoState};
+pub use browser::{Browser, ConsoleEntry, RendererMemory, VideoState};
+pub use host::HostSite;
 pub use proxy::{Conditions, StoreProxy};
 pub use stack::Stack;
 pub use video::{LargeFile, TestVideo};
@@ -62,7 +68,7 @@ impl Harness {
         self.browser.goto(&self.stack.base_url()).await;
         self.browser
             .wait_until(
-                "document.querySelector('#vidrop #vidrop-file') !== null",
+                "vidrop('#vidrop #vidrop-file') !== null",
                 "the widget to mount",
             )
             .await;
@@ -84,7 +90,7 @@ impl Harness {
         let state = self
             .browser
             .wait_for_value_within(
-                "(() => { const s = document.getElementById('vidrop').dataset.state; \
+                "(() => { const s = vidrop('#vidrop')?.dataset.state; \
                   return (s === 'done' || s === 'error' || s === 'cancelled') ? s : null; })()",
                 "the upload to finish",
                 timeout,
@@ -97,11 +103,11 @@ impl Harness {
     }
 
     /// Waits until the widget's latest upload is in `state` (`data-state` of
-    /// `#vidrop`: `error`, `cancelled`, `paused`, …).
+    /// its root `#vidrop`: `error`, `cancelled`, `paused`, …).
     pub async fn wait_for_state(&self, state: &str) {
         self.browser
             .wait_until(
-                &format!("document.getElementById('vidrop').dataset.state === '{state}'"),
+                &format!("vidrop('#vidrop')?.dataset.state === '{state}'"),
                 &format!("the widget to be {state}"),
             )
             .await;

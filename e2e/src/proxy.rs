@@ -72,6 +72,16 @@ impl Record {
     }
 }
 
+/// A request as it arrived, before anything happened to it. A request the
+/// browser breaks off while it is forwarded never gets a [`Record`] (the
+/// connection closes and its handling is dropped), but it has an arrival.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub method: String,
+    pub path: String,
+    pub at: Instant,
+}
+
 /// What the proxy does to traffic; change it at any time.
 #[derive(Debug, Clone, Default)]
 pub struct Conditions {
@@ -86,6 +96,7 @@ struct Shared {
     upstream: OnceLock<SocketAddr>,
     conditions: Mutex<Conditions>,
     records: Mutex<Vec<Record>>,
+    arrivals: Mutex<Vec<Arrival>>,
     /// xorshift state: the same faults in the same order on every run.
     random: Mutex<u64>,
     faults_injected: Mutex<u64>,
@@ -110,6 +121,7 @@ impl StoreProxy {
             upstream: OnceLock::new(),
             conditions: Mutex::new(Conditions::default()),
             records: Mutex::new(Vec::new()),
+            arrivals: Mutex::new(Vec::new()),
             random: Mutex::new(0x9E37_79B9_7F4A_7C15),
             faults_injected: Mutex::new(0),
         });
@@ -154,6 +166,11 @@ impl StoreProxy {
     /// Every request so far, in arrival order of their outcomes.
     pub fn records(&self) -> Vec<Record> {
         self.shared.records.lock().unwrap().clone()
+    }
+
+    /// Every request as it arrived, in order, whatever became of it.
+    pub fn arrivals(&self) -> Vec<Arrival> {
+        self.shared.arrivals.lock().unwrap().clone()
     }
 
     /// Part uploads only.
@@ -231,6 +248,11 @@ async fn handle(
     let part_number = query_value(&query, "partNumber").and_then(|n| n.parse().ok());
     let signed_at = query_value(&query, "X-Amz-Date").map(str::to_owned);
     let started = Instant::now();
+    shared.arrivals.lock().unwrap().push(Arrival {
+        method: method.clone(),
+        path: path.clone(),
+        at: started,
+    });
     let record = |outcome| Record {
         method: method.clone(),
         path: path.clone(),

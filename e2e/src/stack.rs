@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use tempfile::TempDir;
 use vidrop::{ServeArgs, Server};
-use vidrop_shared::api::{Video, VideoList};
+use vidrop_shared::api::{IssuedToken, Video, VideoList};
 
 /// `vidrop serve`'s flags, parsed exactly as the binary parses them.
 #[derive(Parser)]
@@ -134,6 +134,37 @@ impl Stack {
         )
     }
 
+    /// The key of every object in the bucket, whatever its prefix, and of
+    /// every multipart upload in progress: what a test compares to see that
+    /// nothing was stored.
+    pub async fn all_store_keys(&self) -> Vec<String> {
+        let (s3, bucket) = self.s3();
+        let objects = s3
+            .list_objects_v2()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("ListObjectsV2");
+        let uploads = s3
+            .list_multipart_uploads()
+            .bucket(&bucket)
+            .send()
+            .await
+            .expect("ListMultipartUploads");
+        let mut keys: Vec<String> = objects
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect();
+        keys.extend(
+            uploads
+                .uploads()
+                .iter()
+                .filter_map(|u| u.key().map(|key| format!("(upload) {key}"))),
+        );
+        keys
+    }
+
     /// SHA-256 of the stored object, streamed from S3 through its presigned GET.
     pub async fn stored_sha256(&self, id: &str) -> [u8; 32] {
         let mut response = self.stored_object(id).await;
@@ -147,6 +178,44 @@ impl Stack {
     /// Where the page is: the backend serves the widget itself.
     pub fn base_url(&self) -> String {
         self.server.base_url()
+    }
+
+    /// The store's origin as browsers reach it: the proxy's when the stack
+    /// runs behind one, else the embedded store's.
+    pub fn store_origin(&self) -> String {
+        match &self.proxy {
+            Some(proxy) => proxy.endpoint(),
+            None => self
+                .server
+                .embedded_store()
+                .expect("tests run on the embedded store")
+                .endpoint
+                .clone(),
+        }
+    }
+
+    /// `POST /api/tokens` with the host site's `api_key`: an upload token
+    /// for `grant` (`{"prefix": …, "expires_in": …}`).
+    pub async fn mint_token(&self, api_key: &str, grant: serde_json::Value) -> IssuedToken {
+        let response = self
+            .http
+            .post(format!("{}/api/tokens", self.base_url()))
+            .bearer_auth(api_key)
+            .json(&grant)
+            .send()
+            .await
+            .expect("the backend answers");
+        assert_eq!(response.status(), 201, "POST /api/tokens");
+        response.json().await.expect("a token")
+    }
+
+    /// The embedded store's secret key, which must never leave the backend.
+    pub fn store_secret_key(&self) -> String {
+        self.server
+            .embedded_store()
+            .expect("tests run on the embedded store")
+            .secret_key
+            .clone()
     }
 
     pub fn data_dir(&self) -> &std::path::Path {

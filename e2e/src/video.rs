@@ -48,6 +48,9 @@ impl TestVideo {
     }
 }
 
+/// How WebM and Matroska files begin.
+const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
+
 /// A large file of pseudo-random bytes named like a video, for the tests of
 /// multipart transfer where what matters is every byte, not playback.
 pub struct LargeFile {
@@ -59,7 +62,10 @@ impl LargeFile {
     /// `size` bytes at `dir/name`, the same bytes for the same `seed`. One
     /// pseudo-random MiB, each copy stamped with its index, so every MiB of
     /// the file differs (a part stored at the wrong offset changes the hash)
-    /// and gigabytes are written at disk speed even in a debug build.
+    /// and gigabytes are written at disk speed even in a debug build. The
+    /// file begins with the EBML magic number, as WebM and Matroska files
+    /// do, so the backend's check of the container's first bytes passes
+    /// (name it `.webm` or `.mkv`).
     pub fn random(dir: &Path, name: &str, size: u64, seed: u64) -> LargeFile {
         use std::io::Write;
         const BLOCK: usize = 1 << 20;
@@ -77,6 +83,9 @@ impl LargeFile {
         let mut index = 0u64;
         while written < size {
             block[..8].copy_from_slice(&index.to_le_bytes());
+            if index == 0 {
+                block[..4].copy_from_slice(&EBML_MAGIC);
+            }
             let take = (size - written).min(BLOCK as u64) as usize;
             out.write_all(&block[..take])
                 .expect("the large file is written");

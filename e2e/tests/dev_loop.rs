@@ -94,7 +94,7 @@ async fn upload_and_play(browser: Arc<Browser>, dev: Output, data_dir: PathBuf, 
     browser.goto(PAGE).await;
     browser
         .wait_until(
-            "document.querySelector('#vidrop #vidrop-file') !== null",
+            "vidrop('#vidrop #vidrop-file') !== null",
             "the widget to mount",
         )
         .await;
@@ -163,28 +163,7 @@ async fn upload_and_play(browser: Arc<Browser>, dev: Output, data_dir: PathBuf, 
     );
 
     browser
-        .wait_until(
-            "document.getElementById('vidrop-player')?.readyState >= 2",
-            "the video to load",
-        )
-        .await;
-    let loaded = browser.video_state("#vidrop-player").await;
-    assert_eq!(loaded.error, None);
-    assert!(
-        (loaded.duration - video.duration).abs() <= 0.2,
-        "the player reads {} s, the file has {} s",
-        loaded.duration,
-        video.duration
-    );
-    browser
-        .play("#vidrop-player")
-        .await
-        .expect("play() starts playback");
-    browser
-        .wait_until(
-            "document.getElementById('vidrop-player').currentTime > 0.5",
-            "playback to advance",
-        )
+        .assert_plays("#vidrop-player", Some(video.duration))
         .await;
     assert_eq!(
         marker_now(&browser).await.as_deref(),
@@ -209,23 +188,17 @@ async fn wait_for_upload(browser: &Browser, marker: &str) -> Upload {
     loop {
         if started.elapsed() > UPLOAD_TIMEOUT {
             let html = browser
-                .client()
-                .execute(
-                    "return document.getElementById('vidrop')?.outerHTML ?? document.body.outerHTML;",
-                    vec![],
-                )
+                .try_execute("return vidrop('#vidrop')?.outerHTML ?? document.body.outerHTML;")
                 .await
                 .map(|html| html.as_str().unwrap_or_default().to_owned())
                 .unwrap_or_else(|error| format!("(no page: {error})"));
             return Upload::TimedOut(html);
         }
         let now = browser
-            .client()
-            .execute(
+            .try_execute(
                 "return { marker: window.__vidropDevLoop ?? null,
-                          state: document.getElementById('vidrop')?.dataset.state ?? null,
-                          error: document.getElementById('vidrop-error')?.textContent ?? '' };",
-                vec![],
+                          state: vidrop('#vidrop')?.dataset.state ?? null,
+                          error: vidrop('#vidrop-error')?.textContent ?? '' };",
             )
             .await;
         // A script can fail while a page loads: look again.

@@ -24,9 +24,7 @@ async fn a_chosen_video_uploads_to_s3_and_plays() {
         Some("100")
     );
     assert_eq!(
-        browser
-            .eval("document.getElementById('vidrop-progress').value")
-            .await,
+        browser.eval("vidrop('#vidrop-progress').value").await,
         100.0
     );
     assert!(
@@ -55,36 +53,13 @@ async fn a_chosen_video_uploads_to_s3_and_plays() {
     assert_eq!(entry.content_type, "video/webm");
     browser
         .wait_until(
-            &format!(
-                "document.querySelector('#vidrop-videos li[data-video-id=\"{id}\"]') !== null"
-            ),
+            &format!("vidrop('#vidrop-videos li[data-video-id=\"{id}\"]') !== null"),
             "the widget's list to show the video",
         )
         .await;
 
     browser
-        .wait_until(
-            "document.getElementById('vidrop-player').readyState >= 2",
-            "the video to load",
-        )
-        .await;
-    let loaded = browser.video_state("#vidrop-player").await;
-    assert_eq!(loaded.error, None);
-    assert!(
-        (loaded.duration - video.duration).abs() <= 0.2,
-        "the player reads {} s, the file has {} s",
-        loaded.duration,
-        video.duration
-    );
-    browser
-        .play("#vidrop-player")
-        .await
-        .expect("play() starts playback");
-    browser
-        .wait_until(
-            "document.getElementById('vidrop-player').currentTime > 0.5",
-            "playback to advance",
-        )
+        .assert_plays("#vidrop-player", Some(video.duration))
         .await;
     harness.close().await;
 }

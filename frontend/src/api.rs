@@ -4,8 +4,10 @@
 //! Every failure becomes an [`ApiError`] whose `Display` is a sentence the
 //! widget can show as it is: the backend's own `message` when it sent one.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::rc::Rc;
 use vidrop_shared::api::{
     CompleteUpload, CreateUpload, ErrorBody, SignParts, SignedParts, StoredParts, UploadPlan,
     Video, VideoList, VideoSummary,
@@ -59,6 +61,16 @@ impl ApiError {
         }
     }
 
+    /// A stable code for host pages: the backend's own when it sent one.
+    pub fn kind(&self) -> &str {
+        match self {
+            ApiError::Refused { code, .. } => code,
+            ApiError::Unreachable => "unreachable",
+            ApiError::Unexplained { .. } => "server_error",
+            ApiError::BadAnswer(_) => "bad_answer",
+        }
+    }
+
     /// The HTTP status of the answer, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -75,18 +87,55 @@ impl ApiError {
     }
 }
 
-/// The backend's HTTP API, at a base URL (empty: the page's own origin).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The upload token sent with every call, shared by every [`Api`] made with
+/// it: a token the host page replaces reaches the calls of an upload already
+/// under way (a long upload can outlive a short-lived token).
+#[derive(Debug, Clone, Default)]
+pub struct Credential(Rc<RefCell<Option<String>>>);
+
+impl Credential {
+    /// Replaces the token (`None`: send none).
+    pub fn set(&self, token: Option<String>) {
+        *self.0.borrow_mut() = token;
+    }
+
+    /// The `Authorization` header's value, when there is a token.
+    pub fn authorization(&self) -> Option<String> {
+        self.0
+            .borrow()
+            .as_ref()
+            .map(|token| format!("Bearer {token}"))
+    }
+}
+
+/// The backend's HTTP API, at a base URL (empty: the page's own origin),
+/// with the page's upload token.
+#[derive(Debug, Clone, Default)]
 pub struct Api {
     base: String,
+    credential: Credential,
 }
 
 impl Api {
     /// `base` is prefixed to `/api/…`; a trailing slash is ignored.
     pub fn new(base: impl Into<String>) -> Self {
+        Api::with_credential(base, Credential::default())
+    }
+
+    /// An API at `base` that sends `credential`'s token, whatever it becomes.
+    pub fn with_credential(base: impl Into<String>, credential: Credential) -> Self {
         let base = base.into();
         Api {
             base: base.trim_end_matches('/').to_owned(),
+            credential,
+        }
+    }
+
+    /// `request` with the token, if there is one.
+    fn authorized(&self, request: RequestBuilder) -> RequestBuilder {
+        match self.credential.authorization() {
+            Some(value) => request.header("Authorization", &value),
+            None => request,
         }
     }
 
@@ -97,7 +146,8 @@ impl Api {
 
     /// `POST /api/uploads`: asks where and how to upload a file.
     pub async fn create_upload(&self, body: &CreateUpload) -> Result<UploadPlan, ApiError> {
-        let request = Request::post(&self.url("/api/uploads"))
+        let request = self
+            .authorized(Request::post(&self.url("/api/uploads")))
             .json(body)
             .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
         read_json(request.send().await).await
@@ -106,7 +156,8 @@ impl Api {
     /// `POST /api/uploads/{id}/parts`: presigned URLs for a batch of parts.
     pub async fn sign_parts(&self, id: &str, body: &SignParts) -> Result<SignedParts, ApiError> {
         let url = self.url(&format!("/api/uploads/{}/parts", path_segment(id)));
-        let request = Request::post(&url)
+        let request = self
+            .authorized(Request::post(&url))
             .json(body)
             .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
         read_json(request.send().await).await
@@ -119,7 +170,7 @@ impl Api {
             path_segment(id),
             path_segment(upload_id)
         ));
-        read_json(Request::get(&url).send().await).await
+        read_json(self.authorized(Request::get(&url)).send().await).await
     }
 
     /// `POST /api/uploads/{id}/complete`: completes a multipart upload (or,
@@ -131,7 +182,8 @@ impl Api {
         body: &CompleteUpload,
     ) -> Result<Video, ApiError> {
         let url = self.url(&format!("/api/uploads/{}/complete", path_segment(id)));
-        let request = Request::post(&url)
+        let request = self
+            .authorized(Request::post(&url))
             .json(body)
             .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
         read_json(request.send().await).await
@@ -149,7 +201,8 @@ impl Api {
             path_segment(id),
             path_segment(upload_id)
         ));
-        let response = Request::delete(&url)
+        let response = self
+            .authorized(Request::delete(&url))
             .send()
             .await
             .map_err(|_| ApiError::Unreachable)?;
@@ -162,15 +215,19 @@ impl Api {
 
     /// `GET /api/videos`: every stored video, newest first.
     pub async fn list_videos(&self) -> Result<Vec<VideoSummary>, ApiError> {
-        let list: VideoList =
-            read_json(Request::get(&self.url("/api/videos")).send().await).await?;
+        let list: VideoList = read_json(
+            self.authorized(Request::get(&self.url("/api/videos")))
+                .send()
+                .await,
+        )
+        .await?;
         Ok(list.videos)
     }
 
     /// `GET /api/videos/{id}`: one video with a fresh presigned URL to play.
     pub async fn video(&self, id: &str) -> Result<Video, ApiError> {
         let url = self.url(&format!("/api/videos/{}", path_segment(id)));
-        read_json(Request::get(&url).send().await).await
+        read_json(self.authorized(Request::get(&url)).send().await).await
     }
 }
 
@@ -235,6 +292,31 @@ mod tests {
             ApiError::Unreachable
                 .to_string()
                 .contains("could not be reached")
+        );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn every_api_made_with_a_credential_sends_its_latest_token() {
+        let credential = Credential::default();
+        let api = Api::with_credential("https://vidrop.example", credential.clone());
+        let copy = api.clone();
+        assert_eq!(api.credential.authorization(), None);
+        credential.set(Some("t0ken".into()));
+        assert_eq!(
+            copy.credential.authorization().as_deref(),
+            Some("Bearer t0ken")
+        );
+        credential.set(None);
+        assert_eq!(api.credential.authorization(), None);
+        assert_eq!(ApiError::Unreachable.kind(), "unreachable");
+        assert_eq!(
+            ApiError::from_answer(
+                401,
+                r#"{"error":{"code":"token_expired","message":"The upload token has expired."}}"#
+            )
+            .kind(),
+            "token_expired"
         );
     }
 

@@ -1,16 +1,16 @@
 //! The DOM events the widget sends to its host page.
 //!
-//! Each is a bubbling, composed `CustomEvent` dispatched on the widget's root
-//! element (`#vidrop`), so a page can follow uploads with
-//! `addEventListener("vidrop:uploaded", e => e.detail.id)` on any ancestor.
-//! Each event is a struct here: its name is [`WidgetEvent::NAME`], and its
-//! fields, serialised as JSON, are the event's `detail`. They are a contract
-//! with host pages: add fields, never rename or remove one.
+//! Each is a bubbling, composed `CustomEvent` dispatched on the
+//! `<vidrop-uploader>` element itself, so a page can follow uploads with
+//! `addEventListener("vidrop:complete", e => e.detail.url)` on the element or
+//! any ancestor; `event.target` is the element. Each event is a struct here:
+//! its name is [`WidgetEvent::NAME`], and its fields, serialised as JSON, are
+//! the event's `detail`. Every detail names the file it is about. They are a
+//! contract with host pages: add fields, never rename or remove one.
 
 use serde::Serialize;
-use vidrop_shared::api::Video;
 use wasm_bindgen::JsValue;
-use web_sys::{CustomEvent, CustomEventInit, Element};
+use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
 /// An event for the host page: a name, and a `detail` to serialise.
 pub trait WidgetEvent: Serialize {
@@ -18,9 +18,9 @@ pub trait WidgetEvent: Serialize {
     const NAME: &'static str;
 }
 
-/// `vidrop:upload-start`: an upload passed the checks and starts.
+/// `vidrop:start`: a file passed the checks and its upload starts.
 #[derive(Debug, Serialize)]
-pub struct UploadStart<'a> {
+pub struct Start<'a> {
     /// The cleaned file name the video will be stored under.
     pub filename: &'a str,
     /// The video's content type, as it will be stored.
@@ -29,13 +29,15 @@ pub struct UploadStart<'a> {
     pub size: u64,
 }
 
-impl WidgetEvent for UploadStart<'_> {
-    const NAME: &'static str = "vidrop:upload-start";
+impl WidgetEvent for Start<'_> {
+    const NAME: &'static str = "vidrop:start";
 }
 
-/// `vidrop:progress`: bytes went out (or came back out after a failure).
+/// `vidrop:progress`: bytes went out (or came back out after a failure). At
+/// most one every [`PROGRESS_INTERVAL_MS`]; `vidrop:complete` tells the end.
 #[derive(Debug, Serialize)]
-pub struct Progress {
+pub struct Progress<'a> {
+    pub filename: &'a str,
     /// Bytes sent and not failed so far.
     pub loaded: u64,
     /// The file's size in bytes.
@@ -44,72 +46,89 @@ pub struct Progress {
     pub percent: u8,
 }
 
-impl WidgetEvent for Progress {
+impl WidgetEvent for Progress<'_> {
     const NAME: &'static str = "vidrop:progress";
 }
 
-/// `vidrop:uploaded`: the video is stored. The detail is the video as
-/// `GET /api/videos/{id}` returns it (`id`, `filename`, `content_type`,
-/// `size`, `uploaded_at`, and a presigned `url` with its `expires_at`).
+/// `vidrop:complete`: the video is stored and verified.
 #[derive(Debug, Serialize)]
-#[serde(transparent)]
-pub struct Uploaded<'a> {
-    /// The stored video, with its playback URL.
-    pub video: &'a Video,
+pub struct Complete<'a> {
+    /// The video's id (`GET /api/videos/{id}`).
+    pub id: &'a str,
+    pub filename: &'a str,
+    /// Its size in bytes.
+    pub size: u64,
+    pub content_type: &'a str,
+    /// Seconds, from the `<video>`'s metadata; `null` when the browser could
+    /// not read it.
+    pub duration: Option<f64>,
+    /// Where to play it from: a presigned GET, valid until `expires_at`.
+    pub url: &'a str,
+    /// RFC 3339 time after which `url` no longer works.
+    pub expires_at: &'a str,
 }
 
-impl WidgetEvent for Uploaded<'_> {
-    const NAME: &'static str = "vidrop:uploaded";
+impl WidgetEvent for Complete<'_> {
+    const NAME: &'static str = "vidrop:complete";
 }
 
-/// `vidrop:error`: the upload failed (or the file was refused).
+/// `vidrop:error`: the upload failed or the file was refused (`filename`
+/// set), or the backend refused to list or play videos (`filename` null).
 #[derive(Debug, Serialize)]
-pub struct Failed<'a> {
+pub struct Error<'a> {
+    /// A stable machine code: the backend's own (`token_expired`,
+    /// `too_large`, …) or the widget's (`unreachable`, `not_accepted`,
+    /// `connection_lost`, …).
+    pub code: &'a str,
     /// The sentence the widget shows.
     pub message: &'a str,
+    pub filename: Option<&'a str>,
 }
 
-impl WidgetEvent for Failed<'_> {
+impl WidgetEvent for Error<'_> {
     const NAME: &'static str = "vidrop:error";
 }
 
-/// `vidrop:cancelled`: the user cancelled the upload.
+/// `vidrop:cancel`: the upload was cancelled (the Cancel button,
+/// `element.cancel()`, or the element was removed from the page).
 #[derive(Debug, Serialize)]
-pub struct Cancelled<'a> {
-    /// The cleaned file name of the cancelled upload.
+pub struct Cancel<'a> {
     pub filename: &'a str,
 }
 
-impl WidgetEvent for Cancelled<'_> {
-    const NAME: &'static str = "vidrop:cancelled";
+impl WidgetEvent for Cancel<'_> {
+    const NAME: &'static str = "vidrop:cancel";
 }
 
-/// `vidrop:paused`: the user paused the upload (requests in flight are
+/// `vidrop:pause`: the user paused the upload (requests in flight are
 /// aborted, their parts go back to the queue).
 #[derive(Debug, Serialize)]
-pub struct Paused<'a> {
+pub struct Pause<'a> {
+    pub filename: &'a str,
     /// The upload's API id; `null` before the backend has given one.
     pub upload_id: Option<&'a str>,
 }
 
-impl WidgetEvent for Paused<'_> {
-    const NAME: &'static str = "vidrop:paused";
+impl WidgetEvent for Pause<'_> {
+    const NAME: &'static str = "vidrop:pause";
 }
 
-/// `vidrop:resumed`: the user resumed a paused upload.
+/// `vidrop:resume`: the user resumed a paused upload.
 #[derive(Debug, Serialize)]
-pub struct Resumed<'a> {
+pub struct Resume<'a> {
+    pub filename: &'a str,
     /// The upload's API id; `null` before the backend has given one.
     pub upload_id: Option<&'a str>,
 }
 
-impl WidgetEvent for Resumed<'_> {
-    const NAME: &'static str = "vidrop:resumed";
+impl WidgetEvent for Resume<'_> {
+    const NAME: &'static str = "vidrop:resume";
 }
 
 /// `vidrop:part-retry`: a part failed and will be tried again.
 #[derive(Debug, Serialize)]
-pub struct PartRetry {
+pub struct PartRetry<'a> {
+    pub filename: &'a str,
     /// The part's number, from 1.
     pub part_number: u32,
     /// The number of the try that failed (1 for the first).
@@ -121,14 +140,64 @@ pub struct PartRetry {
     pub delay_ms: u64,
 }
 
-impl WidgetEvent for PartRetry {
+impl WidgetEvent for PartRetry<'_> {
     const NAME: &'static str = "vidrop:part-retry";
+}
+
+/// The shortest time between two `vidrop:progress` events: at most ten a
+/// second, however often the browser reports bytes.
+pub const PROGRESS_INTERVAL_MS: f64 = 100.0;
+
+/// When a progress report becomes a `vidrop:progress` event: at once, or
+/// (the latest of those that came too soon) once the interval is over, so
+/// the last figures are always told.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProgressThrottle {
+    last_ms: Option<f64>,
+    /// A send of the latest report is scheduled.
+    waiting: bool,
+}
+
+/// What to do with a progress report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Throttled {
+    /// Send it now.
+    Now,
+    /// Keep it, and send the latest report after this many milliseconds
+    /// (then call [`ProgressThrottle::sent`]).
+    After(f64),
+    /// Keep it: a send of the latest is already scheduled.
+    Held,
+}
+
+impl ProgressThrottle {
+    /// What to do with a report at `now_ms`.
+    pub fn offer(&mut self, now_ms: f64) -> Throttled {
+        if self.waiting {
+            return Throttled::Held;
+        }
+        match self.last_ms {
+            Some(last) if now_ms - last < PROGRESS_INTERVAL_MS => {
+                self.waiting = true;
+                Throttled::After(last + PROGRESS_INTERVAL_MS - now_ms)
+            }
+            _ => {
+                self.last_ms = Some(now_ms);
+                Throttled::Now
+            }
+        }
+    }
+
+    /// The scheduled send happened at `now_ms`.
+    pub fn sent(&mut self, now_ms: f64) {
+        self.waiting = false;
+        self.last_ms = Some(now_ms);
+    }
 }
 
 /// Dispatches `event` on `target`. An event the page cannot receive is not
 /// the widget's problem, so failures are ignored.
-pub fn emit<E: WidgetEvent>(target: Option<&Element>, event: &E) {
-    let Some(target) = target else { return };
+pub fn emit<E: WidgetEvent>(target: &EventTarget, event: &E) {
     let detail = serde_json::to_string(event)
         .ok()
         .and_then(|json| js_sys::JSON::parse(&json).ok())
@@ -138,7 +207,7 @@ pub fn emit<E: WidgetEvent>(target: Option<&Element>, event: &E) {
 
 /// The part of [`emit`] that does not depend on the event's type, so the
 /// wasm holds it once.
-fn dispatch(target: &Element, name: &str, detail: &JsValue) {
+fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);
@@ -162,28 +231,28 @@ mod tests {
     fn events_keep_their_names_and_fields() {
         assert_eq!(
             [
-                UploadStart::NAME,
+                Start::NAME,
                 Progress::NAME,
-                Uploaded::NAME,
-                Failed::NAME,
-                Cancelled::NAME,
-                Paused::NAME,
-                Resumed::NAME,
+                Complete::NAME,
+                Error::NAME,
+                Cancel::NAME,
+                Pause::NAME,
+                Resume::NAME,
                 PartRetry::NAME
             ],
             [
-                "vidrop:upload-start",
+                "vidrop:start",
                 "vidrop:progress",
-                "vidrop:uploaded",
+                "vidrop:complete",
                 "vidrop:error",
-                "vidrop:cancelled",
-                "vidrop:paused",
-                "vidrop:resumed",
+                "vidrop:cancel",
+                "vidrop:pause",
+                "vidrop:resume",
                 "vidrop:part-retry"
             ]
         );
         assert_eq!(
-            json(&UploadStart {
+            json(&Start {
                 filename: "clip.webm",
                 content_type: "video/webm",
                 size: 3
@@ -192,43 +261,97 @@ mod tests {
         );
         assert_eq!(
             json(&Progress {
+                filename: "a.webm",
                 loaded: 1,
                 total: 2,
                 percent: 50
             }),
-            r#"{"loaded":1,"total":2,"percent":50}"#
+            r#"{"filename":"a.webm","loaded":1,"total":2,"percent":50}"#
         );
-        assert_eq!(json(&Paused { upload_id: None }), r#"{"upload_id":null}"#);
         assert_eq!(
-            json(&Resumed {
-                upload_id: Some("01A")
+            json(&Complete {
+                id: "01A",
+                filename: "a.webm",
+                size: 3,
+                content_type: "video/webm",
+                duration: Some(2.5),
+                url: "http://s3/a",
+                expires_at: "2026-11-23T16:10:00Z",
             }),
-            r#"{"upload_id":"01A"}"#
-        );
-        assert_eq!(json(&Failed { message: "No." }), r#"{"message":"No."}"#);
-        let video: Video = serde_json::from_str(
-            r#"{"id":"01A","filename":"a.webm","content_type":"video/webm","size":3,"uploaded_at":"2026-11-23T15:10:00Z","url":"http://s3/a","expires_at":"2026-11-23T16:10:00Z"}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            json(&Uploaded { video: &video }),
-            serde_json::to_string(&video).unwrap(),
-            "the video as the API answers it"
+            r#"{"id":"01A","filename":"a.webm","size":3,"content_type":"video/webm","duration":2.5,"url":"http://s3/a","expires_at":"2026-11-23T16:10:00Z"}"#
         );
         assert_eq!(
-            json(&Cancelled {
+            json(&Error {
+                code: "token_expired",
+                message: "No.",
+                filename: None
+            }),
+            r#"{"code":"token_expired","message":"No.","filename":null}"#
+        );
+        assert_eq!(
+            json(&Cancel {
                 filename: "clip.webm"
             }),
             r#"{"filename":"clip.webm"}"#
         );
         assert_eq!(
+            json(&Pause {
+                filename: "a.webm",
+                upload_id: None
+            }),
+            r#"{"filename":"a.webm","upload_id":null}"#
+        );
+        assert_eq!(
+            json(&Resume {
+                filename: "a.webm",
+                upload_id: Some("01A")
+            }),
+            r#"{"filename":"a.webm","upload_id":"01A"}"#
+        );
+        assert_eq!(
             json(&PartRetry {
+                filename: "a.webm",
                 part_number: 2,
                 attempt: 1,
                 reason: "http-503".into(),
                 delay_ms: 412
             }),
-            r#"{"part_number":2,"attempt":1,"reason":"http-503","delay_ms":412}"#
+            r#"{"filename":"a.webm","part_number":2,"attempt":1,"reason":"http-503","delay_ms":412}"#
         );
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn progress_goes_out_at_most_ten_times_a_second_and_the_last_is_told() {
+        // A report every millisecond for a second; a scheduled send happens
+        // when it is due.
+        let mut throttle = ProgressThrottle::default();
+        let mut sent = Vec::new();
+        let mut due = None;
+        for ms in 0..1000 {
+            let now = f64::from(ms);
+            if due.is_some_and(|due| now >= due) {
+                throttle.sent(now);
+                sent.push(now);
+                due = None;
+            }
+            match throttle.offer(now) {
+                Throttled::Now => sent.push(now),
+                Throttled::After(wait) => due = Some(now + wait),
+                Throttled::Held => {}
+            }
+        }
+        assert_eq!(sent.len(), 10, "{sent:?}");
+        assert!(sent.windows(2).all(|w| w[1] - w[0] >= PROGRESS_INTERVAL_MS));
+        assert_eq!(due, Some(1000.0), "the last report is still to be told");
+
+        let mut throttle = ProgressThrottle::default();
+        assert_eq!(throttle.offer(5.0), Throttled::Now);
+        assert_eq!(throttle.offer(30.0), Throttled::After(75.0));
+        assert_eq!(throttle.offer(60.0), Throttled::Held);
+        throttle.sent(105.0);
+        assert_eq!(throttle.offer(150.0), Throttled::After(55.0));
+        throttle.sent(205.0);
+        assert_eq!(throttle.offer(400.0), Throttled::Now);
     }
 }

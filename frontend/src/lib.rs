@@ -6,9 +6,16 @@
 //! Vidrop backend for presigned URLs (small JSON calls); the video's bytes
 //! never pass through the backend.
 //!
+//! A host page embeds it as `<vidrop-uploader>` (see `docs/EMBED.md`): the
+//! wasm's `main` defines the element, which mounts a widget into its shadow
+//! root.
+//!
 //! # Layout
-//! - [`App`] (here): the whole widget; holds its state in signals, runs the
-//!   engine on a chosen file and tells the host page what happened.
+//! - [`element`]: the `<vidrop-uploader>` custom element (with its
+//!   JavaScript class, `element.js`): mount, attributes, unmount, methods.
+//! - `Widget` and [`App`] (here): the whole widget; holds its state in
+//!   signals, runs the engine on a chosen file and tells the host page what
+//!   happened. `App` mounts it without an element (tests).
 //! - [`components`]: what the user sees (drop zone, progress bar, pause and
 //!   cancel buttons, message line, player, video list), given plain view
 //!   models; they know nothing of uploads, the engine or the backend.
@@ -20,35 +27,40 @@
 //! - [`api`]: the backend's JSON API and its errors.
 //! - [`events`]: the `vidrop:*` `CustomEvent`s dispatched to the host page,
 //!   one typed payload each.
-//! - [`settings`]: what the host page sets on the mount element.
+//! - [`settings`]: what the host page sets as the element's attributes.
 //!
-//! Imports go one way: `App` → `view_model` → `components`, and `App` /
-//! `view_model` / `settings` → `engine` → `api`; `components` import nothing
-//! else of the crate, and the engine nothing outside it but `api`.
+//! Imports go one way: `element` → `App` → `view_model` → `components`, and
+//! `App` / `view_model` / `settings` → `engine` → `api`; `components` import
+//! nothing else of the crate, and the engine nothing outside it but `api`.
 //!
 //! The rules shared with the backend (policy, file names, wire types) come
 //! from `vidrop-shared` and are never restated here.
 
 pub mod api;
 pub mod components;
+pub mod element;
 pub mod engine;
 pub mod events;
 pub mod settings;
 pub mod view_model;
 
-use crate::api::Api;
+use crate::api::{Api, ApiError, Credential};
 use crate::components::{
     CancelButton, DropZone, ErrorMessage, Notice, PauseButton, PlayableVideo, Player, ProgressBar,
     ProgressView, VideoItem, VideoList,
 };
-use crate::engine::{CheckedFile, Report, UploadConfig, UploadControl, UploadError};
-use crate::events::WidgetEvent;
+use crate::engine::timer::{now_ms, sleep};
+use crate::engine::{CheckedFile, Report, UploadControl, UploadError};
+use crate::events::{PROGRESS_INTERVAL_MS, ProgressThrottle, Throttled, WidgetEvent};
 use crate::view_model::{PartCounts, UploadState};
 use leptos::html;
 use leptos::prelude::*;
+use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local;
+use std::future::Future;
 use vidrop_shared::api::Video;
-use web_sys::File;
+use vidrop_shared::filename::clean_filename;
+use web_sys::{EventTarget, File};
 
 pub use crate::settings::Settings;
 
@@ -56,75 +68,29 @@ pub use crate::settings::Settings;
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+/// How long `vidrop:complete` waits for the player to read the video's
+/// duration before it goes out without one.
+const DURATION_WAIT_MS: f64 = 10_000.0;
+
 /// The widget: drop zone, progress, pause and cancel, messages, the player
-/// and the list of uploaded videos.
+/// and the list of uploaded videos. The `<vidrop-uploader>` element
+/// ([`element`]) mounts the same view into its shadow root; mounted on its
+/// own, as here, the widget dispatches its events on its root element.
 #[component]
 pub fn App(
-    /// Backend address, limits and upload knobs; the defaults suit a page
-    /// served by the backend itself.
+    /// Backend address, token, limits and upload knobs; the defaults suit a
+    /// page served by the backend itself.
     #[prop(optional)]
     settings: Settings,
 ) -> impl IntoView {
-    let widget = Widget::new(&settings);
-    let (max_size, config) = (settings.max_size, settings.upload_config());
-    let on_file = Callback::new(move |file: File| widget.upload(file, max_size, config));
-    let on_cancel = Callback::new(move |()| widget.cancel());
-    let on_toggle_pause = Callback::new(move |()| widget.toggle_pause());
-    let on_play = Callback::new(move |id: String| widget.play(id));
-    widget.refresh_videos();
-
-    let Widget {
-        root,
-        state,
-        progress,
-        notice,
-        videos,
-        playing,
-        upload_id,
-        parts,
-        ..
-    } = widget;
-    let active = Signal::derive(move || state.get().is_active());
-    let pausable =
-        Signal::derive(move || matches!(state.get(), UploadState::Uploading | UploadState::Paused));
-    let paused = Signal::derive(move || state.get() == UploadState::Paused);
-    let count = move |field: fn(&PartCounts) -> u32| {
-        move || parts.get().map(|counts| field(&counts).to_string())
-    };
-    view! {
-        <div
-            id="vidrop"
-            class="vidrop"
-            data-state=move || state.get().as_str()
-            data-upload-id=move || upload_id.get()
-            data-parts-total=count(|c| c.total)
-            data-parts-done=count(|c| c.done)
-            data-parts-resumed=count(|c| c.resumed)
-            node_ref=root
-        >
-            <DropZone on_file busy=active />
-            <div class="vidrop-status" hidden=move || progress.with(Option::is_none)>
-                <ProgressBar progress />
-                <PauseButton paused enabled=pausable on_toggle=on_toggle_pause />
-                <CancelButton enabled=active on_cancel />
-            </div>
-            <ErrorMessage notice />
-            <Player video=playing />
-            <VideoList
-                videos
-                playing=Signal::derive(move || playing.with(|v| v.as_ref().map(|v| v.id.clone())))
-                on_play
-            />
-        </div>
-    }
+    Widget::new(settings, None).view()
 }
 
 /// The widget's state, all of it signals and handles (so `Copy`), and what
-/// the user's actions and the engine's reports do to it.
+/// the user's actions, the host page and the engine's reports do to it.
 #[derive(Clone, Copy)]
-struct Widget {
-    api: StoredValue<Api>,
-    /// The root element, where events for the host page are dispatched.
+pub(crate) struct Widget {
+    settings: RwSignal<Settings>,
     root: NodeRef<html::Div>,
     state: RwSignal<UploadState>,
     progress: RwSignal<Option<ProgressView>>,
@@ -133,14 +99,62 @@ struct Widget {
     playing: RwSignal<Option<PlayableVideo>>,
     upload_id: RwSignal<Option<String>>,
     parts: RwSignal<Option<PartCounts>>,
-    /// The running upload's buttons: not `Send`, so kept in local storage.
-    control: StoredValue<Option<UploadControl>, LocalStorage>,
+    /// What nothing on screen follows; not `Send`, so in local storage.
+    local: StoredValue<Local, LocalStorage>,
+}
+
+/// The widget's state that is not shown. Read and changed only through
+/// [`Widget::local`], never while telling the host page anything (a page's
+/// listener may call back into the widget).
+struct Local {
+    /// The page's token, shared by every [`Api`] this widget makes.
+    credential: Credential,
+    api: Api,
+    /// Where events for the host page go: the custom element, or else the
+    /// root element.
+    host: Option<EventTarget>,
+    /// The reactive owner of all of this; a task of the widget holds it
+    /// until the task ends, so an unmount never pulls a signal from under a
+    /// running upload.
+    owner: Option<WeakOwner>,
+    /// False once unmounted: nothing is shown or fetched any more.
+    mounted: bool,
+    /// Whether the notice is about a call outside an upload (listing,
+    /// playing), which a later successful listing clears.
+    call_notice: bool,
+    /// The running upload's buttons.
+    control: Option<UploadControl>,
+    /// The cleaned name of the latest upload's file: every event names it.
+    filename: String,
+    throttle: ProgressThrottle,
+    /// The latest progress (bytes sent, total, percent) not told yet.
+    unsent_progress: Option<(u64, u64, u8)>,
+    /// The stored video whose `vidrop:complete` waits for its duration.
+    completing: Option<Video>,
 }
 
 impl Widget {
-    fn new(settings: &Settings) -> Self {
+    /// A widget with `settings`, telling `host` (else its root element)
+    /// what happens. Call inside the reactive owner that will hold it.
+    pub(crate) fn new(settings: Settings, host: Option<EventTarget>) -> Self {
+        let credential = Credential::default();
+        credential.set(settings.token.clone());
+        let api = Api::with_credential(settings.api_base.clone(), credential.clone());
+        let local = Local {
+            credential,
+            api,
+            host,
+            owner: Owner::current().map(|owner| owner.downgrade()),
+            mounted: true,
+            call_notice: false,
+            control: None,
+            filename: String::new(),
+            throttle: ProgressThrottle::default(),
+            unsent_progress: None,
+            completing: None,
+        };
         Widget {
-            api: StoredValue::new(Api::new(settings.api_base.clone())),
+            settings: RwSignal::new(settings),
             root: NodeRef::new(),
             state: RwSignal::new(UploadState::Idle),
             progress: RwSignal::new(None),
@@ -149,52 +163,255 @@ impl Widget {
             playing: RwSignal::new(None),
             upload_id: RwSignal::new(None),
             parts: RwSignal::new(None),
-            control: StoredValue::new_local(None),
+            local: StoredValue::new_local(local),
+        }
+    }
+
+    /// Reads or changes the state that is not shown; `None` once the widget
+    /// is disposed.
+    fn local<T>(&self, f: impl FnOnce(&mut Local) -> T) -> Option<T> {
+        self.local.try_update_value(f)
+    }
+
+    /// The view, wired to this widget; lists the videos once.
+    pub(crate) fn view(self) -> impl IntoView {
+        let on_file = Callback::new(move |file: File| self.upload(file));
+        let on_cancel = Callback::new(move |()| self.cancel());
+        let on_toggle_pause = Callback::new(move |()| self.toggle_pause());
+        let on_play = Callback::new(move |id: String| self.play(id));
+        let on_metadata = Callback::new(move |(id, duration): (String, Option<f64>)| {
+            self.on_metadata(&id, duration)
+        });
+        self.refresh_videos();
+
+        let Widget {
+            settings,
+            root,
+            state,
+            progress,
+            notice,
+            videos,
+            playing,
+            upload_id,
+            parts,
+            ..
+        } = self;
+        let active = Signal::derive(move || state.get().is_active());
+        let pausable = Signal::derive(move || {
+            matches!(state.get(), UploadState::Uploading | UploadState::Paused)
+        });
+        let paused = Signal::derive(move || state.get() == UploadState::Paused);
+        let accept = Signal::derive(move || settings.with(|s| s.accept.input_attribute()));
+        let count = move |field: fn(&PartCounts) -> u32| {
+            move || parts.get().map(|counts| field(&counts).to_string())
+        };
+        view! {
+            <div
+                id="vidrop"
+                class="vidrop"
+                lang=move || settings.with(|s| s.locale.clone())
+                data-theme=move || settings.with(|s| s.theme.as_str())
+                data-multiple=move || settings.with(|s| s.multiple).then_some("")
+                data-state=move || state.get().as_str()
+                data-upload-id=move || upload_id.get()
+                data-parts-total=count(|c| c.total)
+                data-parts-done=count(|c| c.done)
+                data-parts-resumed=count(|c| c.resumed)
+                node_ref=root
+            >
+                <DropZone on_file busy=active accept />
+                <div class="vidrop-status" hidden=move || progress.with(Option::is_none)>
+                    <ProgressBar progress />
+                    <PauseButton paused enabled=pausable on_toggle=on_toggle_pause />
+                    <CancelButton enabled=active on_cancel />
+                </div>
+                <ErrorMessage notice />
+                <Player video=playing on_metadata />
+                <VideoList
+                    videos
+                    playing=Signal::derive(move || {
+                        playing.with(|v| v.as_ref().map(|v| v.id.clone()))
+                    })
+                    on_play
+                />
+            </div>
+        }
+    }
+
+    /// New settings from the host page. A new endpoint or token applies to
+    /// the next call (a token also to the calls of the upload under way) and
+    /// lists the videos again; the rest applies to the next upload.
+    pub(crate) fn configure(self, new: Settings) {
+        let old = self.settings.get_untracked();
+        if old == new {
+            return;
+        }
+        if old.token != new.token {
+            self.local(|l| l.credential.set(new.token.clone()));
+        }
+        if old.api_base != new.api_base {
+            self.local(|l| l.api = Api::with_credential(&new.api_base, l.credential.clone()));
+        }
+        let relist = old.api_base != new.api_base || old.token != new.token;
+        self.settings.set(new);
+        if relist {
+            self.refresh_videos();
+        }
+    }
+
+    /// The widget leaves the page: the upload under way is cancelled (its
+    /// requests aborted), nothing more is shown or fetched, and a
+    /// `vidrop:complete` still waiting for its duration goes out without it.
+    pub(crate) fn unmount(self) {
+        self.local(|l| l.mounted = false);
+        self.cancel();
+        if let Some(video) = self.local(|l| l.completing.take()).flatten() {
+            self.emit_complete(video, None);
+        }
+    }
+
+    fn is_mounted(&self) -> bool {
+        self.local(|l| l.mounted).unwrap_or(false)
+    }
+
+    /// Runs `task` holding the widget's reactive owner, so its signals
+    /// outlive an unmount until the task ends; nothing runs once the owner
+    /// is gone.
+    fn spawn(self, task: impl Future<Output = ()> + 'static) {
+        let owner = self
+            .local(|l| l.owner.as_ref().and_then(WeakOwner::upgrade))
+            .flatten();
+        if let Some(owner) = owner {
+            spawn_local(async move {
+                task.await;
+                drop(owner);
+            });
         }
     }
 
     /// Tells the host page.
     fn emit(&self, event: &impl WidgetEvent) {
-        let element = self.root.get_untracked();
-        events::emit(element.as_ref().map(|e| e.as_ref()), event);
+        let target = self.local(|l| l.host.clone()).flatten().or_else(|| {
+            self.root
+                .try_get_untracked()
+                .flatten()
+                .map(EventTarget::from)
+        });
+        if let Some(target) = target {
+            events::emit(&target, event);
+        }
     }
 
-    fn fail(&self, message: &str) {
+    /// `vidrop:progress` with the latest figures not told yet, if any.
+    fn emit_progress(&self) {
+        let unsent = self.local(|l| Some((l.filename.clone(), l.unsent_progress.take()?)));
+        if let Some((filename, (loaded, total, percent))) = unsent.flatten() {
+            self.emit(&events::Progress {
+                filename: &filename,
+                loaded,
+                total,
+                percent,
+            });
+        }
+    }
+
+    /// `vidrop:complete`, after the progress not told yet (whose send is
+    /// scheduled within [`PROGRESS_INTERVAL_MS`]): the page hears the last
+    /// figures first, and nothing of this upload after.
+    fn emit_complete(self, video: Video, duration: Option<f64>) {
+        let tell = move || {
+            let summary = &video.summary;
+            self.emit(&events::Complete {
+                id: &summary.id,
+                filename: &summary.filename,
+                size: summary.size,
+                content_type: &summary.content_type,
+                duration,
+                url: &video.url,
+                expires_at: &video.expires_at,
+            });
+        };
+        if self.local(|l| l.unsent_progress.is_some()) == Some(true) {
+            self.spawn(async move {
+                sleep(PROGRESS_INTERVAL_MS).await;
+                tell();
+            });
+        } else {
+            tell();
+        }
+    }
+
+    /// An upload (of `filename`) that did not happen or failed: shown, and
+    /// told with its `code`.
+    fn fail(&self, code: &str, message: &str, filename: Option<&str>) {
         self.state.set(UploadState::Error);
-        self.emit(&events::Failed { message });
+        self.local(|l| l.call_notice = false);
         self.notice.set(Some(Notice::error(message)));
+        self.emit(&events::Error {
+            code,
+            message,
+            filename,
+        });
     }
 
-    /// Checks `file` against the policy and, if it may go, uploads it; a
-    /// file chosen while an upload runs is ignored.
-    fn upload(self, file: File, max_size: u64, config: UploadConfig) {
-        if self.state.get_untracked().is_active() {
+    /// A call to the backend outside an upload failed (listing, playing).
+    fn fail_call(&self, error: &ApiError) {
+        let message = error.to_string();
+        self.local(|l| l.call_notice = true);
+        self.notice.set(Some(Notice::error(&message)));
+        self.emit(&events::Error {
+            code: error.kind(),
+            message: &message,
+            filename: None,
+        });
+    }
+
+    /// Checks `file` against the policy and the page's `accept` and, if it
+    /// may go, uploads it; a file chosen while an upload runs is ignored.
+    pub(crate) fn upload(self, file: File) {
+        if !self.is_mounted() || self.state.get_untracked().is_active() {
             return;
         }
+        let settings = self.settings.get_untracked();
         self.notice.set(None);
-        let file = match CheckedFile::check(file, max_size) {
-            Ok(file) => file,
+        self.local(|l| l.call_notice = false);
+        let name = clean_filename(&file.name());
+        let checked = CheckedFile::check(file, settings.max_size);
+        let file = match checked {
+            Ok(file) if settings.accept.accepts(&file.filename, &file.content_type) => file,
+            Ok(file) => {
+                let message = view_model::not_accepted(&settings.accept, &file);
+                self.progress.set(None);
+                return self.fail("not_accepted", &message, Some(&name));
+            }
             Err(error) => {
                 self.progress.set(None);
-                return self.fail(&error.to_string());
+                return self.fail(error.code(), &error.to_string(), Some(&name));
             }
         };
         self.state.set(UploadState::Uploading);
         self.progress.set(Some(ProgressView::start(file.size)));
         self.upload_id.set(None);
         self.parts.set(None);
-        self.emit(&events::UploadStart {
+        let buttons = UploadControl::default();
+        let api = self
+            .local(|l| {
+                l.filename = file.filename.clone();
+                l.throttle = ProgressThrottle::default();
+                l.control = Some(buttons.clone());
+                l.api.clone()
+            })
+            .unwrap_or_default();
+        self.emit(&events::Start {
             filename: &file.filename,
             content_type: &file.content_type,
             size: file.size,
         });
-        let buttons = UploadControl::default();
-        self.control.set_value(Some(buttons.clone()));
-        spawn_local(async move {
+        let config = settings.upload_config();
+        self.spawn(async move {
             let report = |report: Report<'_>| self.on_report(report, &buttons);
-            let api = self.api.get_value();
             let result = engine::upload(&api, &file, &buttons, config, report).await;
-            self.control.set_value(None);
+            self.local(|l| l.control = None);
             self.on_upload_end(result, &file.filename);
         });
     }
@@ -233,11 +450,24 @@ impl Widget {
             }),
             Report::Progress(progress) => {
                 self.progress.set(Some(ProgressView::from(progress)));
-                self.emit(&events::Progress {
-                    loaded: progress.loaded(),
-                    total: progress.total(),
-                    percent: progress.percent(),
+                let figures = (progress.loaded(), progress.total(), progress.percent());
+                let now = now_ms();
+                let offered = self.local(|l| {
+                    l.unsent_progress = Some(figures);
+                    l.throttle.offer(now)
                 });
+                match offered {
+                    Some(Throttled::Now) => self.emit_progress(),
+                    Some(Throttled::After(wait)) => {
+                        let widget = *self;
+                        widget.spawn(async move {
+                            sleep(wait).await;
+                            widget.local(|l| l.throttle.sent(now_ms()));
+                            widget.emit_progress();
+                        })
+                    }
+                    Some(Throttled::Held) | None => {}
+                }
             }
             Report::Retry {
                 part_number,
@@ -245,6 +475,7 @@ impl Widget {
                 reason,
                 delay_ms,
             } => self.emit(&events::PartRetry {
+                filename: &self.filename(),
                 part_number,
                 attempt,
                 reason: reason.to_string(),
@@ -254,68 +485,131 @@ impl Widget {
     }
 
     fn on_upload_end(self, result: Result<Video, UploadError>, filename: &str) {
+        if result.is_err() {
+            // Nothing more of this upload's progress is told.
+            self.local(|l| l.unsent_progress = None);
+        }
         match result {
             Ok(video) => {
                 self.state.set(UploadState::Done);
-                self.emit(&events::Uploaded { video: &video });
-                self.playing.set(Some(PlayableVideo::from(&video)));
+                if !self.is_mounted() {
+                    return self.emit_complete(video, None);
+                }
+                // `vidrop:complete` waits for the player to read the
+                // duration (or gives up); one still waiting goes now.
+                let id = video.summary.id.clone();
+                let playable = PlayableVideo::from(&video);
+                if let Some(earlier) = self.local(|l| l.completing.replace(video)).flatten() {
+                    self.emit_complete(earlier, None);
+                }
+                self.playing.set(Some(playable));
                 self.refresh_videos();
+                self.spawn(async move {
+                    sleep(DURATION_WAIT_MS).await;
+                    self.on_metadata(&id, None);
+                });
             }
             Err(UploadError::Cancelled) => {
                 self.state.set(UploadState::Cancelled);
-                self.emit(&events::Cancelled { filename });
+                self.local(|l| l.call_notice = false);
                 self.notice
                     .set(Some(Notice::info(UploadError::Cancelled.to_string())));
+                self.emit(&events::Cancel { filename });
             }
-            Err(error) => self.fail(&error.to_string()),
+            Err(error) => self.fail(error.code(), &error.to_string(), Some(filename)),
         }
     }
 
-    fn cancel(&self) {
-        self.control.with_value(|control| {
-            if let Some(control) = control {
-                control.cancel();
-            }
-        })
+    /// The player read video `id`'s metadata: its `vidrop:complete` goes
+    /// out, if it waits.
+    fn on_metadata(self, id: &str, duration: Option<f64>) {
+        let waiting = self
+            .local(|l| match &l.completing {
+                Some(video) if video.summary.id == id => l.completing.take(),
+                _ => None,
+            })
+            .flatten();
+        if let Some(video) = waiting {
+            self.emit_complete(video, duration);
+        }
+    }
+
+    /// Cancels the upload under way, if any.
+    pub(crate) fn cancel(&self) {
+        if let Some(control) = self.local(|l| l.control.clone()).flatten() {
+            control.cancel();
+        }
+    }
+
+    /// The latest upload's file name.
+    fn filename(&self) -> String {
+        self.local(|l| l.filename.clone()).unwrap_or_default()
     }
 
     fn toggle_pause(&self) {
-        let Some(buttons) = self.control.with_value(Clone::clone) else {
+        let Some(buttons) = self.local(|l| l.control.clone()).flatten() else {
             return;
         };
         let upload_id = self.upload_id.get_untracked();
         let upload_id = upload_id.as_deref();
+        let filename = self.filename();
+        let filename = filename.as_str();
         match self.state.get_untracked() {
             UploadState::Uploading if buttons.pause() => {
                 self.state.set(UploadState::Paused);
-                self.emit(&events::Paused { upload_id });
+                self.emit(&events::Pause {
+                    filename,
+                    upload_id,
+                });
             }
             UploadState::Paused if buttons.resume() => {
                 self.state.set(UploadState::Uploading);
-                self.emit(&events::Resumed { upload_id });
+                self.emit(&events::Resume {
+                    filename,
+                    upload_id,
+                });
             }
             _ => {}
         }
     }
 
+    /// Lists the videos (again). A success clears the message of a failed
+    /// listing or playback (a token that had expired, a backend that was
+    /// down), not one about an upload.
     fn refresh_videos(self) {
-        spawn_local(async move {
-            match self.api.get_value().list_videos().await {
-                Ok(list) => self.videos.set(list.iter().map(VideoItem::from).collect()),
-                Err(error) => self.notice.set(Some(Notice::error(error.to_string()))),
+        if !self.is_mounted() {
+            return;
+        }
+        let Some(api) = self.local(|l| l.api.clone()) else {
+            return;
+        };
+        self.spawn(async move {
+            match api.list_videos().await {
+                Ok(list) => {
+                    self.videos.set(list.iter().map(VideoItem::from).collect());
+                    if self.local(|l| std::mem::take(&mut l.call_notice)) == Some(true) {
+                        self.notice.set(None);
+                    }
+                }
+                Err(error) => self.fail_call(&error),
             }
         })
     }
 
     /// Plays video `id`, with a fresh URL from the backend.
     fn play(self, id: String) {
-        spawn_local(async move {
-            match self.api.get_value().video(&id).await {
-                Ok(video) => {
+        let Some(api) = self.local(|l| l.api.clone()) else {
+            return;
+        };
+        self.spawn(async move {
+            match api.video(&id).await {
+                Ok(video) if self.is_mounted() => {
+                    self.local(|l| l.call_notice = false);
                     self.notice.set(None);
                     self.playing.set(Some(PlayableVideo::from(&video)));
                 }
-                Err(error) => self.notice.set(Some(Notice::error(error.to_string()))),
+                Ok(_) => {}
+                Err(error) => self.fail_call(&error),
             }
         })
     }

@@ -1,19 +1,8 @@
-//! Entry point of the widget's WebAssembly: mounts [`App`] into
-//! `#vidrop-root` (taking its settings from that element's attributes) or, on
-//! a page without one, at the end of `<body>`.
-
-use leptos::prelude::*;
-use vidrop_frontend::{App, Settings};
-use wasm_bindgen::JsCast;
+//! Entry point of the widget's WebAssembly: defines the `<vidrop-uploader>`
+//! element ([`vidrop_frontend::element`]). Every such element in the page,
+//! present or added later, then mounts a widget into its shadow root.
 
 fn main() {
     console_error_panic_hook::set_once();
-    match document().get_element_by_id("vidrop-root") {
-        Some(element) => {
-            let settings = Settings::from_element(&element);
-            leptos::mount::mount_to(element.unchecked_into(), move || view! { <App settings /> })
-                .forget();
-        }
-        None => leptos::mount::mount_to_body(|| view! { <App /> }),
-    }
+    vidrop_frontend::element::define();
 }

@@ -1,110 +1,117 @@
-//! What a host page can set on the element the widget mounts into:
+//! What a host page sets on the `<vidrop-uploader>` element, as attributes:
 //!
 //! ```html
-//! <div id="vidrop-root" data-api="https://vidrop.example" data-max-size="1073741824"
-//!      data-concurrency="4" data-stall-timeout="20000" data-max-attempts="10"></div>
+//! <vidrop-uploader endpoint="https://vidrop.example" token="…" accept="video/mp4,.webm"
+//!     max-size="1073741824" concurrency="4" locale="en" theme="auto"></vidrop-uploader>
 //! ```
 //!
-//! The upload knobs may also come from the page's query string
-//! (`?concurrency=2&stall_timeout=5000&max_attempts=3`), which wins over the
-//! attributes: handy for trying settings, and for tests, without editing
-//! the page.
+//! Every attribute is optional and read again whenever one changes
+//! ([`Settings::from_attributes`]); a missing or unreadable value keeps the
+//! default. Parsing is pure Rust, so it is tested without a browser.
 
 use crate::engine::UploadConfig;
 use crate::engine::retry::DEFAULT_MAX_ATTEMPTS;
 use crate::engine::scheduler::{DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, MAX_CONCURRENCY};
-use web_sys::{Element, UrlSearchParams};
+
+/// The attributes the element follows (its `observedAttributes`).
+pub const ATTRIBUTES: [&str; 10] = [
+    "endpoint",
+    "token",
+    "accept",
+    "max-size",
+    "multiple",
+    "concurrency",
+    "locale",
+    "theme",
+    "stall-timeout",
+    "max-attempts",
+];
 
 /// The longest stall timeout a page may set (ten minutes).
 pub const MAX_STALL_TIMEOUT_MS: u64 = 600_000;
 /// The most tries per part a page may set.
 pub const MAX_MAX_ATTEMPTS: u32 = 100;
+/// The file input's `accept` when the page sets none.
+pub const DEFAULT_ACCEPT: &str = "video/*";
 
 /// The widget's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// Where the backend's `/api` lives; empty for the page's own origin.
+    /// Where the backend's `/api` lives (`endpoint`); empty for the page's
+    /// own origin.
     pub api_base: String,
-    /// The largest file the widget offers to upload, in bytes. The backend
-    /// enforces its own limit whatever this says; this only explains a
-    /// refusal sooner.
+    /// The upload token the host page got from its own backend (`token`),
+    /// sent as `Authorization: Bearer <token>` on every API call.
+    pub token: Option<String>,
+    /// Which files the widget takes (`accept`), on top of the video policy.
+    pub accept: Accept,
+    /// The largest file the widget offers to upload, in bytes (`max-size`).
+    /// The backend enforces its own limit whatever this says; this only
+    /// explains a refusal sooner.
     pub max_size: u64,
-    /// Parts in flight at once (`data-concurrency`, `?concurrency=`), 1 to
-    /// [`MAX_CONCURRENCY`].
+    /// `multiple`: several files at once (the queue comes with issue 10;
+    /// for now it is reflected on the root as `data-multiple`).
+    pub multiple: bool,
+    /// Parts in flight at once (`concurrency`), 1 to [`MAX_CONCURRENCY`].
     pub concurrency: usize,
     /// Milliseconds a part may go without progress before it is aborted and
-    /// tried again (`data-stall-timeout`, `?stall_timeout=`).
+    /// tried again (`stall-timeout`).
     pub stall_timeout_ms: u64,
     /// Tries per part, and per backend call during an upload
-    /// (`data-max-attempts`, `?max_attempts=`).
+    /// (`max-attempts`).
     pub max_attempts: u32,
+    /// A BCP 47 language tag (`locale`); `None`: the browser's. Reflected as
+    /// the root's `lang`.
+    pub locale: Option<String>,
+    /// `theme`: reflected as the root's `data-theme`.
+    pub theme: Theme,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             api_base: String::new(),
+            token: None,
+            accept: Accept::default(),
             max_size: u64::MAX,
+            multiple: false,
             concurrency: DEFAULT_CONCURRENCY,
             stall_timeout_ms: DEFAULT_STALL_TIMEOUT_MS as u64,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            locale: None,
+            theme: Theme::Auto,
         }
     }
 }
 
 impl Settings {
-    /// Reads the element's `data-*` attributes and the page's query string
-    /// (by the browser's `URLSearchParams`); a missing or unreadable value
-    /// keeps the default.
-    pub fn from_element(element: &Element) -> Self {
-        let search = web_sys::window()
-            .and_then(|w| w.location().search().ok())
-            .unwrap_or_default();
-        let query = UrlSearchParams::new_with_str(&search).ok();
-        Settings::from_sources(
-            |name| element.get_attribute(name),
-            |name| query.as_ref()?.get(name),
-        )
-    }
-
-    /// [`Settings::from_element`] without the DOM: `attribute` gives an
-    /// attribute's value by name, `query` a query parameter's.
-    pub fn from_sources(
-        attribute: impl Fn(&str) -> Option<String>,
-        query: impl Fn(&str) -> Option<String>,
-    ) -> Self {
-        let mut settings = Settings::from_attributes(
-            attribute("data-api").as_deref(),
-            attribute("data-max-size").as_deref(),
-        );
-        // The query string first, then the attribute; an unreadable value
-        // counts as absent.
-        let value = |attr: &str, param: &str, min: u64| {
-            parse_at_least(query(param), min).or_else(|| parse_at_least(attribute(attr), min))
-        };
-        if let Some(n) = value("data-concurrency", "concurrency", 1) {
-            settings.concurrency = n.min(MAX_CONCURRENCY as u64) as usize;
-        }
-        if let Some(ms) = value("data-stall-timeout", "stall_timeout", 100) {
-            settings.stall_timeout_ms = ms.min(MAX_STALL_TIMEOUT_MS);
-        }
-        if let Some(n) = value("data-max-attempts", "max_attempts", 1) {
-            settings.max_attempts = n.min(u64::from(MAX_MAX_ATTEMPTS)) as u32;
-        }
-        settings
-    }
-
-    /// Only `data-api` and `data-max-size`; the upload knobs keep their
-    /// defaults.
-    pub fn from_attributes(api: Option<&str>, max_size: Option<&str>) -> Self {
+    /// The settings an element's attributes give; `attribute` gives an
+    /// attribute's value by name (`None` when absent). Unreadable values
+    /// count as absent; numbers out of range are capped.
+    pub fn from_attributes(attribute: impl Fn(&str) -> Option<String>) -> Self {
         let default = Settings::default();
+        let text = |name| attribute(name).map(|v| v.trim().to_owned());
+        let number = |name, min: u64| {
+            text(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|n| *n >= min)
+        };
         Settings {
-            api_base: api.map_or(default.api_base.clone(), |a| a.trim().to_owned()),
-            max_size: max_size
-                .and_then(|m| m.trim().parse().ok())
-                .filter(|m| *m > 0)
-                .unwrap_or(default.max_size),
-            ..default
+            api_base: text("endpoint").unwrap_or_default(),
+            token: text("token").filter(|t| !t.is_empty()),
+            accept: Accept::parse(text("accept").as_deref().unwrap_or_default()),
+            max_size: number("max-size", 1).unwrap_or(default.max_size),
+            multiple: text("multiple").is_some_and(|v| v != "false"),
+            concurrency: number("concurrency", 1).map_or(default.concurrency, |n| {
+                n.min(MAX_CONCURRENCY as u64) as usize
+            }),
+            stall_timeout_ms: number("stall-timeout", 100)
+                .map_or(default.stall_timeout_ms, |ms| ms.min(MAX_STALL_TIMEOUT_MS)),
+            max_attempts: number("max-attempts", 1).map_or(default.max_attempts, |n| {
+                n.min(u64::from(MAX_MAX_ATTEMPTS)) as u32
+            }),
+            locale: text("locale").filter(|l| !l.is_empty()),
+            theme: Theme::parse(text("theme").as_deref().unwrap_or_default()),
         }
     }
 
@@ -118,34 +125,92 @@ impl Settings {
     }
 }
 
-/// An unsigned number of at least `min`, or `None` (absent, not a number,
-/// too small).
-fn parse_at_least(value: Option<String>, min: u64) -> Option<u64> {
-    value?.trim().parse::<u64>().ok().filter(|n| *n >= min)
+/// `light`, `dark`, or (anything else) `auto`: the page's
+/// `prefers-color-scheme`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    fn parse(value: &str) -> Theme {
+        match value.to_ascii_lowercase().as_str() {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::Auto,
+        }
+    }
+
+    /// The root's `data-theme`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// The `accept` attribute, as the HTML file input reads it: a
+/// comma-separated list of content types (`video/mp4`), wildcards
+/// (`video/*`) and file extensions (`.webm`). Empty: any video.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Accept(Vec<String>);
+
+impl Accept {
+    pub fn parse(value: &str) -> Accept {
+        Accept(
+            value
+                .split(',')
+                .map(|item| item.trim().to_ascii_lowercase())
+                .filter(|item| !item.is_empty())
+                .collect(),
+        )
+    }
+
+    /// The file input's `accept`.
+    pub fn input_attribute(&self) -> String {
+        if self.0.is_empty() {
+            DEFAULT_ACCEPT.to_owned()
+        } else {
+            self.0.join(",")
+        }
+    }
+
+    /// Whether a file named `filename` of type `content_type` is accepted.
+    pub fn accepts(&self, filename: &str, content_type: &str) -> bool {
+        let (filename, content_type) = (
+            filename.to_ascii_lowercase(),
+            content_type.to_ascii_lowercase(),
+        );
+        self.0.is_empty()
+            || self.0.iter().any(|item| {
+                if item.starts_with('.') {
+                    filename.ends_with(item.as_str())
+                } else if let Some(kind) = item.strip_suffix("/*") {
+                    content_type
+                        .split_once('/')
+                        .is_some_and(|(major, _)| major == kind)
+                } else {
+                    content_type == *item
+                }
+            })
+    }
+
+    /// The list as people read it (`video/mp4, .webm`).
+    pub fn describe(&self) -> String {
+        self.0.join(", ")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    fn attributes_override_the_defaults() {
-        assert_eq!(Settings::from_attributes(None, None), Settings::default());
-        let s = Settings::from_attributes(Some(" https://v.example "), Some("1048576"));
-        assert_eq!(s.api_base, "https://v.example");
-        assert_eq!(s.max_size, 1_048_576);
-        assert_eq!(
-            Settings::from_attributes(None, Some("lots")).max_size,
-            u64::MAX
-        );
-        assert_eq!(
-            Settings::from_attributes(None, Some("0")).max_size,
-            u64::MAX
-        );
-    }
-
-    /// Attributes or query parameters, by name.
+    /// Attributes by name.
     fn attributes(
         pairs: &'static [(&'static str, &'static str)],
     ) -> impl Fn(&str) -> Option<String> {
@@ -159,9 +224,8 @@ mod tests {
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
-    fn upload_knobs_come_from_attributes_then_the_query() {
-        let none = || attributes(&[]);
-        let defaults = Settings::from_sources(none(), none());
+    fn no_attribute_means_the_defaults() {
+        let defaults = Settings::from_attributes(attributes(&[]));
         assert_eq!(defaults, Settings::default());
         assert_eq!(
             (
@@ -171,62 +235,80 @@ mod tests {
             ),
             (4, 20_000, 10)
         );
+        assert_eq!(defaults.accept.input_attribute(), "video/*");
+        assert_eq!(defaults.theme.as_str(), "auto");
+    }
 
-        let attrs = attributes(&[
-            ("data-api", "http://b"),
-            ("data-concurrency", "2"),
-            ("data-stall-timeout", "5000"),
-            ("data-max-attempts", "3"),
-        ]);
-        let s = Settings::from_sources(&attrs, none());
-        assert_eq!(s.api_base, "http://b");
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn every_attribute_is_read() {
+        let s = Settings::from_attributes(attributes(&[
+            ("endpoint", " https://v.example "),
+            ("token", "tok.en"),
+            ("accept", "video/MP4, .webm"),
+            ("max-size", "1048576"),
+            ("multiple", ""),
+            ("concurrency", "2"),
+            ("stall-timeout", "5000"),
+            ("max-attempts", "3"),
+            ("locale", "zh-CN"),
+            ("theme", "Dark"),
+        ]));
+        assert_eq!(s.api_base, "https://v.example");
+        assert_eq!(s.token.as_deref(), Some("tok.en"));
+        assert_eq!(s.accept.input_attribute(), "video/mp4,.webm");
+        assert_eq!(s.max_size, 1_048_576);
+        assert!(s.multiple, "a boolean attribute: present is true");
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),
             (2, 5_000, 3)
         );
+        assert_eq!(s.locale.as_deref(), Some("zh-CN"));
+        assert_eq!(s.theme, Theme::Dark);
+        let config = s.upload_config();
+        assert_eq!(config.scheduler.concurrency, 2);
+        assert_eq!(config.scheduler.retry.max_attempts, 3);
+    }
 
-        let s = Settings::from_sources(
-            &attrs,
-            attributes(&[
-                ("x", "1"),
-                ("concurrency", "6"),
-                ("stall_timeout", "1500"),
-                ("max_attempts", "1"),
-            ]),
-        );
-        assert_eq!(
-            (s.concurrency, s.stall_timeout_ms, s.max_attempts),
-            (6, 1_500, 1)
-        );
-
-        // Unreadable or out-of-range values keep what was there; large ones
-        // are capped.
-        let s = Settings::from_sources(
-            &attrs,
-            attributes(&[
-                ("concurrency", "0"),
-                ("stall_timeout", "fast"),
-                ("max_attempts", ""),
-            ]),
-        );
-        assert_eq!(
-            (s.concurrency, s.stall_timeout_ms, s.max_attempts),
-            (2, 5_000, 3)
-        );
-        let s = Settings::from_sources(
-            none(),
-            attributes(&[
-                ("concurrency", "1000"),
-                ("stall_timeout", "99999999"),
-                ("max_attempts", "5000"),
-            ]),
-        );
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn unreadable_values_keep_the_default_and_large_ones_are_capped() {
+        let s = Settings::from_attributes(attributes(&[
+            ("token", "  "),
+            ("max-size", "lots"),
+            ("multiple", "false"),
+            ("concurrency", "0"),
+            ("stall-timeout", "fast"),
+            ("max-attempts", ""),
+            ("locale", ""),
+            ("theme", "purple"),
+        ]));
+        assert_eq!(s, Settings::default());
+        let s = Settings::from_attributes(attributes(&[
+            ("concurrency", "1000"),
+            ("stall-timeout", "99999999"),
+            ("max-attempts", "5000"),
+        ]));
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),
             (MAX_CONCURRENCY, MAX_STALL_TIMEOUT_MS, MAX_MAX_ATTEMPTS)
         );
-        let config = s.upload_config();
-        assert_eq!(config.scheduler.concurrency, MAX_CONCURRENCY);
-        assert_eq!(config.scheduler.retry.max_attempts, MAX_MAX_ATTEMPTS);
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn accept_reads_like_the_file_input() {
+        let any = Accept::parse("");
+        assert!(any.accepts("a.webm", "video/webm"));
+        let list = Accept::parse("video/mp4, .WEBM ,audio/*");
+        assert!(list.accepts("clip.mp4", "video/mp4"));
+        assert!(list.accepts("Clip.WebM", "video/x-matroska"));
+        assert!(list.accepts("song.ogg", "audio/ogg"));
+        assert!(!list.accepts("clip.mov", "video/quicktime"));
+        assert!(
+            !list.accepts("webm", "video/quicktime"),
+            "an extension, not a suffix"
+        );
+        assert_eq!(list.describe(), "video/mp4, .webm, audio/*");
     }
 }

@@ -4,7 +4,8 @@
 //! this sits between them, so neither knows the other.
 
 use crate::components::{PlayableVideo, ProgressView, VideoItem};
-use crate::engine::ProgressTracker;
+use crate::engine::{CheckedFile, ProgressTracker};
+use crate::settings::Accept;
 use vidrop_shared::api::{Video, VideoSummary};
 use vidrop_shared::policy::human_size;
 use wasm_bindgen::JsValue;
@@ -99,6 +100,16 @@ pub fn eta_text(progress: &ProgressTracker) -> Option<String> {
         60..=5_999 => format!("about {} min left", secs.div_ceil(60)),
         _ => format!("about {} h left", secs.div_ceil(3600)),
     })
+}
+
+/// Why a video the page's `accept` leaves out is refused.
+pub fn not_accepted(accept: &Accept, file: &CheckedFile) -> String {
+    format!(
+        "This page takes only {} files; \"{}\" is {}.",
+        accept.describe(),
+        file.filename,
+        file.content_type
+    )
 }
 
 impl From<&VideoSummary> for VideoItem {

@@ -347,59 +347,18 @@ async fn video_list_and_player() {
     );
 }
 
-/// The page's query string is read by the browser's `URLSearchParams` and
-/// wins over the mount element's attributes; unreadable values are ignored.
-#[wasm_bindgen_test]
-fn settings_come_from_the_query_string_then_the_attributes() {
-    let history = window().history().unwrap();
-    let original = window().location().href().unwrap();
-    let element = document().create_element("div").unwrap();
-    element.set_attribute("data-api", "http://b").unwrap();
-    element.set_attribute("data-concurrency", "2").unwrap();
-    element.set_attribute("data-stall-timeout", "5000").unwrap();
-    element.set_attribute("data-max-attempts", "3").unwrap();
-    let with_query = |query: &str| {
-        history
-            .replace_state_with_url(&JsValue::NULL, "", Some(query))
-            .unwrap();
-        let settings = Settings::from_element(&element);
-        (
-            settings.concurrency,
-            settings.stall_timeout_ms,
-            settings.max_attempts,
-        )
-    };
-    let from_query = with_query("?x=1&concurrency=6&stall_timeout=1500&max_attempts=1");
-    let unreadable = with_query("?concurrency=0&stall_timeout=fast&max_attempts");
-    let none = with_query("?");
-    history
-        .replace_state_with_url(&JsValue::NULL, "", Some(&original))
-        .unwrap();
-    assert_eq!(from_query, (6, 1_500, 1));
-    assert_eq!(unreadable, (2, 5_000, 3));
-    assert_eq!(none, (2, 5_000, 3));
-    assert_eq!(Settings::from_element(&element).api_base, "http://b");
-}
-
 /// The whole widget: idle at first, says clearly when the backend cannot be
 /// reached, and refuses a non-video file with the policy's sentence, an
 /// `error` state and a `vidrop:error` event.
 #[wasm_bindgen_test]
 async fn app_explains_an_unreachable_backend_and_a_refused_file() {
     let root = wrapper();
-    let errors = Rc::new(RefCell::new(Vec::<String>::new()));
-    let listener = {
-        let errors = errors.clone();
-        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
-            let message = js_sys::Reflect::get(&event.detail(), &"message".into()).unwrap();
-            errors.borrow_mut().push(message.as_string().unwrap());
-        })
-    };
     // On the wrapper: the events bubble out of the widget.
-    root.add_event_listener_with_callback("vidrop:error", listener.as_ref().unchecked_ref())
-        .unwrap();
+    let errors = listen(&root, "vidrop:error");
     // Port 9 (discard) refuses connections: a backend that is not running.
-    let settings = Settings::from_attributes(Some("http://127.0.0.1:9"), None);
+    let settings = Settings::from_attributes(|name| {
+        (name == "endpoint").then(|| "http://127.0.0.1:9".to_owned())
+    });
     let _mounted = mount_to(root.clone(), move || view! { <App settings /> });
     tick().await;
 
@@ -440,7 +399,14 @@ async fn app_explains_an_unreachable_backend_and_a_refused_file() {
     assert_eq!(widget.get_attribute("data-state").as_deref(), Some("error"));
     let message = "Only video files can be uploaded; this file is \"text/plain\".";
     assert_eq!(alert.text_content().as_deref(), Some(message));
-    assert_eq!(*errors.borrow(), vec![message.to_owned()]);
+    assert_eq!(
+        fields(&errors, &["code", "message", "filename"]),
+        vec![
+            vec!["unreachable", UNREACHABLE, "null"],
+            vec!["unsupported_type", message, "notes.txt"],
+        ],
+        "the listing's failure, then the refused file"
+    );
 
     // Still usable: a video goes on to the (unreachable) backend.
     choose(&input, text_file("clip.webm", "video/webm", "data"));
@@ -452,5 +418,196 @@ async fn app_explains_an_unreachable_backend_and_a_refused_file() {
                 .is_some_and(|t| t.contains("could not be reached"))
     })
     .await;
-    assert_eq!(errors.borrow().len(), 2);
+    assert_eq!(
+        fields(&errors, &["code", "filename"])[2],
+        vec!["unreachable", "clip.webm"]
+    );
+}
+
+const UNREACHABLE: &str = "The Vidrop server could not be reached. Check your connection, or that the server is running, and try again.";
+
+/// The details of every `name` event that reaches `target`, as they come.
+fn listen(target: &web_sys::EventTarget, name: &str) -> Rc<RefCell<Vec<(JsValue, JsValue)>>> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let listener = {
+        let seen = seen.clone();
+        Closure::<dyn FnMut(web_sys::CustomEvent)>::new(move |event: web_sys::CustomEvent| {
+            let target = event.target().map_or(JsValue::NULL, JsValue::from);
+            seen.borrow_mut().push((target, event.detail()));
+        })
+    };
+    target
+        .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+        .unwrap();
+    listener.forget();
+    seen
+}
+
+/// Fields of the events' details, as text (`null` for null).
+fn fields(events: &Rc<RefCell<Vec<(JsValue, JsValue)>>>, names: &[&str]) -> Vec<Vec<String>> {
+    events
+        .borrow()
+        .iter()
+        .map(|(_, detail)| {
+            names
+                .iter()
+                .map(|name| {
+                    let value = js_sys::Reflect::get(detail, &JsValue::from_str(name)).unwrap();
+                    value
+                        .as_string()
+                        .unwrap_or_else(|| String::from(js_sys::JSON::stringify(&value).unwrap()))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A `<vidrop-uploader>` with `attributes`, added to the page.
+fn uploader(attributes: &[(&str, &str)]) -> HtmlElement {
+    vidrop_frontend::element::define();
+    let element = document().create_element("vidrop-uploader").unwrap();
+    for (name, value) in attributes {
+        element.set_attribute(name, value).unwrap();
+    }
+    document().body().unwrap().append_child(&element).unwrap();
+    element.unchecked_into()
+}
+
+fn shadow(element: &HtmlElement) -> web_sys::ShadowRoot {
+    element.shadow_root().expect("an open shadow root")
+}
+
+fn in_shadow(element: &HtmlElement, selector: &str) -> Element {
+    shadow(element)
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector} in the shadow root"))
+}
+
+/// The element mounts the widget into an open shadow root styled by one
+/// adopted stylesheet (no `<style>`, no `style=`), and reflects its
+/// attributes; a changed attribute applies in place, without a remount.
+#[wasm_bindgen_test]
+async fn the_element_mounts_into_its_shadow_root_and_follows_its_attributes() {
+    let element = uploader(&[
+        ("endpoint", "http://127.0.0.1:9"),
+        ("locale", "zh-CN"),
+        ("theme", "dark"),
+        ("accept", "video/webm"),
+        ("multiple", ""),
+    ]);
+    tick().await;
+    let root = shadow(&element);
+    assert_eq!(root.mode(), web_sys::ShadowRootMode::Open);
+    let sheets = js_sys::Reflect::get(&root, &"adoptedStyleSheets".into()).unwrap();
+    assert_eq!(js_sys::Array::from(&sheets).length(), 1);
+    assert!(root.query_selector("style, [style]").unwrap().is_none());
+    let widget = in_shadow(&element, "#vidrop");
+    assert_eq!(widget.get_attribute("lang").as_deref(), Some("zh-CN"));
+    assert_eq!(widget.get_attribute("data-theme").as_deref(), Some("dark"));
+    assert!(widget.has_attribute("data-multiple"));
+    let input = in_shadow(&element, "#vidrop-file");
+    assert_eq!(input.get_attribute("accept").as_deref(), Some("video/webm"));
+    assert!(
+        document().get_element_by_id("vidrop").is_none(),
+        "nothing of the widget is in the page's own tree"
+    );
+
+    element.set_attribute("theme", "light").unwrap();
+    element.remove_attribute("locale").unwrap();
+    element.remove_attribute("multiple").unwrap();
+    element.remove_attribute("accept").unwrap();
+    tick().await;
+    assert!(in_shadow(&element, "#vidrop") == widget, "the same widget");
+    assert_eq!(widget.get_attribute("data-theme").as_deref(), Some("light"));
+    assert!(!widget.has_attribute("lang"));
+    assert!(!widget.has_attribute("data-multiple"));
+    assert_eq!(input.get_attribute("accept").as_deref(), Some("video/*"));
+    element.remove();
+    // The unmount runs after the task that removed the element.
+    sleep(0.0).await;
+}
+
+/// Events are dispatched on the element and bubble out of the shadow root;
+/// a file the page's `accept` leaves out is refused before any request.
+#[wasm_bindgen_test]
+async fn events_reach_the_page_from_the_element() {
+    let element = uploader(&[("endpoint", "http://127.0.0.1:9"), ("accept", ".webm")]);
+    let errors = listen(&document().body().unwrap(), "vidrop:error");
+    tick().await;
+    let input: HtmlInputElement = in_shadow(&element, "#vidrop-file").unchecked_into();
+    choose(&input, text_file("clip.mp4", "video/mp4", "data"));
+    tick().await;
+    let mine = JsValue::from(&element);
+    wait_for("both errors", || {
+        errors
+            .borrow()
+            .iter()
+            .filter(|(target, _)| *target == mine)
+            .count()
+            >= 2
+    })
+    .await;
+    // Other tests' widgets may also have told the page about errors.
+    errors.borrow_mut().retain(|(target, _)| *target == mine);
+    let refused = fields(&errors, &["code", "filename", "message"])
+        .into_iter()
+        .find(|f| f[0] == "not_accepted")
+        .expect("a not_accepted error on the element");
+    assert_eq!(refused[1], "clip.mp4");
+    assert_eq!(
+        refused[2],
+        "This page takes only .webm files; \"clip.mp4\" is video/mp4."
+    );
+    assert_eq!(
+        in_shadow(&element, "#vidrop")
+            .get_attribute("data-state")
+            .as_deref(),
+        Some("error")
+    );
+    element.remove();
+    sleep(0.0).await;
+}
+
+/// Removing the element unmounts its widget (after the task that removed
+/// it, so a move within the page keeps it); adding it again mounts a new
+/// one; a second definition of the element is refused.
+#[wasm_bindgen_test]
+async fn removal_unmounts_and_adding_again_mounts() {
+    sleep(0.0).await;
+    let before = vidrop_frontend::element::mounted_widgets();
+    let element = uploader(&[("endpoint", "http://127.0.0.1:9")]);
+    let other = uploader(&[("endpoint", "http://127.0.0.1:9")]);
+    assert_eq!(vidrop_frontend::element::mounted_widgets(), before + 2);
+    let first = in_shadow(&element, "#vidrop");
+
+    // Moved: out and back in the same task.
+    let body = document().body().unwrap();
+    body.append_child(&element).unwrap();
+    sleep(0.0).await;
+    assert_eq!(vidrop_frontend::element::mounted_widgets(), before + 2);
+    assert!(
+        in_shadow(&element, "#vidrop") == first,
+        "a move keeps the widget"
+    );
+
+    element.remove();
+    sleep(0.0).await;
+    assert_eq!(vidrop_frontend::element::mounted_widgets(), before + 1);
+    assert_eq!(
+        shadow(&element).child_element_count(),
+        0,
+        "the view is gone"
+    );
+    assert!(shadow(&other).query_selector("#vidrop").unwrap().is_some());
+
+    body.append_child(&element).unwrap();
+    tick().await;
+    assert_eq!(vidrop_frontend::element::mounted_widgets(), before + 2);
+    assert!(in_shadow(&element, "#vidrop") != first, "a new widget");
+    assert!(!vidrop_frontend::element::define(), "already defined");
+    element.remove();
+    other.remove();
+    sleep(0.0).await;
+    assert_eq!(vidrop_frontend::element::mounted_widgets(), before);
 }

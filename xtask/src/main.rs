@@ -16,6 +16,7 @@
 //! - `screenshot`: upload a video in headless Chromium and save `docs/screenshot.png`.
 //! - `bench`: the benchmarks; writes `BENCHMARKS.md`.
 
+mod example;
 mod tools;
 
 use std::env;
@@ -37,7 +38,8 @@ Tasks:
   build       build the release widget (cargo profile `widget`) into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload a video in headless Chromium and save docs/screenshot.png
-  bench       benchmarks (widget vs curl, browser memory, SHA-256 in the browser) into BENCHMARKS.md
+  bench       benchmarks (widget vs curl, browser memory, SHA-256 in the browser, widget size) into BENCHMARKS.md
+  example     serve examples/ at http://127.0.0.1:8081, pages of another origin embedding the widget (with `dev` running)
 ";
 
 fn main() -> ExitCode {
@@ -63,6 +65,7 @@ fn try_main() -> Result {
         Some("setup") => tools::setup(tools::Need::Everything),
         Some("screenshot") => screenshot(),
         Some("bench") => bench(),
+        Some("example") => example::run(&project_root()),
         Some(other) => Err(format!("unknown task {other:?}\n\n{TASKS}")),
         None => {
             print!("{TASKS}");
@@ -99,10 +102,22 @@ fn dev() -> Result {
     }
     tools::setup(tools::Need::Widget)?;
     run(cargo().args(["build", "--package", "vidrop"]))?;
+    // The backend serves the widget trunk builds there; it must exist first.
+    std::fs::create_dir_all(project_root().join("dist")).map_err(|e| e.to_string())?;
     let vidrop = target_dir().join("debug/vidrop");
     let mut backend = spawn(
         tools::command(&vidrop)
-            .args(["serve", "--addr", DEV_BACKEND_ADDR])
+            // The widget at /widget/ (from trunk's dist/), for pages on other
+            // origins such as the examples'.
+            .args([
+                "serve",
+                "--addr",
+                DEV_BACKEND_ADDR,
+                "--static-dir",
+                "dist",
+                "--allow-origin",
+                example::ORIGIN,
+            ])
             .current_dir(project_root()),
     )?;
     let mut trunk = match spawn(trunk_command().args(["serve", "--offline"])) {
@@ -247,6 +262,17 @@ fn screenshot() -> Result {
             "--",
         ])
         .arg(project_root().join("docs/screenshot.png"))
+        .env("VIDROP_DIST", project_root().join("dist")))?;
+    run(cargo()
+        .args([
+            "run",
+            "--package",
+            "vidrop-e2e",
+            "--bin",
+            "embed_screenshot",
+            "--",
+        ])
+        .arg(project_root().join("docs"))
         .env("VIDROP_DIST", project_root().join("dist")))
 }
 
@@ -336,6 +362,24 @@ fn bench() -> Result {
             md.push_str(&format!("| {} | {} |\n", name.trim(), figure.trim()));
         }
     }
+    let size = cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--package",
+            "vidrop-e2e",
+            "--bin",
+            "size",
+            "--",
+        ])
+        .arg(project_root().join("dist"))
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !size.status.success() {
+        return Err(String::from_utf8_lossy(&size.stderr).into_owned());
+    }
+    md.push_str("\n### Widget size (what a page downloads from `/widget/`)\n\n");
+    md.push_str(&String::from_utf8_lossy(&size.stdout));
     md.push_str(BENCHMARKS_NOTES);
     std::fs::write(project_root().join("BENCHMARKS.md"), md).map_err(|e| e.to_string())?;
     println!("xtask: wrote BENCHMARKS.md");

@@ -1,6 +1,7 @@
 //! The HTTP routes: the v1 API under `/api` (uploads, their parts, videos),
 //! the AWS SDK for Go example's `/presign` protocol, and (with
-//! `--static-dir`) the built widget at `/`. One file per resource; handlers
+//! `--static-dir`) the built widget: its page at `/`, and at `/widget/` the
+//! files other origins embed (`widget`). One file per resource; handlers
 //! are named `resource_action`, and each only extracts, calls one function
 //! of a service module (`uploads`, `videos`, `presign`) and answers. No
 //! route module uses another.
@@ -11,6 +12,7 @@ pub mod presign;
 pub mod tokens;
 pub mod uploads;
 pub mod videos;
+pub mod widget;
 
 use crate::error::{method_not_allowed, route_not_found};
 use crate::guard::{AllowedOrigins, Guards, guard};
@@ -70,6 +72,7 @@ pub fn router(
 
     let app = match static_dir {
         Some(dir) => app
+            .nest_service(widget::PREFIX, widget::router(dir))
             .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
         None => app.fallback(route_not_found),
     };

@@ -20,7 +20,7 @@ async fn main() {
     harness
         .browser
         .wait_until(
-            "document.getElementById('vidrop-player').readyState >= 2",
+            "vidrop('#vidrop-player').readyState >= 2",
             "the video to load",
         )
         .await;

@@ -17,7 +17,11 @@ pub fn DropZone(
     /// While true (an upload is running) new files are refused.
     #[prop(into)]
     busy: Signal<bool>,
+    /// The file input's `accept` (`video/*` when not given).
+    #[prop(into, optional)]
+    accept: Option<Signal<String>>,
 ) -> impl IntoView {
+    let accept = move || accept.map_or_else(|| "video/*".to_owned(), |accept| accept.get());
     let (dragging, set_dragging) = signal(false);
 
     let on_drag_over = move |ev: DragEvent| {
@@ -81,7 +85,7 @@ pub fn DropZone(
                 type="file"
                 id="vidrop-file"
                 class="vidrop-file-input"
-                accept="video/*"
+                accept=accept
                 disabled=move || busy.get()
                 on:change=on_change
             />

@@ -25,6 +25,11 @@ pub fn Player(
     /// video (a Play click after it ended).
     #[prop(into)]
     video: Signal<Option<PlayableVideo>>,
+    /// Called once the browser has read a video's metadata, with its id and
+    /// its duration in seconds (`None` when it is not a finite number, or
+    /// the video could not be loaded).
+    #[prop(optional)]
+    on_metadata: Option<Callback<(String, Option<f64>)>>,
 ) -> impl IntoView {
     let element = NodeRef::<html::Video>::new();
     Effect::new(move |_| {
@@ -41,6 +46,14 @@ pub fn Player(
         }
     });
     let field = move |f: fn(&PlayableVideo) -> String| move || video.with(|v| v.as_ref().map(f));
+    let tell = move |duration: Option<f64>| {
+        let id = video.with_untracked(|v| v.as_ref().map(|v| v.id.clone()));
+        if let (Some(on_metadata), Some(id)) = (on_metadata, id) {
+            on_metadata.run((id, duration.filter(|d| d.is_finite())));
+        }
+    };
+    let on_loaded = move |_| tell(element.get_untracked().map(|v| v.duration()));
+    let on_error = move |_| tell(None);
     view! {
         <Show when=move || video.with(Option::is_some)>
             <figure class="vidrop-player">
@@ -52,6 +65,8 @@ pub fn Player(
                     preload="metadata"
                     src=field(|v| v.url.clone())
                     data-video-id=field(|v| v.id.clone())
+                    on:loadedmetadata=on_loaded
+                    on:error=on_error
                 ></video>
                 <figcaption class="vidrop-player-caption">{field(|v| v.title.clone())}</figcaption>
             </figure>

@@ -19,6 +19,7 @@ use crate::engine::scheduler::{
 use crate::engine::timer::{random, sleep};
 use crate::engine::xhr::XhrError;
 use vidrop_shared::api::CreateUpload;
+use vidrop_shared::checksum::Sha256Checksum;
 use vidrop_shared::filename::clean_filename;
 use vidrop_shared::policy::{PolicyError, check_upload, content_type_from_filename};
 use web_sys::File;
@@ -87,6 +88,26 @@ pub enum UploadError {
 }
 
 impl UploadError {
+    /// A stable code for host pages (`vidrop:error`'s `code`): the backend's
+    /// own for its refusals, the shared policy's for a refused file.
+    pub fn code(&self) -> &str {
+        match self {
+            UploadError::Policy(error) => error.code(),
+            UploadError::Api(error) => error.kind(),
+            UploadError::Storage { .. } => "storage_refused",
+            UploadError::ConnectionLost => "connection_lost",
+            UploadError::TimedOut => "timed_out",
+            UploadError::Cancelled => "cancelled",
+            UploadError::UnsupportedPlan(_) => "unsupported_plan",
+            UploadError::Browser(_) => "browser_error",
+            UploadError::PartFailed { .. } => "part_failed",
+            UploadError::UploadGone => "upload_gone",
+            UploadError::MissingEtag => "missing_etag",
+            UploadError::Read(_) => "unreadable_file",
+            UploadError::NoChecksum => "no_checksum",
+        }
+    }
+
     /// Whether the server-side upload is gone, so remembering it is useless.
     pub(crate) fn is_gone(&self) -> bool {
         match self {
@@ -159,13 +180,15 @@ impl CheckedFile {
         })
     }
 
-    /// The `POST /api/uploads` body that plans an upload of this file.
-    pub fn create_request(&self) -> CreateUpload {
+    /// The `POST /api/uploads` body that plans an upload of this file,
+    /// with the whole file's SHA-256 when it was computed (the backend binds
+    /// it into a single PUT's signature).
+    pub fn create_request(&self, sha256: Option<Sha256Checksum>) -> CreateUpload {
         CreateUpload {
             filename: self.filename.clone(),
             content_type: self.content_type.clone(),
             size: self.size,
-            sha256: None,
+            sha256,
         }
     }
 }
@@ -251,6 +274,8 @@ pub(crate) struct Context<'a> {
     /// How parts are checksummed; `None` where the page cannot hash (then
     /// only single PUTs are possible, and nothing is resumed).
     pub hasher: Option<Sha256Backend>,
+    /// The whole file's SHA-256, for a file small enough to go up in one PUT.
+    pub file_sha256: Option<Sha256Checksum>,
 }
 
 impl Context<'_> {
@@ -291,6 +316,20 @@ mod tests {
             error: None,
         };
         assert_eq!(bare.to_string(), "Storage refused the upload (HTTP 503).");
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn every_failure_has_a_code_for_the_host_page() {
+        assert_eq!(
+            UploadError::from(XhrError::Network).code(),
+            "connection_lost"
+        );
+        assert_eq!(UploadError::Policy(PolicyError::Empty).code(), "empty_file");
+        assert_eq!(
+            UploadError::Api(ApiError::Unreachable).code(),
+            "unreachable"
+        );
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -618,7 +618,7 @@ fn spawn_sign(cx: &Context<'_>, id: String, body: SignParts, sender: &UnboundedS
 fn spawn_replan(cx: &Context<'_>, sender: &UnboundedSender<Event>) {
     let api = cx.api.clone();
     let policy = cx.config.api_retry();
-    let body = cx.file.create_request();
+    let body = cx.file.create_request(cx.file_sha256.clone());
     let sender = sender.clone();
     spawn_local(async move {
         let plan = retry_api(policy, random, sleep, || api.create_upload(&body)).await;

@@ -17,7 +17,7 @@ use crate::engine::scheduler::PartScheduler;
 use crate::engine::timer::{now_ms, random, sleep};
 use crate::engine::transfer::{Sent, Target, Transfer, put_plan};
 use vidrop_shared::api::{MultipartUpload, SingleUpload, StoredPart, UploadPlan, Video};
-use vidrop_shared::parts::PartPlan;
+use vidrop_shared::parts::{DEFAULT_MULTIPART_THRESHOLD, PartPlan};
 
 /// Uploads `file` and returns the stored video. Resumes an earlier upload of
 /// the same file when this browser remembers one; `report` hears what
@@ -30,13 +30,32 @@ pub async fn upload(
     report: impl Fn(Report<'_>),
 ) -> Result<Video, UploadError> {
     control.check()?;
+    let hasher = Sha256Backend::preferred();
+    // A file that can go up in one PUT is sent with its SHA-256, which the
+    // backend binds into the signature: the store takes those bytes only.
+    // (Larger files are multipart, each part with its own.)
+    let file_sha256 = match hasher {
+        Some(hasher) if file.size <= DEFAULT_MULTIPART_THRESHOLD => {
+            control
+                .unless_cancelled(async {
+                    hasher
+                        .checksum(&file.file)
+                        .await
+                        .map(Some)
+                        .map_err(|error| UploadError::Read(error.to_string()))
+                })
+                .await?
+        }
+        _ => None,
+    };
     let cx = Context {
         api,
         file,
         control,
         config,
         report: &report,
-        hasher: Sha256Backend::preferred(),
+        hasher,
+        file_sha256,
     };
     let book = LocalResumeBook::new(api.base());
     // A file that cannot be read is found out by the upload itself.
@@ -59,7 +78,7 @@ pub async fn upload(
         }
     }
 
-    let request = file.create_request();
+    let request = file.create_request(cx.file_sha256.clone());
     let plan = cx
         .call(cx.config.create_retry(), || api.create_upload(&request))
         .await?;

@@ -1,0 +1,198 @@
+//! The widget's size as a host page downloads it from `/widget/`: the
+//! loader, the wasm-bindgen JS, its snippet (the element class) and the
+//! wasm, each raw and gzipped (`gzip -9`, file by file, as each is its own
+//! request). The widget's CSS is compiled into the wasm (it is adopted by
+//! each shadow root from there), so it is counted in the wasm's bytes and
+//! shown on its own line for information.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use vidrop::routes::widget::{WidgetBuild, find_build, loader};
+
+/// One file of the widget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measured {
+    /// What it is.
+    pub what: String,
+    /// Its name under `/widget/`.
+    pub file: String,
+    pub raw: u64,
+    pub gzip: u64,
+}
+
+/// What a page downloads, and the CSS inside the wasm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WidgetSize {
+    pub files: Vec<Measured>,
+    /// `frontend/widget.css`, part of the wasm.
+    pub css: Measured,
+}
+
+impl WidgetSize {
+    /// The files together (the CSS is inside the wasm).
+    pub fn total(&self) -> (u64, u64) {
+        self.files
+            .iter()
+            .fold((0, 0), |(raw, gzip), f| (raw + f.raw, gzip + f.gzip))
+    }
+
+    /// A Markdown table, with a line on how it was measured.
+    pub fn markdown(&self) -> String {
+        let mut md = String::from(
+            "| what | file under `/widget/` | raw | gzip -9 |\n| --- | --- | ---: | ---: |\n",
+        );
+        for f in &self.files {
+            md.push_str(&format!(
+                "| {} | `{}` | {} | {} |\n",
+                f.what,
+                f.file,
+                kib(f.raw),
+                kib(f.gzip)
+            ));
+        }
+        let (raw, gzip) = self.total();
+        md.push_str(&format!(
+            "| **total** (wasm + JS + CSS) | | **{}** | **{}** |\n",
+            kib(raw),
+            kib(gzip)
+        ));
+        md.push_str(&format!(
+            "| of which CSS, inside the wasm | `{}` | {} | {} |\n",
+            self.css.file,
+            kib(self.css.raw),
+            kib(self.css.gzip)
+        ));
+        md
+    }
+}
+
+fn kib(bytes: u64) -> String {
+    format!("{:.1} KiB", bytes as f64 / 1024.0)
+}
+
+/// Measures the widget built into `dist` (its `index.html` names the wasm
+/// and JS, as the backend's `/widget/vidrop.js` does); `css` is the widget's
+/// stylesheet source.
+pub fn measure(dist: &Path, css: &Path) -> Result<WidgetSize, String> {
+    let index = dist.join("index.html");
+    let html = std::fs::read_to_string(&index)
+        .map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    let build: WidgetBuild =
+        find_build(&html).ok_or_else(|| format!("{} names no widget", index.display()))?;
+    let mut files = vec![measure_bytes(
+        "loader (written by the backend)",
+        "vidrop.js",
+        loader(&build).as_bytes(),
+    )?];
+    files.push(measure_file("wasm-bindgen JS", dist, &build.script)?);
+    for snippet in snippets(&dist.join("snippets"))? {
+        let name = snippet
+            .strip_prefix(dist)
+            .map_err(|e| e.to_string())?
+            .display()
+            .to_string();
+        files.push(measure_file("element class (snippet)", dist, &name)?);
+    }
+    files.push(measure_file("wasm", dist, &build.wasm)?);
+    let css_bytes =
+        std::fs::read(css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
+    let css = measure_bytes("CSS", "frontend/widget.css", &css_bytes)?;
+    Ok(WidgetSize { files, css })
+}
+
+fn measure_file(what: &str, dist: &Path, name: &str) -> Result<Measured, String> {
+    let path = dist.join(name);
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    measure_bytes(what, name, &bytes)
+}
+
+fn measure_bytes(what: &str, file: &str, bytes: &[u8]) -> Result<Measured, String> {
+    Ok(Measured {
+        what: what.to_owned(),
+        file: file.to_owned(),
+        raw: bytes.len() as u64,
+        gzip: gzip_size(bytes)?,
+    })
+}
+
+/// Every `.js` file under `dir`, sorted.
+fn snippets(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(found);
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(snippets(&path)?);
+        } else if path.extension().is_some_and(|ext| ext == "js") {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The length of `bytes` through `gzip -9`.
+fn gzip_size(bytes: &[u8]) -> Result<u64, String> {
+    use std::io::Write;
+    let mut gzip = Command::new("gzip")
+        .args(["-9", "-c", "-n"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run gzip: {e}"))?;
+    let mut stdin = gzip.stdin.take().expect("piped stdin");
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let output = gzip.wait_with_output().map_err(|e| e.to_string())?;
+    writer
+        .join()
+        .map_err(|_| "gzip's input failed".to_owned())?
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!("gzip failed: {}", output.status));
+    }
+    Ok(output.stdout.len() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_is_measured_file_by_file() {
+        let dist = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dist.path().join("index.html"),
+            "<script type=module>import init from '/w-0123456789abcdef.js'; \
+             init({ module_or_path: '/w-0123456789abcdef_bg.wasm' });</script>",
+        )
+        .unwrap();
+        std::fs::write(dist.path().join("w-0123456789abcdef.js"), "x".repeat(1000)).unwrap();
+        std::fs::write(dist.path().join("w-0123456789abcdef_bg.wasm"), [0u8; 2048]).unwrap();
+        let snippet = dist.path().join("snippets/w-1/src");
+        std::fs::create_dir_all(&snippet).unwrap();
+        std::fs::write(snippet.join("element.js"), "export {};").unwrap();
+        let css = dist.path().join("widget.css");
+        std::fs::write(&css, ".vidrop {}").unwrap();
+
+        let size = measure(dist.path(), &css).unwrap();
+        let names: Vec<&str> = size.files.iter().map(|f| f.file.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "vidrop.js",
+                "w-0123456789abcdef.js",
+                "snippets/w-1/src/element.js",
+                "w-0123456789abcdef_bg.wasm"
+            ]
+        );
+        assert_eq!(size.files[3].raw, 2048);
+        assert!(size.files[3].gzip < 100, "zeros compress");
+        assert_eq!(size.css.raw, 10);
+        let (raw, _) = size.total();
+        assert_eq!(raw, size.files.iter().map(|f| f.raw).sum::<u64>());
+        assert!(size.markdown().contains("| **total** (wasm + JS + CSS) |"));
+    }
+}
