@@ -30,6 +30,11 @@ const USED_ONLY_BY: &[(&str, &[&str], &str)] = &[
         &["crate", "server"],
         "the server mounts the routes; services and storage never call a handler",
     ),
+    (
+        "cli",
+        &["crate"],
+        "the command-line client is a client of the HTTP API like any other; no server module uses it",
+    ),
 ];
 
 /// The backend library's graph, as written, tolerated edges included.

@@ -175,6 +175,28 @@ impl Stack {
         hasher.finalize().into()
     }
 
+    /// The SHA-256 (base64) the store keeps with the object of video `id`:
+    /// S3 keeps one only when the upload sent it, so this tells whether the
+    /// widget hashed the file.
+    pub async fn stored_checksum_sha256(&self, id: &str) -> Option<String> {
+        let key = self
+            .all_store_keys()
+            .await
+            .into_iter()
+            .find(|key| key.starts_with(vidrop_shared::keys::VIDEO_PREFIX) && key.contains(id))
+            .unwrap_or_else(|| panic!("no object for video {id}"));
+        let (s3, bucket) = self.s3();
+        s3.head_object()
+            .bucket(bucket)
+            .key(key)
+            .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+            .send()
+            .await
+            .expect("HeadObject")
+            .checksum_sha256()
+            .map(str::to_owned)
+    }
+
     /// Where the page is: the backend serves the widget itself.
     pub fn base_url(&self) -> String {
         self.server.base_url()

@@ -2,6 +2,8 @@
 //! Chromium over WebDriver, the release widget, the backend on a real socket
 //! and its embedded S3 on another origin.
 
+use base64::Engine;
+use sha2::Digest;
 use vidrop_e2e::{Harness, TestVideo};
 
 /// A chosen WebM goes straight to S3: the bar reaches 100 %, the stored object
@@ -42,6 +44,15 @@ async fn a_chosen_video_uploads_to_s3_and_plays() {
         harness.stack.stored_bytes(&id).await,
         video.bytes(),
         "the stored object is the file"
+    );
+    // The widget hashed the file and the store checked that SHA-256 (a
+    // single PUT binds it into the signature).
+    let sha256 =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(video.bytes()));
+    assert_eq!(
+        harness.stack.stored_checksum_sha256(&id).await,
+        Some(sha256),
+        "the single PUT carried the file's SHA-256"
     );
     let listed = harness.stack.videos().await;
     let entry = listed
