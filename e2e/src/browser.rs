@@ -1,5 +1,8 @@
-//! Headless Chromium over WebDriver: a ChromeDriver process of the test's own,
-//! one session with a fresh profile, and the page helpers the tests share.
+//! A browser over WebDriver, in any [`Engine`]: the engine's driver process of
+//! the test's own, one session with a fresh profile, and the page helpers the
+//! tests share. Chromium runs headless under ChromeDriver, Firefox ESR
+//! `-headless` under geckodriver, WebKitGTK's MiniBrowser under
+//! WebKitWebDriver on an Xvfb display of its own.
 //!
 //! The widget lives in the shadow root of a `<vidrop-uploader>` element, so
 //! the helpers take *piercing* selectors: a plain selector is looked for in
@@ -10,6 +13,7 @@
 //! can call `vidrop(selector)`, which resolves such a selector in the page.
 
 use crate::PAGE_TIMEOUT;
+use crate::engine::{self, Engine};
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde::Deserialize;
@@ -18,10 +22,8 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
+use tokio::io::AsyncBufReadExt;
 use tokio::process::{Child, Command};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// Chromium as root in a sandboxed machine with no internet: no sandbox, no
 /// GPU, and none of the background connections the closed network refuses.
@@ -61,14 +63,19 @@ pub struct ConsoleEntry {
     pub message: String,
 }
 
-/// A browser session, with the ChromeDriver that serves it.
+/// A browser session, with the driver (and display) that serve it.
 pub struct Browser {
     client: Client,
-    /// ChromeDriver's address, for its commands fantoccini does not have.
+    engine: Engine,
+    /// The driver's address, for its commands fantoccini does not have.
     driver_url: String,
-    // Dropped after the client: kills the driver (and with it Chromium).
-    _driver: Child,
-    _profile: TempDir,
+    /// The driver, leader of its own process group, which holds the browser
+    /// it starts.
+    driver: ProcessGroup,
+    /// WebKit's virtual X server.
+    // Held for its `Drop`.
+    _display: Option<ProcessGroup>,
+    profile: TempDir,
 }
 
 /// Resident memory of a browser's renderer processes, in KiB.
@@ -97,65 +104,156 @@ pub struct VideoState {
 }
 
 impl Browser {
-    /// Starts ChromeDriver on a free loopback port and opens a session.
+    /// Headless Chromium: [`Browser::start_in`] `Engine::Chromium`.
     pub async fn start() -> Browser {
-        let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver starts (cargo xtask setup installs chromium-driver)");
-        let driver_url = format!("http://127.0.0.1:{port}");
-        wait_for_driver(&driver_url).await;
-
-        let profile = tempfile::tempdir().expect("a temporary Chromium profile");
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": CHROMIUM, "args": args }),
-        );
-        // Keep the console, for `console_errors`.
-        capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
-        let client = ClientBuilder::rustls()
-            .expect("rustls connector")
-            .capabilities(capabilities)
-            .connect(&driver_url)
-            .await
-            .expect("a WebDriver session with headless Chromium");
-        Browser {
-            client,
-            driver_url,
-            _driver: driver,
-            _profile: profile,
-        }
+        Browser::start_in(Engine::Chromium).await
     }
 
-    /// The Chromium profile folder: it names this browser's processes.
+    /// Starts `engine`'s driver on a free loopback port and opens a session
+    /// with a fresh profile; fails the test, naming what to install, when the
+    /// engine is not on this machine.
+    pub async fn start_in(engine: Engine) -> Browser {
+        engine.require();
+        let profile = tempfile::tempdir().expect("a temporary browser profile");
+        let port = free_port();
+        let mut display = None;
+        let mut capabilities = serde_json::Map::new();
+        let mut driver = match engine {
+            Engine::Chromium => {
+                let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| f.to_string()).collect();
+                args.push(format!("--user-data-dir={}", profile.path().display()));
+                capabilities.insert(
+                    "goog:chromeOptions".into(),
+                    json!({ "binary": engine::CHROMIUM, "args": args }),
+                );
+                // Keep the console, for `console_errors`.
+                capabilities.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
+                let mut driver = Command::new(engine::CHROMEDRIVER);
+                driver.arg(format!("--port={port}"));
+                driver
+            }
+            Engine::Firefox => {
+                capabilities.insert("browserName".into(), json!("firefox"));
+                capabilities.insert(
+                    "moz:firefoxOptions".into(),
+                    json!({
+                        "binary": engine::FIREFOX,
+                        "args": ["-headless"],
+                        "prefs": {
+                            // Playback starts from a script, as in Chromium.
+                            "media.autoplay.default": 0,
+                            // Nothing may reach for the internet here.
+                            "app.update.auto": false,
+                            "browser.shell.checkDefaultBrowser": false,
+                            "datareporting.policy.dataSubmissionEnabled": false,
+                            "network.captive-portal-service.enabled": false,
+                            "network.connectivity-service.enabled": false,
+                        },
+                    }),
+                );
+                let mut driver = Command::new(engine::geckodriver().expect("required above"));
+                driver.args(["--port", &port.to_string()]);
+                // geckodriver makes a fresh profile in the temporary folder:
+                // ours, so it goes with the browser even when a failed test
+                // leaves no time to clean up.
+                driver.env("TMPDIR", profile.path());
+                driver
+            }
+            Engine::WebKit => {
+                let (xvfb, number) = start_display().await;
+                display = Some(ProcessGroup(xvfb));
+                capabilities.insert(
+                    "webkitgtk:browserOptions".into(),
+                    json!({
+                        "binary": engine::MINIBROWSER,
+                        "args": ["--automation", "--autoplay-policy=allow"],
+                    }),
+                );
+                let mut driver = Command::new(engine::WEBKIT_DRIVER);
+                driver.arg(format!("--port={port}"));
+                driver.env("DISPLAY", format!(":{number}"));
+                // Automation sessions are ephemeral; whatever WebKitGTK
+                // still writes (caches, GStreamer's registry) goes to the
+                // profile folder rather than the home folder.
+                for (variable, folder) in [
+                    ("XDG_CACHE_HOME", "cache"),
+                    ("XDG_DATA_HOME", "data"),
+                    ("XDG_CONFIG_HOME", "config"),
+                ] {
+                    driver.env(variable, profile.path().join(folder));
+                }
+                driver
+            }
+        };
+        let driver = ProcessGroup(
+            driver
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .kill_on_drop(true)
+                .spawn()
+                .unwrap_or_else(|e| panic!("the {engine} driver starts: {e}")),
+        );
+        let driver_url = format!("http://127.0.0.1:{port}");
+        let client = async {
+            wait_for_driver(engine, &driver_url).await;
+            ClientBuilder::rustls()
+                .expect("rustls connector")
+                .capabilities(capabilities)
+                .connect(&driver_url)
+                .await
+                .unwrap_or_else(|e| panic!("a WebDriver session with {engine}: {e}"))
+        };
+        let client = client.await;
+        let browser = Browser {
+            client,
+            engine,
+            driver_url,
+            driver,
+            _display: display,
+            profile,
+        };
+        if engine != Engine::Chromium {
+            // Chromium takes its size as a flag; the same viewport for all.
+            browser
+                .client
+                .set_window_size(1100, 1000)
+                .await
+                .unwrap_or_else(|e| panic!("{engine} resizes its window: {e}"));
+        }
+        browser
+    }
+
+    /// The engine this browser runs.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The browser's profile folder: it names this browser's processes.
     pub fn profile_dir(&self) -> &Path {
-        self._profile.path()
+        self.profile.path()
     }
 
     /// Resident memory of this browser's renderer processes (those descended
-    /// from its ChromeDriver), in KiB, from `/proc`.
+    /// from its driver), in KiB, from `/proc`: Chromium's `--type=renderer`
+    /// processes, Firefox's content processes (`-contentproc … tab`), WebKit's
+    /// `WebKitWebProcess`.
     pub fn renderer_memory_kib(&self) -> RendererMemory {
-        let driver = self._driver.id().unwrap_or(0);
+        let driver = self.driver.0.id().unwrap_or(0);
         let mut memory = RendererMemory::default();
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             let dir = entry.path();
             let Ok(cmdline) = std::fs::read(dir.join("cmdline")) else {
                 continue;
             };
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            let args: Vec<&str> = cmdline.split('\0').filter(|a| !a.is_empty()).collect();
             let pid = dir
                 .file_name()
                 .and_then(|name| name.to_str())
                 .and_then(|name| name.parse::<u32>().ok())
                 .unwrap_or(0);
-            if !cmdline.contains("--type=renderer") || !descends_from(pid, driver) {
+            if !is_renderer(self.engine, &args) || !descends_from(pid, driver) {
                 continue;
             }
             let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
@@ -388,7 +486,17 @@ impl Browser {
     /// What the page logged as errors since the last call (ChromeDriver
     /// hands each entry out once): `console.error`, uncaught exceptions and
     /// rejections, failed loads, CSP violations.
+    ///
+    /// Chromium only: the console log is ChromeDriver's extension
+    /// (`goog:loggingPrefs`, `/se/log`); geckodriver and WebKitWebDriver
+    /// offer none over classic WebDriver, so the tests that read it run in
+    /// Chromium alone.
     pub async fn console_errors(&self) -> Vec<ConsoleEntry> {
+        assert_eq!(
+            self.engine,
+            Engine::Chromium,
+            "the console log is read through ChromeDriver only"
+        );
         let session = self
             .client
             .session_id()
@@ -424,12 +532,28 @@ impl Browser {
     }
 }
 
-impl Drop for Browser {
-    /// ChromeDriver goes with its `Child`, but the Chromium it started
-    /// outlives it when the session was not closed (a test that failed):
-    /// its processes, found by their profile folder, are ended here.
+/// A child process started as the leader of its own process group. The
+/// browser a driver starts (with its content processes) stays in the
+/// driver's group, so ending the group on drop ends them all, also when the
+/// session was not closed (a test that failed) or never opened.
+struct ProcessGroup(Child);
+
+impl Drop for ProcessGroup {
     fn drop(&mut self) {
-        let profile = format!("--user-data-dir={}", self._profile.path().display());
+        if let Some(group) = self.0.id() {
+            kill(&format!("-{group}"));
+        }
+    }
+}
+
+impl Drop for Browser {
+    /// Chromium's processes are also found by their profile folder, should
+    /// one have left its driver's process group.
+    fn drop(&mut self) {
+        if self.engine != Engine::Chromium {
+            return;
+        }
+        let profile = format!("--user-data-dir={}", self.profile.path().display());
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
             let Some(pid) = entry
                 .file_name()
@@ -441,13 +565,69 @@ impl Drop for Browser {
             let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
             let cmdline = String::from_utf8_lossy(&cmdline);
             if cmdline.split('\0').any(|arg| arg == profile) {
-                let _ = std::process::Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .stderr(Stdio::null())
-                    .status();
+                kill(&pid.to_string());
             }
         }
     }
+}
+
+/// `kill -KILL -- target`: a process id, or `-group` for a process group.
+fn kill(target: &str) {
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", target])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Whether a process with arguments `args` renders pages for `engine`.
+fn is_renderer(engine: Engine, args: &[&str]) -> bool {
+    match engine {
+        Engine::Chromium => args.contains(&"--type=renderer"),
+        // Firefox's web content processes end with their type, `tab`
+        // (others are `rdd`, `socket`, `utility`, …).
+        Engine::Firefox => args.contains(&"-contentproc") && args.last() == Some(&"tab"),
+        Engine::WebKit => args
+            .first()
+            .is_some_and(|program| program.ends_with("WebKitWebProcess")),
+    }
+}
+
+/// A virtual X server for WebKitGTK, which has no headless mode, and its
+/// display number. `Xvfb -displayfd` picks a free display itself and says
+/// which once it accepts connections: `xvfb-run -a` guesses a number from
+/// lock files instead, which races when tests start displays in parallel.
+async fn start_display() -> (Child, String) {
+    let mut xvfb = Command::new(engine::XVFB)
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x1024x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .expect("Xvfb starts (apt xvfb)");
+    let stdout = xvfb.stdout.take().expect("Xvfb's standard output");
+    let mut number = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::io::BufReader::new(stdout).read_line(&mut number),
+    )
+    .await
+    .expect("Xvfb names its display within 20 s")
+    .expect("Xvfb's display number");
+    let number = number.trim().to_owned();
+    assert!(
+        !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
+        "Xvfb named no display: {number:?}"
+    );
+    (xvfb, number)
 }
 
 /// Whether process `pid` has `ancestor` among its parents.
@@ -468,7 +648,7 @@ fn descends_from(mut pid: u32, ancestor: u32) -> bool {
     false
 }
 
-async fn wait_for_driver(url: &str) {
+async fn wait_for_driver(engine: Engine, url: &str) {
     let status = format!("{url}/status");
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(20) {
@@ -479,10 +659,10 @@ async fn wait_for_driver(url: &str) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("chromedriver did not answer at {status}");
+    panic!("the {engine} driver did not answer at {status}");
 }
 
-/// A port nothing listens on now (ChromeDriver takes a port number, not a
+/// A port nothing listens on now (the drivers take a port number, not a
 /// listener).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

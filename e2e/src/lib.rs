@@ -4,13 +4,17 @@
 //! [`Harness::start`] brings up the `vidrop` backend on a fresh data folder with
 //! its embedded S3 (a real S3 API on another loopback port, so every upload is
 //! cross-origin, as it is against AWS), serving the release widget built into
-//! `dist/`; then ChromeDriver and a headless Chromium with a fresh profile. A
-//! test drives the page through [`Browser`] the way a person would, and checks
-//! the store through the backend's own API.
+//! `dist/`; then a browser with a fresh profile over WebDriver: headless
+//! Chromium, or any [`Engine`] with [`Harness::start_in`]. A test drives the
+//! page through [`Browser`] the way a person would, and checks the store
+//! through the backend's own API. [`in_every_engine!`] turns one test into a
+//! test per engine.
 //!
 //! # Layout
-//! - [`browser`]: ChromeDriver, the WebDriver session and page helpers (set a
-//!   file on an input, wait for a DOM state, read a `<video>`'s state).
+//! - [`engine`]: the engines (Chromium, Firefox, WebKit), what each needs
+//!   installed, and the [`in_every_engine!`] macro.
+//! - [`browser`]: the engine's driver, the WebDriver session and page helpers
+//!   (set a file on an input, wait for a DOM state, read a `<video>`'s state).
 //! - [`stack`]: the backend and its embedded store on a temporary folder.
 //! - [`proxy`]: a proxy between browser and store that counts requests,
 //!   injects faults and throttles.
@@ -20,6 +24,7 @@
 //! - [`size`]: the size of the built widget, raw and gzipped.
 
 pub mod browser;
+pub mod engine;
 pub mod host;
 pub mod proxy;
 pub mod size;
@@ -27,6 +32,7 @@ pub mod stack;
 pub mod video;
 
 pub use browser::{Browser, ConsoleEntry, RendererMemory, VideoState};
+pub use engine::Engine;
 pub use host::HostSite;
 pub use proxy::{Conditions, StoreProxy};
 pub use stack::Stack;
@@ -44,9 +50,16 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// Backend with default settings, and a browser.
+    /// Backend with default settings, and headless Chromium.
     pub async fn start() -> Harness {
         Harness::start_with(&[]).await
+    }
+
+    /// Backend with default settings, and a browser of `engine`.
+    pub async fn start_in(engine: Engine) -> Harness {
+        let stack = Stack::start(&[]).await;
+        let browser = Browser::start_in(engine).await;
+        Harness { stack, browser }
     }
 
     /// Backend started with extra `vidrop serve` flags (e.g. `["--max-size", "1000"]`).
@@ -56,10 +69,16 @@ impl Harness {
         Harness { stack, browser }
     }
 
-    /// Backend behind a [`StoreProxy`] (see [`Stack::start_behind_proxy`]), and a browser.
+    /// Backend behind a [`StoreProxy`] (see [`Stack::start_behind_proxy`]),
+    /// and headless Chromium.
     pub async fn start_behind_proxy(extra_flags: &[&str]) -> Harness {
+        Harness::start_behind_proxy_in(Engine::Chromium, extra_flags).await
+    }
+
+    /// Backend behind a [`StoreProxy`], and a browser of `engine`.
+    pub async fn start_behind_proxy_in(engine: Engine, extra_flags: &[&str]) -> Harness {
         let stack = Stack::start_behind_proxy(extra_flags).await;
-        let browser = Browser::start().await;
+        let browser = Browser::start_in(engine).await;
         Harness { stack, browser }
     }
 

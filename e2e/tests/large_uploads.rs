@@ -1,10 +1,12 @@
-//! Large uploads over a bad network, in real headless Chromium: multipart
-//! parts straight to the embedded S3 through a proxy of the harness that fails,
-//! throttles and counts part uploads.
+//! Large uploads over a bad network, in real browsers: multipart parts
+//! straight to the embedded S3 through a proxy of the harness that fails,
+//! throttles and counts part uploads. Faults, reload and cancel run in every
+//! engine; URL expiry and pause, which exercise the widget's own timers and
+//! no engine-specific API, in Chromium.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
-use vidrop_e2e::{Conditions, Harness, LargeFile};
+use vidrop_e2e::{Conditions, Engine, Harness, LargeFile, in_every_engine};
 use vidrop_shared::limits::MIB;
 use vidrop_shared::parts::PartPlan;
 
@@ -19,11 +21,12 @@ async fn uploaded_id(harness: &Harness) -> String {
         .expect("the widget names the upload")
 }
 
+in_every_engine!(a_flaky_network_loses_no_byte);
+
 /// 20 % of part PUTs fail (500, 503, connection reset mid-body); a 104 MiB
 /// upload still completes and the stored object's SHA-256 is the file's.
-#[tokio::test]
-async fn a_flaky_network_loses_no_byte() {
-    let harness = Harness::start_behind_proxy(&[]).await;
+async fn a_flaky_network_loses_no_byte(engine: Engine) {
+    let harness = Harness::start_behind_proxy_in(engine, &[]).await;
     let file = LargeFile::random(harness.stack.data_dir(), "flaky.webm", 104 * MIB, 1);
     let plan = PartPlan::for_size(file.size);
     let proxy = harness.stack.proxy();
@@ -70,11 +73,12 @@ async fn a_flaky_network_loses_no_byte() {
     harness.close().await;
 }
 
+in_every_engine!(a_reload_resumes_with_only_the_missing_parts);
+
 /// Reloading the page half way through a 104 MiB upload and choosing the same
 /// file again finishes it by sending only the parts S3 did not have yet.
-#[tokio::test]
-async fn a_reload_resumes_with_only_the_missing_parts() {
-    let harness = Harness::start_behind_proxy(&[]).await;
+async fn a_reload_resumes_with_only_the_missing_parts(engine: Engine) {
+    let harness = Harness::start_behind_proxy_in(engine, &[]).await;
     let file = LargeFile::random(harness.stack.data_dir(), "reload.webm", 104 * MIB, 2);
     let plan = PartPlan::for_size(file.size);
     let proxy = harness.stack.proxy();
@@ -178,11 +182,12 @@ async fn an_upload_outlives_its_first_urls() {
     harness.close().await;
 }
 
+in_every_engine!(cancel_leaves_nothing_in_the_store);
+
 /// Cancelling a multipart upload leaves neither an object nor a multipart
 /// upload in the store.
-#[tokio::test]
-async fn cancel_leaves_nothing_in_the_store() {
-    let harness = Harness::start_behind_proxy(&[]).await;
+async fn cancel_leaves_nothing_in_the_store(engine: Engine) {
+    let harness = Harness::start_behind_proxy_in(engine, &[]).await;
     let file = LargeFile::random(harness.stack.data_dir(), "cancel.webm", 80 * MIB, 4);
     let proxy = harness.stack.proxy();
     proxy.set_conditions(Conditions {

@@ -1,16 +1,17 @@
-//! A person uploads a video in a real browser and watches it: headless
-//! Chromium over WebDriver, the release widget, the backend on a real socket
-//! and its embedded S3 on another origin.
+//! A person uploads a video in a real browser and watches it: every engine
+//! (Chromium, Firefox, WebKit) over WebDriver, the release widget, the backend
+//! on a real socket and its embedded S3 on another origin.
 
-use base64::Engine;
+use base64::Engine as _;
 use sha2::Digest;
-use vidrop_e2e::{Harness, TestVideo};
+use vidrop_e2e::{Engine, Harness, TestVideo, in_every_engine};
+
+in_every_engine!(a_chosen_video_uploads_to_s3_and_plays);
 
 /// A chosen WebM goes straight to S3: the bar reaches 100 %, the stored object
 /// is the file byte for byte, it is listed, and the player plays it.
-#[tokio::test]
-async fn a_chosen_video_uploads_to_s3_and_plays() {
-    let harness = Harness::start().await;
+async fn a_chosen_video_uploads_to_s3_and_plays(engine: Engine) {
+    let harness = Harness::start_in(engine).await;
     let video = TestVideo::webm(harness.stack.data_dir(), "sunset clip.webm", 3);
     harness.open_widget().await;
 

@@ -15,6 +15,10 @@ use std::sync::OnceLock;
 /// Trunk 0.22 needs a newer rustc than this machine's 1.95.
 const TRUNK_VERSION: &str = "0.21.14";
 
+/// Firefox's WebDriver server: Debian ships none, crates.io does. Pinned, and
+/// `--locked`, so every machine drives Firefox ESR with the same one.
+const GECKODRIVER_VERSION: &str = "0.37.1";
+
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// What a task needs installed.
@@ -24,15 +28,24 @@ pub enum Need {
     WasmTarget,
     /// Everything to build the widget: also Trunk and wasm-bindgen.
     Widget,
-    /// Also the browser, its driver and ffmpeg for the tests.
+    /// Also the browsers (Chromium, Firefox, WebKitGTK), their drivers and
+    /// ffmpeg for the tests.
     Everything,
 }
 
 /// Debian packages, each with a file that shows it is installed. (No
 /// binaryen: its wasm-opt 108 breaks wasm-bindgen's output, see index.html.)
+/// The browser tests run in all three engines, so all three are installed:
+/// a machine that lacks one fails its tests rather than skipping them.
 const TEST_PACKAGES: &[(&str, &str)] = &[
     ("chromium", "/usr/bin/chromium"),
     ("chromium-driver", CHROMEDRIVER),
+    ("firefox-esr", "/usr/bin/firefox-esr"),
+    // WebKitWebDriver; it pulls in libwebkit2gtk-4.1-0 (MiniBrowser) and the
+    // GStreamer plugins that decode WebM.
+    ("webkit2gtk-driver", "/usr/bin/WebKitWebDriver"),
+    // WebKitGTK has no headless mode: it draws into a virtual X server.
+    ("xvfb", "/usr/bin/Xvfb"),
     ("ffmpeg", "/usr/bin/ffmpeg"),
     ("curl", "/usr/bin/curl"),
 ];
@@ -42,6 +55,7 @@ pub fn setup(need: Need) -> Result {
     if need >= Need::Widget {
         if need >= Need::Everything {
             apt_install(&missing(TEST_PACKAGES))?;
+            install_geckodriver()?;
         }
         install_trunk()?;
         install_wasm_bindgen()?;
@@ -127,6 +141,20 @@ fn install_trunk() -> Result {
         return Ok(());
     }
     run(cargo().args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))
+}
+
+fn install_geckodriver() -> Result {
+    let version = output(command("geckodriver").arg("--version"));
+    if version.is_some_and(|v| v.split_whitespace().any(|word| word == GECKODRIVER_VERSION)) {
+        return Ok(());
+    }
+    run(cargo().args([
+        "install",
+        "geckodriver",
+        "--version",
+        GECKODRIVER_VERSION,
+        "--locked",
+    ]))
 }
 
 /// The CLI must be exactly the `wasm-bindgen` version in `Cargo.lock`, or
