@@ -1,5 +1,6 @@
-//! Real video files for the browser tests, made with ffmpeg so Chromium decodes
-//! and plays them (WebM/VP8 always plays in Chromium).
+//! Real video files for the browser tests, made with ffmpeg: WebM/VP8, which
+//! every engine tested decodes and plays, and MP4/H.264, which some cannot
+//! (WebKitGTK without GStreamer's H.264 plugins).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,6 +15,39 @@ pub struct TestVideo {
 impl TestVideo {
     /// A WebM test pattern of `seconds` seconds, 320×240, at `dir/name`.
     pub fn webm(dir: &Path, name: &str, seconds: u32) -> TestVideo {
+        TestVideo::encode(dir, name, seconds, &["-c:v", "libvpx", "-b:v", "400k"])
+    }
+
+    /// A Matroska (`.mkv`, VP8) test pattern of `seconds` seconds, 320×240,
+    /// at `dir/name`: the format engines name differently.
+    pub fn matroska(dir: &Path, name: &str, seconds: u32) -> TestVideo {
+        TestVideo::encode(
+            dir,
+            name,
+            seconds,
+            &["-f", "matroska", "-c:v", "libvpx", "-b:v", "400k"],
+        )
+    }
+
+    /// An MP4 (H.264, `yuv420p`, the moov atom first) test pattern of
+    /// `seconds` seconds, 320×240, at `dir/name`.
+    pub fn mp4_h264(dir: &Path, name: &str, seconds: u32) -> TestVideo {
+        TestVideo::encode(
+            dir,
+            name,
+            seconds,
+            &[
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+                "-movflags",
+                "+faststart",
+            ],
+        )
+    }
+
+    fn encode(dir: &Path, name: &str, seconds: u32, codec: &[&str]) -> TestVideo {
         let path = dir.join(name);
         let source = format!("testsrc=duration={seconds}:size=320x240:rate=25");
         let status = Command::new("ffmpeg")
@@ -27,7 +61,8 @@ impl TestVideo {
                 "-i",
             ])
             .arg(&source)
-            .args(["-c:v", "libvpx", "-b:v", "400k", "-an"])
+            .args(codec)
+            .arg("-an")
             .arg(&path)
             .status()
             .expect("ffmpeg runs (cargo xtask setup installs it)");

@@ -29,6 +29,12 @@ const VIDEO_TYPES: &[(&str, &[&str])] = &[
     ("video/x-ms-wmv", &["wmv"]),
 ];
 
+/// Other names browsers give a format in the table above, and the one Vidrop
+/// keeps. Chromium names an `.mkv` file `video/matroska` (the IANA name
+/// since RFC 9559) where Firefox and WebKit say `video/x-matroska`: one
+/// name, so the same file is stored alike whichever engine sent it.
+const ALIASES: &[(&str, &str)] = &[("video/matroska", "video/x-matroska")];
+
 /// Extension used for a `video/*` subtype Vidrop has no entry for.
 const FALLBACK_EXTENSION: &str = "video";
 
@@ -99,6 +105,7 @@ pub fn check_upload(content_type: &str, size: u64, max_size: u64) -> Result<Stri
 
 /// `video/<subtype>` in lower case, or `None` when `content_type` is not a
 /// video type. Parameters (`;codecs=…`) are dropped: S3 stores one plain type.
+/// An alias (see [`ALIASES`]) becomes the name Vidrop keeps.
 pub fn normalise_video_type(content_type: &str) -> Option<String> {
     let essence = content_type.split(';').next()?.trim().to_ascii_lowercase();
     let subtype = essence.strip_prefix("video/")?;
@@ -106,7 +113,10 @@ pub fn normalise_video_type(content_type: &str) -> Option<String> {
     if subtype.is_empty() || subtype.len() > 100 || !subtype.chars().all(is_token_char) {
         return None;
     }
-    Some(essence)
+    match ALIASES.iter().find(|(alias, _)| *alias == essence) {
+        Some((_, kept)) => Some((*kept).to_owned()),
+        None => Some(essence),
+    }
 }
 
 /// The extension keys of this (normalised) content type end with.
@@ -217,6 +227,18 @@ mod tests {
         assert_eq!(extension_for("video/x-unheard-of"), "video");
         assert!(known_extensions().any(|e| e == "mkv"));
         assert!(known_extensions().any(|e| e == "video"));
+    }
+
+    #[test]
+    fn every_engines_name_for_matroska_is_one_type() {
+        // Chromium, then Firefox and WebKit, for the same `.mkv` file.
+        for claimed in ["video/matroska", "video/x-matroska", "Video/Matroska"] {
+            assert_eq!(
+                normalise_video_type(claimed).as_deref(),
+                Some("video/x-matroska")
+            );
+        }
+        assert_eq!(extension_for("video/x-matroska"), "mkv");
     }
 
     #[test]

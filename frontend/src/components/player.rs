@@ -1,5 +1,8 @@
 //! Playback, straight from storage through a presigned GET URL (the browser's
-//! own Range requests give seeking).
+//! own Range requests give seeking). Engines differ in the formats they can
+//! decode (WebKitGTK without GStreamer's H.264 plugins plays no MP4/H.264,
+//! for one), so a video the browser cannot play says so in words instead of
+//! leaving a black box.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -32,8 +35,11 @@ pub fn Player(
     on_metadata: Option<Callback<(String, Option<f64>)>>,
 ) -> impl IntoView {
     let element = NodeRef::<html::Video>::new();
+    // Why the current video cannot play, for the person watching.
+    let failure = RwSignal::new(None::<&'static str>);
     Effect::new(move |_| {
         video.track();
+        failure.set(None);
         let Some(player) = element.get_untracked() else {
             return;
         };
@@ -53,7 +59,14 @@ pub fn Player(
         }
     };
     let on_loaded = move |_| tell(element.get_untracked().map(|v| v.duration()));
-    let on_error = move |_| tell(None);
+    let on_error = move |_| {
+        let code = element
+            .get_untracked()
+            .and_then(|v| v.error())
+            .map(|error| error.code());
+        failure.set(code.and_then(playback_failure));
+        tell(None);
+    };
     view! {
         <Show when=move || video.with(Option::is_some)>
             <figure class="vidrop-player">
@@ -68,8 +81,53 @@ pub fn Player(
                     on:loadedmetadata=on_loaded
                     on:error=on_error
                 ></video>
+                <Show when=move || failure.get().is_some()>
+                    <p
+                        id="vidrop-player-error"
+                        role="alert"
+                        class="vidrop-message vidrop-message--error"
+                    >
+                        {move || failure.get()}
+                    </p>
+                </Show>
                 <figcaption class="vidrop-player-caption">{field(|v| v.title.clone())}</figcaption>
             </figure>
         </Show>
+    }
+}
+
+/// What a person reads when the `<video>` fails with `MediaError.code`
+/// `code`; `None` for an abort (code 1), which the page itself caused.
+pub fn playback_failure(code: u16) -> Option<&'static str> {
+    match code {
+        1 => None,
+        2 => Some(
+            "The video could not be fetched for playback (a network error). \
+             It is stored; reload the page to try again.",
+        ),
+        3 => Some(
+            "This browser could not decode this video. The file is stored as \
+             uploaded; it may play in another browser.",
+        ),
+        _ => Some(
+            "This browser cannot play this video's format: it has no decoder \
+             for it. The file is stored as uploaded; a browser that supports \
+             the format plays it.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::playback_failure;
+
+    #[test]
+    fn every_media_error_but_an_abort_is_told() {
+        assert_eq!(playback_failure(1), None);
+        for code in [2, 3, 4] {
+            let message = playback_failure(code).expect("a message");
+            assert!(message.contains("stored"), "{message}");
+        }
+        assert!(playback_failure(4).unwrap().contains("cannot play"));
     }
 }
