@@ -345,10 +345,16 @@ fn bench() -> Result {
         .collect();
 
     let machine = format!(
-        "{} cores, {}, {}",
+        "{} cores, {}, {}, {}, WebKitGTK {}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         first_line(tools::command("rustc").arg("--version")),
         first_line(tools::command("chromium").arg("--version")),
+        first_line(tools::command("firefox-esr").arg("--version")),
+        first_line(tools::command("dpkg-query").args([
+            "--show",
+            "--showformat=${Version}",
+            "libwebkit2gtk-4.1-0"
+        ])),
     );
     let mut md = benchmarks_header();
     md.push_str(&format!("Machine: {machine}.\n\n"));
@@ -398,7 +404,8 @@ on one machine over loopback, built as it ships:
 - the backend with its embedded S3, and the benchmark's own client code (the
   `bench` binary of `e2e/`, which runs the backend in process): cargo profile
   `{BACKEND_PROFILE}`, as production runs it (`cargo run --release`);
-- the widget, in headless Chromium: cargo profile `{WIDGET_PROFILE}`, built by
+- the widget, in headless Chromium (and, for the upload in every engine, in
+  Firefox ESR and WebKitGTK): cargo profile `{WIDGET_PROFILE}`, built by
   `trunk build --release` (`cargo xtask build`), as it ships in `dist/`; the
   SHA-256 figures run the same code in the same profile, as a wasm test;
 - `curl`, Debian's.

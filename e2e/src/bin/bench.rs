@@ -7,13 +7,17 @@
 //!   then the same file PUT by `curl` to a presigned URL of the same store.
 //! - Memory: the peak resident memory of Chromium's renderers while the
 //!   widget uploads files of 256 MiB, 1 GiB and 2 GiB.
+//! - Every engine: a 5 GiB upload in Chromium, Firefox and WebKitGTK, each
+//!   checked by the stored object's SHA-256, with each engine's renderer
+//!   memory (its content processes) sampled throughout.
 //!
-//! Sizes can be changed with `VIDROP_BENCH_UPLOAD_MIB` and
-//! `VIDROP_BENCH_MEMORY_MIB` (a comma-separated list).
+//! Sizes can be changed with `VIDROP_BENCH_UPLOAD_MIB`,
+//! `VIDROP_BENCH_MEMORY_MIB` (a comma-separated list) and
+//! `VIDROP_BENCH_ENGINE_MIB`.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
-use vidrop_e2e::{Harness, LargeFile};
+use vidrop_e2e::{Engine, Harness, LargeFile};
 use vidrop_shared::api::PresignResponse;
 use vidrop_shared::limits::MIB;
 
@@ -52,6 +56,19 @@ async fn main() {
         for mib in &memory_mib {
             runs.push(measure_memory(files.path(), *mib).await);
         }
+        runs
+    };
+
+    let engine_mib = env_mib("VIDROP_BENCH_ENGINE_MIB", 5 * 1024);
+    let engines: Vec<EngineRun> = {
+        let file = LargeFile::random(files.path(), "engines.webm", engine_mib * MIB, 11);
+        let mut runs = Vec::new();
+        // Every engine, so a missing one fails the benchmark rather than
+        // leaving its row out.
+        for engine in Engine::ALL {
+            runs.push(measure_engine(engine, &file).await);
+        }
+        let _ = std::fs::remove_file(&file.path);
         runs
     };
 
@@ -101,6 +118,30 @@ async fn main() {
             run.file_mib as f64 / run.took.as_secs_f64()
         );
     }
+    let _ = writeln!(
+        md,
+        "\n### {engine_mib} MiB upload in every engine\n\n\
+         The same file through the widget in each engine, the stored object's SHA-256 \
+         checked against the file's. Renderer memory: Chromium's renderer processes, \
+         Firefox's web content (`tab`) processes, WebKitGTK's `WebKitWebProcess`, \
+         sampled every 100 ms.\n"
+    );
+    let _ = writeln!(
+        md,
+        "| engine | upload time | throughput | SHA-256 | largest renderer, peak | all renderers, peak |\n\
+         | --- | --- | --- | --- | --- | --- |"
+    );
+    for run in &engines {
+        let _ = writeln!(
+            md,
+            "| {} | {:.1} s | {:.1} MiB/s | matches | {} MiB | {} MiB |",
+            run.engine,
+            run.took.as_secs_f64(),
+            engine_mib as f64 / run.took.as_secs_f64(),
+            run.peak_largest / 1024,
+            run.peak_total / 1024,
+        );
+    }
     std::fs::write(&out, &md).expect("results are written");
     println!("{md}");
 }
@@ -127,6 +168,55 @@ async fn measure_memory(dir: &std::path::Path, file_mib: u64) -> MemoryRun {
     harness.open_widget().await;
     let before = harness.browser.renderer_memory_kib();
     harness.choose_file(&big.path).await;
+    let (peak_largest, peak_total, took) = sample_until_done(&harness).await;
+    harness.close().await;
+    let _ = std::fs::remove_file(&big.path);
+    MemoryRun {
+        file_mib,
+        before,
+        peak_largest,
+        peak_total,
+        took,
+    }
+}
+
+/// What one engine's large upload saw.
+struct EngineRun {
+    engine: Engine,
+    peak_largest: u64,
+    peak_total: u64,
+    took: Duration,
+}
+
+/// Uploads `file` through the widget in a fresh browser of `engine`,
+/// sampling its renderers' memory, and checks the stored object's SHA-256.
+async fn measure_engine(engine: Engine, file: &LargeFile) -> EngineRun {
+    let harness = Harness::start_in(engine).await;
+    harness.open_widget().await;
+    harness.choose_file(&file.path).await;
+    let (peak_largest, peak_total, took) = sample_until_done(&harness).await;
+    let id = harness
+        .browser
+        .attribute("#vidrop", "data-upload-id")
+        .await
+        .expect("the widget names the upload");
+    assert!(
+        harness.stack.stored_sha256(&id).await == file.sha256(),
+        "{engine}: the stored object's SHA-256 is not the file's"
+    );
+    eprintln!("{engine}: {took:?}, largest renderer peak {peak_largest} KiB");
+    harness.close().await;
+    EngineRun {
+        engine,
+        peak_largest,
+        peak_total,
+        took,
+    }
+}
+
+/// Samples the renderers' memory every 100 ms until the widget's upload is
+/// done: (largest renderer peak, all renderers peak, time), in KiB.
+async fn sample_until_done(harness: &Harness) -> (u64, u64, Duration) {
     let mut peak_total = 0;
     let mut peak_largest = 0;
     let started = Instant::now();
@@ -151,16 +241,7 @@ async fn measure_memory(dir: &std::path::Path, file_mib: u64) -> MemoryRun {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let took = started.elapsed();
-    harness.close().await;
-    let _ = std::fs::remove_file(&big.path);
-    MemoryRun {
-        file_mib,
-        before,
-        peak_largest,
-        peak_total,
-        took,
-    }
+    (peak_largest, peak_total, started.elapsed())
 }
 
 /// `curl` PUTs the file to a presigned URL from the `/presign` protocol, as
