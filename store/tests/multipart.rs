@@ -474,3 +474,74 @@ async fn a_completed_upload_replaces_the_checksum_of_the_object_it_replaces() {
     assert!(head.e_tag().unwrap().ends_with("-2\""));
     store.running.stop().await;
 }
+
+/// A part whose request ends between s3s-fs putting its bytes in place and
+/// our record of it (a browser that reloads mid-upload cancels the request
+/// then) is still listed with its ETag and checksum, so a client resuming
+/// from the list completes the upload. The record's loss is made here by
+/// removing it, the state such a cancelled request leaves.
+#[tokio::test]
+async fn a_part_whose_record_was_lost_is_listed_with_its_checksum() {
+    let store = TestStore::start().await;
+    let s3 = store.s3();
+    let bucket = store.bucket();
+    let key = "videos/cancelled.webm";
+    let parts = two_parts(9);
+    let upload_id = create(&s3, &bucket, key, Some(ChecksumAlgorithm::Sha256)).await;
+    let mut etags = Vec::new();
+    for (index, bytes) in parts.iter().enumerate() {
+        let uploaded = s3
+            .upload_part()
+            .bucket(&bucket)
+            .key(key)
+            .upload_id(&upload_id)
+            .part_number(i32::try_from(index + 1).unwrap())
+            .checksum_algorithm(ChecksumAlgorithm::Sha256)
+            .body(bytes.clone().into())
+            .send()
+            .await
+            .unwrap();
+        etags.push(uploaded.e_tag().unwrap().to_owned());
+    }
+    let record = store
+        .store()
+        .data_dir
+        .join(format!(".upload_id-{upload_id}.vidrop-part-1.json"));
+    std::fs::remove_file(&record).expect("the store records each part");
+
+    let listed = s3
+        .list_parts()
+        .bucket(&bucket)
+        .key(key)
+        .upload_id(&upload_id)
+        .send()
+        .await
+        .unwrap();
+    let first = &listed.parts()[0];
+    assert_eq!(
+        first.e_tag(),
+        Some(etags[0].as_str()),
+        "the ETag is the MD5"
+    );
+    assert_eq!(
+        first.checksum_sha256(),
+        Some(b64(&sha2::Sha256::digest(&parts[0])).as_str()),
+        "the checksum is read from the part's bytes"
+    );
+    let completed = listed
+        .parts()
+        .iter()
+        .map(|part| {
+            CompletedPart::builder()
+                .part_number(part.part_number().unwrap())
+                .e_tag(part.e_tag().unwrap())
+                .set_checksum_sha256(part.checksum_sha256().map(str::to_owned))
+                .build()
+        })
+        .collect();
+    complete(&s3, &bucket, key, &upload_id, completed)
+        .await
+        .expect("the listed parts complete the upload");
+    assert_eq!(get(&s3, &bucket, key).await, parts.concat());
+    store.running.stop().await;
+}

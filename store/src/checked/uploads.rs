@@ -334,12 +334,26 @@ impl UploadDir {
         let record =
             match read_json::<PartRecord>(&self.part_record_path(upload_id, number)).await? {
                 Some(record) => record,
-                // Stored without us (or the record was lost): its ETag is its MD5.
-                None => PartRecord {
-                    etag: md5_hex(&path).await?,
-                    checksum: None,
-                    checksum_algorithm: None,
-                },
+                // The part's file without its record: s3s-fs renamed it into
+                // place but the request ended before we recorded it (a client
+                // that goes away then, as a browser reloading, cancels the
+                // request), or it was stored without us. What the record would
+                // say is read from the bytes: the ETag is their MD5 and the
+                // checksum is in the upload's algorithm. A part's bytes are in
+                // place only after their checksum, if one was sent, was
+                // checked.
+                None => {
+                    let algorithm = read_json::<UploadRecord>(&self.record_path(upload_id))
+                        .await?
+                        .and_then(|upload| upload.checksum_algorithm)
+                        .and_then(|name| Algorithm::from_name(&name));
+                    let (etag, checksum) = digest_file(&path, algorithm).await?;
+                    PartRecord {
+                        etag,
+                        checksum,
+                        checksum_algorithm: algorithm.map(|a| a.name().to_owned()),
+                    }
+                }
             };
         Ok(Some(StoredPart {
             number,
@@ -497,18 +511,29 @@ async fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> io::Result<Opti
 }
 
 /// The MD5 of a file in hex: s3s-fs's ETag of a part.
-async fn md5_hex(path: &Path) -> io::Result<String> {
+/// A file's MD5 (hex, an S3 ETag) and, given an algorithm, its checksum.
+async fn digest_file(
+    path: &Path,
+    algorithm: Option<Algorithm>,
+) -> io::Result<(String, Option<String>)> {
     let mut file = tokio::fs::File::open(path).await?;
     let mut md5 = Md5::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut hasher = algorithm.map(Algorithm::hasher);
+    let mut buf = vec![0u8; 1024 * 1024];
     loop {
         let n = file.read(&mut buf).await?;
         if n == 0 {
             break;
         }
         md5.update(&buf[..n]);
+        if let Some(hasher) = hasher.as_mut() {
+            hasher.update(&buf[..n]);
+        }
     }
-    Ok(hex(md5.finalize().as_ref()))
+    let checksum = algorithm
+        .zip(hasher)
+        .and_then(|(algorithm, hasher)| algorithm.pick(hasher.finalize()));
+    Ok((hex(md5.finalize().as_ref()), checksum))
 }
 
 fn hex(bytes: &[u8]) -> String {
