@@ -62,6 +62,9 @@ enum Body {
     Text(&'static str),
     /// A well-formed upload request of this many bytes (a long file name).
     Filler(usize),
+    /// A completion of the seeded multipart upload listing this many parts,
+    /// each with an ETag and a SHA-256.
+    ManyParts(u32),
 }
 
 /// One bad input: a request and the answer it must get.
@@ -98,7 +101,7 @@ const fn row(
     }
 }
 
-use Body::{Filler, None as NoBody, Text};
+use Body::{Filler, ManyParts, None as NoBody, Text};
 
 /// A valid upload request, to which each row changes one thing.
 const UPLOAD_OK: &str = r#"{"filename":"a.webm","content_type":"video/webm","size":1000}"#;
@@ -244,6 +247,10 @@ const ROWS: &[Row] = &[
     row("complete: Bob completes Alice's verified video", "POST", "/api/uploads/{VID}/complete", BOB_JSON, Text("{}"), 404, "upload_not_found"),
     row("complete: a single PUT never made", "POST", "/api/uploads/7ZZZZZZZZZZZZZZZZZZZZZZZZZ/complete", ALICE_JSON, Text("{}"), 404, "upload_not_found"),
     row("complete: lower-case id", "POST", "/api/uploads/{VID_LOWER}/complete", ALICE_JSON, Text("{}"), 400, "invalid_id"),
+    // S3's most parts, each with its ETag and SHA-256 (about 1.2 MB): read,
+    // and refused for what it says, not for its size.
+    row("complete: 10,000 parts listed", "POST", "/api/uploads/{MP_ID}/complete", ALICE_JSON, ManyParts(10_000), 400, "invalid_part"),
+    row("complete: body over 2.5 MB", "POST", "/api/uploads/{MP_ID}/complete", ALICE_JSON, ManyParts(25_000), 413, "body_too_large"),
     row("complete: parts mistyped", "POST", "/api/uploads/{MP_ID}/complete", ALICE_JSON, Text(r#"{"upload_id":"{MP_UP}","parts":"all"}"#), 422, "invalid_body"),
     row("abort: another upload's upload_id", "DELETE", "/api/uploads/{MP_ID}?upload_id={BOB_MP_UP}", KEY, NoBody, 404, "upload_not_found"),
     row("abort: another upload's id with this upload_id", "DELETE", "/api/uploads/{BOB_MP_ID}?upload_id={MP_UP}", KEY, NoBody, 404, "upload_not_found"),
@@ -709,6 +716,20 @@ async fn run_row(seeded: &Seeded, row: &Row) -> Answer {
                 json!({"filename": name, "content_type": "video/webm", "size": 1}).to_string();
             assert_eq!(body.len(), len);
             body.into_bytes()
+        }
+        Body::ManyParts(count) => {
+            let parts: Vec<_> = (1..=count)
+                .map(|n| {
+                    json!({
+                        "part_number": n,
+                        "etag": format!("\"{n:032x}\""),
+                        "sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+                    })
+                })
+                .collect();
+            json!({"upload_id": seeded.fill("{MP_UP}"), "parts": parts})
+                .to_string()
+                .into_bytes()
         }
     };
     let response = raw_request(

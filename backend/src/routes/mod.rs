@@ -29,9 +29,16 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use vidrop_shared::limits::MAX_PARTS;
 
-/// The largest JSON body the API reads; its bodies are a few hundred bytes.
+/// The largest JSON body the API reads; its bodies are a few hundred bytes,
+/// but for a completion's.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The largest completion body: it lists every part with its ETag and
+/// SHA-256, about 125 bytes each, and an upload may have S3's 10,000 parts
+/// (an 8 MiB-part upload of 5 GiB already has 640, over [`MAX_BODY_BYTES`]).
+pub const MAX_COMPLETE_BODY_BYTES: usize = MAX_PARTS as usize * 256;
 
 /// How long browsers may cache the API's CORS preflight answers.
 const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
@@ -54,7 +61,10 @@ pub fn router(
             "/uploads/{id}/parts",
             post(parts::parts_create).get(parts::parts_index),
         )
-        .route("/uploads/{id}/complete", post(uploads::uploads_complete))
+        .route(
+            "/uploads/{id}/complete",
+            post(uploads::uploads_complete).layer(DefaultBodyLimit::max(MAX_COMPLETE_BODY_BYTES)),
+        )
         .route("/videos", get(videos::videos_index))
         .route("/videos/{id}", get(videos::videos_show))
         .fallback(route_not_found)
