@@ -34,7 +34,8 @@
 //!   (PutObject, reads, deletes), `multipart.rs` (multipart operations),
 //!   `body.rs` (a body that checks its checksum before it is committed),
 //!   `checksum.rs` (algorithms, header and trailer checksums), `uploads.rs`
-//!   (s3s-fs's multipart records, read and annotated), `layout.rs` (where
+//!   (s3s-fs's multipart records, read and annotated; `uploads/join.rs`
+//!   completes an upload), `layout.rs` (where
 //!   s3s-fs puts a key and what may be in the way).
 //!
 //! # S3 operations
@@ -68,10 +69,12 @@
 //!   without an algorithm (as AWS; s3s-fs checks none), else only the
 //!   upload's; `404 NoSuchUpload` for an unknown upload (s3s-fs: `403`);
 //!   uploads survive a restart; parts' ETags, checksums, order and sizes
-//!   checked before s3s-fs forgets the upload; composite checksums, also on
-//!   reads, and never the checksum of the object a completion replaces
-//!   (s3s-fs keeps it, and clients that validate downloads then fail); part
-//!   listings with ETags and checksums, paginated. Details in
+//!   checked before anything changes; completion is the store's own (the
+//!   kernel joins the parts with `copy_file_range`, the ETag is made from
+//!   the parts' recorded ETags: no byte read or hashed again, where s3s-fs
+//!   reads and hashes every part); composite checksums, also on reads, and
+//!   never the checksum or attributes of the object a completion replaces;
+//!   part listings with ETags and checksums, paginated. Details in
 //!   `checked/multipart.rs`.
 //! - **ListMultipartUploads**: ours (s3s-fs has none).
 //!

@@ -12,6 +12,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use base64::Engine;
 use common::{MIB, TestStore, file_body, get, payload, refusal};
+use s3s::crypto::Checksum as _;
 use sha2::Digest;
 
 fn b64(bytes: &[u8]) -> String {
@@ -419,10 +420,12 @@ async fn failed_completions_leave_the_upload_in_place() {
     store.running.stop().await;
 }
 
-/// A multipart object that replaces one put with a checksum does not keep
-/// that checksum (s3s-fs merges the old object's record into the new one's),
-/// so clients that validate what they download, as the SDK does by
-/// default, read it.
+/// A multipart object that replaces one put with a checksum keeps nothing
+/// of it: not its checksum (s3s-fs merges the old object's record into the
+/// new one's, so clients that validate what they download, as the SDK does
+/// by default, fail), nor its type or metadata. Its ETag is S3's multipart
+/// ETag (the MD5 of the parts' MD5s, `-2`), and no file of the upload is
+/// left.
 #[tokio::test]
 async fn a_completed_upload_replaces_the_checksum_of_the_object_it_replaces() {
     let store = TestStore::start().await;
@@ -432,6 +435,8 @@ async fn a_completed_upload_replaces_the_checksum_of_the_object_it_replaces() {
     s3.put_object()
         .bucket(&bucket)
         .key(key)
+        .content_type("video/mp4")
+        .metadata("old", "yes")
         .body(payload(1000, 11).into())
         .send()
         .await
@@ -471,7 +476,28 @@ async fn a_completed_upload_replaces_the_checksum_of_the_object_it_replaces() {
         .await
         .unwrap();
     assert_eq!(head.checksum_crc32(), None);
-    assert!(head.e_tag().unwrap().ends_with("-2\""));
+    let mut of_md5s = s3s::crypto::Md5::new();
+    for bytes in &parts {
+        let mut md5 = s3s::crypto::Md5::new();
+        md5.update(bytes);
+        of_md5s.update(md5.finalize().as_ref());
+    }
+    let etag: String = of_md5s
+        .finalize()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(head.e_tag(), Some(format!("\"{etag}-2\"").as_str()));
+    assert_eq!(head.content_type(), Some("video/webm"));
+    assert_eq!(head.metadata().and_then(|m| m.get("old")), None);
+    let left: Vec<_> = store
+        .snapshot()
+        .0
+        .into_keys()
+        .filter(|path| path.contains(&upload_id) || path.contains(".tmp."))
+        .collect();
+    assert!(left.is_empty(), "files of the upload left: {left:?}");
     store.running.stop().await;
 }
 

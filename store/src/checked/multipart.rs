@@ -13,30 +13,34 @@
 //!   ListParts an empty list), and work on uploads started before a restart
 //!   (s3s-fs ties an upload to the access key that created it, and the
 //!   store draws new keys at each start).
-//! - CompleteMultipartUpload checks every part's ETag (and checksum), order
-//!   and size, and the key's place, *before* s3s-fs starts (which checks
-//!   none of them, and forgets the upload before it copies a byte): a wrong
-//!   one answers `400 InvalidPart` / `InvalidPartOrder` / `EntityTooSmall` /
-//!   `InvalidRequest` and the upload stays as it was, so the client can
-//!   retry. With an algorithm, each part must repeat its checksum and the
+//! - CompleteMultipartUpload is the store's own (`uploads/join.rs`), not
+//!   s3s-fs's (which checks no ETag, checksum, order or size, forgets the
+//!   upload before it copies a byte, then reads and hashes every part
+//!   again). Every part's ETag (and checksum), order and size, the key's
+//!   place and `If-None-Match` / `If-Match` are checked first: a wrong one
+//!   answers `400 InvalidPart` / `InvalidPartOrder` / `EntityTooSmall` /
+//!   `InvalidRequest` / `412 PreconditionFailed` and the upload stays as it
+//!   was, so the client can retry. The kernel then joins the parts
+//!   (`copy_file_range`) and the ETag is made from the parts' recorded
+//!   ETags. With an algorithm, each part must repeat its checksum and the
 //!   object answers S3's composite checksum (`<checksum of checksums>-<n>`),
 //!   at completion and on reads; without one, part checksums may be
-//!   repeated or not, and the object has no checksum (s3s-fs would keep the
-//!   one of the object it replaces). Completions of one upload run one at a
-//!   time.
+//!   repeated or not, and the object has no checksum. Completions of one
+//!   upload run one at a time.
 //! - ListParts answers each part's ETag and checksum, sorted, paginated by
 //!   `max-parts` and `part-number-marker`.
 //! - ListMultipartUploads (s3s-fs has none), from s3s-fs's upload files:
 //!   prefix, `key-marker` / `upload-id-marker`, `max-uploads`, and the start
 //!   time of each upload as `Initiated`.
 //!
-//! One known difference from AWS: s3s-fs completes only parts numbered 1, 2,
-//! 3, … without gaps (AWS allows gaps); a list with gaps answers
+//! One known difference from AWS: the store completes only parts numbered 1,
+//! 2, 3, … without gaps (AWS allows gaps); a list with gaps answers
 //! `501 NotImplemented` here, before anything changes.
 
 use super::body::CheckedBody;
 use super::checksum::{Algorithm, Expected};
-use super::uploads::{PartRecord, Upload};
+use super::layout;
+use super::uploads::{PartRecord, Upload, multipart_etag};
 use super::{CheckedStore, checksum_field, content_md5, declared, internal, refuse_copy_source};
 use s3s::auth::Credentials;
 use s3s::dto::*;
@@ -266,6 +270,7 @@ impl CheckedStore {
 
         let mut previous = 0;
         let mut part_checksums = Vec::with_capacity(parts.len());
+        let mut stored_parts = Vec::with_capacity(parts.len());
         for (index, part) in parts.iter().enumerate() {
             let number = part
                 .part_number
@@ -326,6 +331,7 @@ impl CheckedStore {
                     "The embedded store completes only parts numbered 1, 2, 3, … without gaps."
                 ));
             }
+            stored_parts.push(stored);
         }
         // What is stored may have changed since the upload was created (an
         // object `a` beside an upload to `a/b`).
@@ -336,46 +342,71 @@ impl CheckedStore {
                 .map(|sum| (algorithm, sum))
         });
 
-        let upload_id = upload.upload_id.clone();
-        let (bucket, key) = (input.bucket.clone(), input.key.clone());
-        let mut response = match self.inner.complete_multipart_upload(req).await {
-            Ok(response) => response,
-            // s3s-fs forgets the upload as it starts, so a failure after that
-            // leaves no upload: say so, as S3 would.
-            Err(err) if self.uploads.find(&upload_id).await.ok().flatten().is_none() => {
-                tracing::error!(%upload_id, error = ?err, "s3s-fs failed a completion and forgot the upload");
-                return Err(no_such_upload());
-            }
-            Err(err) => return Err(err),
-        };
-        if let Err(err) = self.uploads.forget(&upload_id).await {
-            tracing::warn!(%upload_id, error = %err, "cannot remove the records of a completed upload");
-        }
-        let stored_checksum = composite
+        self.check_conditions(&input.bucket, &input.key, input)
+            .await?;
+        let etag = multipart_etag(stored_parts.iter().map(|part| part.etag.as_str()))
+            .ok_or_else(|| s3_error!(InternalError, "a part's recorded ETag is not an MD5"))?;
+        let object = layout::object_path(&self.bucket_dir(&input.bucket), &input.key);
+        let checksum = composite
             .as_ref()
             .map(|(algorithm, sum)| (*algorithm, sum.as_str()));
-        if let Err(err) = self
-            .uploads
-            .set_object_checksum(&bucket, &key, stored_checksum)
+        self.uploads
+            .complete(&upload, &stored_parts, &object, &etag, checksum)
             .await
-        {
-            // The object is complete; only its checksum on reads is wrong.
-            tracing::error!(%upload_id, error = %err, "cannot correct the checksum record of a completed upload");
-        }
+            .map_err(internal)?;
+
+        let mut output = CompleteMultipartUploadOutput {
+            bucket: Some(input.bucket.clone()),
+            key: Some(input.key.clone()),
+            e_tag: Some(ETag::Strong(etag)),
+            ..Default::default()
+        };
         if let Some((algorithm, sum)) = composite {
-            let output = &mut response.output;
-            match output.future.take() {
-                Some(future) => {
-                    output.future = Some(Box::pin(async move {
-                        let mut output = future.await?;
-                        set_composite(&mut output, algorithm, sum);
-                        Ok(output)
-                    }));
+            *checksum_field!(&mut output, algorithm) = Some(sum);
+            output.checksum_type = Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
+        }
+        Ok(S3Response::new(output))
+    }
+
+    /// A completion's `If-None-Match: *` (no object may be there) and
+    /// `If-Match` (the object there, or the one with that ETag, must be):
+    /// `412 PreconditionFailed` otherwise. Checked under the key's lock.
+    async fn check_conditions(
+        &self,
+        bucket: &str,
+        key: &str,
+        input: &CompleteMultipartUploadInput,
+    ) -> S3Result<()> {
+        let failed = || {
+            s3_error!(
+                PreconditionFailed,
+                "At least one of the pre-conditions you specified did not hold"
+            )
+        };
+        if input
+            .if_none_match
+            .as_ref()
+            .is_some_and(ETagCondition::is_any)
+            && self.is_object(bucket, key).await?
+        {
+            return Err(failed());
+        }
+        if let Some(condition) = &input.if_match {
+            if !self.is_object(bucket, key).await? {
+                return Err(failed());
+            }
+            if let Some(wanted) = condition.as_etag() {
+                let current = self
+                    .uploads
+                    .object_etag(bucket, key)
+                    .await
+                    .map_err(internal)?;
+                if current.as_deref() != Some(wanted.value()) {
+                    return Err(failed());
                 }
-                None => set_composite(output, algorithm, sum),
             }
         }
-        Ok(response)
+        Ok(())
     }
 
     pub(super) async fn checked_abort_multipart_upload(
@@ -495,12 +526,6 @@ fn upload_algorithm(upload: &Upload) -> Option<Algorithm> {
         .checksum_algorithm
         .as_deref()
         .and_then(Algorithm::from_name)
-}
-
-/// The composite checksum and its type on a completion's answer.
-fn set_composite(output: &mut CompleteMultipartUploadOutput, algorithm: Algorithm, sum: String) {
-    *checksum_field!(&mut output, algorithm) = Some(sum);
-    output.checksum_type = Some(ChecksumType::from_static(ChecksumType::COMPOSITE));
 }
 
 /// A listing's page size: what was asked, between 1 and [`MAX_LISTED`].

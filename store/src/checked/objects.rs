@@ -139,7 +139,7 @@ impl CheckedStore {
     }
 
     /// Whether an object is stored under `key` in `bucket`.
-    async fn is_object(&self, bucket: &str, key: &str) -> S3Result<bool> {
+    pub(super) async fn is_object(&self, bucket: &str, key: &str) -> S3Result<bool> {
         if check_key_syntax(key).is_err() {
             return Ok(false);
         }

@@ -28,6 +28,10 @@
 //!   upload was created without one; records written before the algorithm
 //!   was kept have the upload's).
 
+mod join;
+
+pub(crate) use join::multipart_etag;
+
 use super::checksum::Algorithm;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -365,63 +369,42 @@ impl UploadDir {
         }))
     }
 
-    /// Makes `checksum` (a composite checksum, or none) the only checksum
-    /// s3s-fs's record of the object `key` holds, keeping its ETag.
-    pub(crate) async fn set_object_checksum(
-        &self,
-        bucket: &str,
-        key: &str,
-        checksum: Option<(Algorithm, &str)>,
-    ) -> io::Result<()> {
-        let path = self.root.join(format!(
-            ".bucket-{}.object-{}.internal.json",
-            URL_SAFE_NO_PAD.encode(bucket),
-            URL_SAFE_NO_PAD.encode(key)
-        ));
-        let Some(mut record) =
-            read_json::<serde_json::Map<String, serde_json::Value>>(&path).await?
-        else {
-            return Ok(());
-        };
-        let field =
-            |algorithm: Algorithm| format!("checksum_{}", algorithm.name().to_ascii_lowercase());
-        for algorithm in Algorithm::ALL {
-            record.remove(&field(algorithm));
+    /// The ETag of the object `key`: s3s-fs's record of it, or else the
+    /// MD5 of its bytes (an object written before the record was kept).
+    pub(crate) async fn object_etag(&self, bucket: &str, key: &str) -> io::Result<Option<String>> {
+        let record = read_json::<serde_json::Map<String, serde_json::Value>>(&internal_info_path(
+            &self.root, bucket, key,
+        ))
+        .await?;
+        if let Some(etag) = record
+            .as_ref()
+            .and_then(|record| record.get("e_tag"))
+            .and_then(|etag| etag.as_str())
+        {
+            return Ok(Some(etag.to_owned()));
         }
-        if let Some((algorithm, value)) = checksum {
-            record.insert(field(algorithm), value.into());
+        let path = super::layout::object_path(&self.root.join(bucket), key);
+        match digest_file(&path, None).await {
+            Ok((md5, _)) => Ok(Some(md5)),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(err) => Err(err),
         }
-        self.write_json(&path, &record).await
     }
 
-    /// Removes our records of an upload that s3s-fs has completed.
-    pub(crate) async fn forget(&self, upload_id: &str) -> io::Result<()> {
-        let prefix = format!(".upload_id-{upload_id}.vidrop-");
-        let mut entries = tokio::fs::read_dir(&self.root).await?;
-        while let Some(entry) = entries.next_entry().await? {
-            if entry
-                .file_name()
-                .to_str()
-                .is_some_and(|name| name.starts_with(&prefix))
-            {
-                match tokio::fs::remove_file(entry.path()).await {
-                    Ok(()) => {}
-                    Err(err) if err.kind() == io::ErrorKind::NotFound => {}
-                    Err(err) => return Err(err),
-                }
-            }
-        }
-        Ok(())
+    /// A new temporary file's path, named so that s3s-fs removes it at start
+    /// if it is left over.
+    fn tmp_path(&self) -> PathBuf {
+        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
+        self.root.join(format!(
+            ".tmp.vidrop-{}-{n}.internal.part",
+            std::process::id()
+        ))
     }
 
     /// Writes `value` as JSON at `path`, atomically (a temporary file that
     /// s3s-fs removes at start if it is left over, then a rename).
     async fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> io::Result<()> {
-        let n = self.tmp_counter.fetch_add(1, Ordering::Relaxed);
-        let tmp = self.root.join(format!(
-            ".tmp.vidrop-{}-{n}.internal.part",
-            std::process::id()
-        ));
+        let tmp = self.tmp_path();
         let bytes = serde_json::to_vec(value).map_err(io::Error::other)?;
         tokio::fs::write(&tmp, bytes).await?;
         if let Err(err) = tokio::fs::rename(&tmp, path).await {
@@ -467,6 +450,28 @@ struct Scan {
     records: Vec<String>,
     /// Upload ids in progress (`.upload-<uuid>.json`).
     infos: Vec<String>,
+}
+
+/// s3s-fs's record of an object's ETag and checksums.
+fn internal_info_path(root: &Path, bucket: &str, key: &str) -> PathBuf {
+    root.join(format!(
+        ".bucket-{}.object-{}.internal.json",
+        URL_SAFE_NO_PAD.encode(bucket),
+        URL_SAFE_NO_PAD.encode(key)
+    ))
+}
+
+/// s3s-fs's record of an object's attributes (content type, metadata), or
+/// with an upload id, of the attributes an upload will give its object.
+fn metadata_path(root: &Path, bucket: &str, key: &str, upload_id: Option<&str>) -> PathBuf {
+    let upload = upload_id
+        .map(|id| format!(".upload-{id}"))
+        .unwrap_or_default();
+    root.join(format!(
+        ".bucket-{}.object-{}{upload}.metadata.json",
+        URL_SAFE_NO_PAD.encode(bucket),
+        URL_SAFE_NO_PAD.encode(key)
+    ))
 }
 
 /// `(upload id, bucket, key)` of an upload's metadata file name:
