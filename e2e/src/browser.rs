@@ -247,7 +247,12 @@ impl Browser {
                 continue;
             };
             let cmdline = String::from_utf8_lossy(&cmdline);
-            let args: Vec<&str> = cmdline.split('\0').filter(|a| !a.is_empty()).collect();
+            // Chromium and Firefox rewrite their command line in place (as
+            // a process title), joining the arguments with spaces.
+            let args: Vec<&str> = cmdline
+                .split(['\0', ' '])
+                .filter(|a| !a.is_empty())
+                .collect();
             let pid = dir
                 .file_name()
                 .and_then(|name| name.to_str())
