@@ -93,6 +93,28 @@ async fn both_sha256_backends_match_known_vectors() {
     assert_eq!(Sha256Backend::preferred(), Some(Sha256Backend::WebCrypto));
 }
 
+/// Each part is read into the buffer the last one used: a shorter part
+/// after a longer one, and the longer one again, digest their own bytes
+/// only, from a byte stream read in many chunks.
+#[wasm_bindgen_test]
+async fn a_reused_buffer_holds_only_the_part_read_into_it() {
+    let million_a = vec![b'a'; 1_000_000];
+    let backend = Sha256Backend::WebCrypto;
+    for (content, expected) in [
+        (&million_a[..], MILLION_A_SHA256),
+        (b"abc", ABC_SHA256),
+        (&million_a[..], MILLION_A_SHA256),
+        (b"", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
+    ] {
+        assert_eq!(
+            backend.checksum(&blob(&[content])).await.unwrap().as_str(),
+            expected,
+            "{} bytes",
+            content.len()
+        );
+    }
+}
+
 /// Digests are written as S3 expects (standard padded base64, by the
 /// browser's `btoa`), whatever their bytes.
 #[wasm_bindgen_test]

@@ -16,16 +16,18 @@
 //! the shipped widget leaves `sha2` out (it would add about 10 KB of wasm,
 //! 4 KB gzipped).
 //!
-//! Both read the whole `Blob` into one `ArrayBuffer` first (WebCrypto cannot
-//! digest a stream); callers hash one part at a time, so that is one part in
-//! memory, dropped as soon as the digest is known.
+//! Both read the whole `Blob` into one buffer first (WebCrypto cannot digest
+//! a stream); callers hash one part at a time, and each part is read into
+//! the buffer the last one used ([`read_reusing`]), so hashing holds one
+//! part's bytes however large the file.
 
 use js_sys::{ArrayBuffer, Promise, Reflect, Uint8Array};
+use std::cell::RefCell;
 use vidrop_shared::checksum::Sha256Checksum;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, SubtleCrypto};
+use web_sys::{Blob, ReadableStreamByobReader, SubtleCrypto};
 
 use crate::engine::xhr::js_message;
 
@@ -90,16 +92,18 @@ impl Sha256Backend {
 
     /// The SHA-256 of `blob`'s bytes.
     pub async fn digest(self, blob: &Blob) -> Result<[u8; 32], HashError> {
-        let buffer = read(blob).await?;
-        self.digest_buffer(&buffer).await
+        let read = read_reusing(blob).await?;
+        let digest = self.digest_bytes(&read.bytes()).await;
+        read.done();
+        digest
     }
 
     /// The SHA-256 of bytes already read.
-    pub async fn digest_buffer(self, buffer: &ArrayBuffer) -> Result<[u8; 32], HashError> {
+    pub async fn digest_bytes(self, bytes: &Uint8Array) -> Result<[u8; 32], HashError> {
         match self {
-            Sha256Backend::WebCrypto => webcrypto_digest(buffer).await,
+            Sha256Backend::WebCrypto => webcrypto_digest(bytes).await,
             #[cfg(feature = "wasm-sha256")]
-            Sha256Backend::Wasm => Ok(wasm_digest(buffer)),
+            Sha256Backend::Wasm => Ok(wasm_digest(bytes)),
         }
     }
 
@@ -125,7 +129,102 @@ pub fn digest_checksum(digest: &[u8; 32]) -> Sha256Checksum {
     Sha256Checksum::parse(&btoa(&bytes)).expect("base64 of 32 bytes is a valid checksum")
 }
 
-/// Reads all of `blob` into an `ArrayBuffer`.
+thread_local! {
+    /// The buffer the last part was read into, for the next one.
+    static SPARE: RefCell<Option<ArrayBuffer>> = const { RefCell::new(None) };
+}
+
+/// The largest buffer kept for the next read (a part is 8 MiB but for
+/// files over 80 GiB; a single PUT's whole file is up to 64 MiB).
+const MAX_SPARE_BYTES: u32 = 64 * 1024 * 1024;
+
+/// A blob's bytes, read into a buffer.
+pub struct ReadBytes {
+    buffer: ArrayBuffer,
+    len: u32,
+    /// Filled from a byte stream, so the next read may fill it again.
+    reusable: bool,
+}
+
+impl ReadBytes {
+    /// The bytes read.
+    pub fn bytes(&self) -> Uint8Array {
+        Uint8Array::new_with_byte_offset_and_length(&self.buffer, 0, self.len)
+    }
+
+    /// The bytes are no longer needed: the buffer is kept for the next read
+    /// when a byte stream filled it. A buffer from `arrayBuffer()` is left to
+    /// the garbage collector: detaching it (`transfer(0)`) was measured
+    /// (`cargo xtask bench`, 1 GiB): in Chromium the renderer then grew to
+    /// 1.2 GiB instead of 330 MiB (V8 stops counting the memory, so it
+    /// collects later), and WebKitGTK's figures (323–622 MiB over runs) did
+    /// not show a gain through their noise.
+    pub fn done(self) {
+        if self.reusable && self.buffer.byte_length() <= MAX_SPARE_BYTES {
+            SPARE.with(|spare| *spare.borrow_mut() = Some(self.buffer));
+        }
+    }
+}
+
+/// Reads all of `blob` into a buffer, the one the last read used when it
+/// is large enough. A new `ArrayBuffer` for every
+/// part would be left to the garbage collector, and over a large upload the
+/// renderer would grow by hundreds of MiB before it ran. A byte stream
+/// (`blob.stream()` with a BYOB reader) fills a given buffer; where a
+/// browser's `Blob` streams are not byte streams, `blob.arrayBuffer()`.
+pub async fn read_reusing(blob: &Blob) -> Result<ReadBytes, HashError> {
+    let len = u32::try_from(blob.size() as u64)
+        .map_err(|_| HashError::Read("a part over 4 GiB".into()))?;
+    let Ok(reader) = ReadableStreamByobReader::new(&blob.stream()) else {
+        return Ok(ReadBytes {
+            buffer: read(blob).await?,
+            len,
+            reusable: false,
+        });
+    };
+    let mut buffer = SPARE
+        .with(|spare| spare.borrow_mut().take())
+        .filter(|buffer| buffer.byte_length() >= len)
+        .unwrap_or_else(|| ArrayBuffer::new(len.max(1)));
+    let mut filled = 0;
+    while filled < len {
+        let view = Uint8Array::new_with_byte_offset_and_length(&buffer, filled, len - filled);
+        let result = JsFuture::from(reader.read_with_array_buffer_view(&view))
+            .await
+            .map_err(|e| HashError::Read(js_message(&e)))?;
+        let chunk = Reflect::get(&result, &JsValue::from_str("value"))
+            .ok()
+            .and_then(|value| value.dyn_into::<Uint8Array>().ok());
+        // A BYOB read moves the buffer into the view it answers.
+        match chunk {
+            Some(chunk) => {
+                buffer = chunk.buffer();
+                filled += chunk.byte_length();
+            }
+            None => return Err(HashError::Read("the file's stream lost its buffer".into())),
+        }
+        let done = Reflect::get(&result, &JsValue::from_str("done"))
+            .ok()
+            .and_then(|done| done.as_bool())
+            .unwrap_or(true);
+        if done {
+            break;
+        }
+    }
+    reader.release_lock();
+    if filled != len {
+        return Err(HashError::Read(format!(
+            "read {filled} bytes of a {len}-byte part; the file changed"
+        )));
+    }
+    Ok(ReadBytes {
+        buffer,
+        len,
+        reusable: true,
+    })
+}
+
+/// Reads all of `blob` into a new `ArrayBuffer`.
 pub async fn read(blob: &Blob) -> Result<ArrayBuffer, HashError> {
     let buffer = JsFuture::from(blob.array_buffer())
         .await
@@ -149,10 +248,10 @@ fn subtle_crypto() -> Option<SubtleCrypto> {
     subtle.dyn_into().ok()
 }
 
-async fn webcrypto_digest(buffer: &ArrayBuffer) -> Result<[u8; 32], HashError> {
+async fn webcrypto_digest(bytes: &Uint8Array) -> Result<[u8; 32], HashError> {
     let subtle = subtle_crypto().ok_or(HashError::Unavailable)?;
     let promise: Promise = subtle
-        .digest_with_str_and_buffer_source("SHA-256", buffer)
+        .digest_with_str_and_buffer_source("SHA-256", bytes)
         .map_err(|e| HashError::Digest(js_message(&e)))?;
     let digest = JsFuture::from(promise)
         .await
@@ -174,9 +273,8 @@ async fn webcrypto_digest(buffer: &ArrayBuffer) -> Result<[u8; 32], HashError> {
 const WASM_CHUNK: u32 = 1024 * 1024;
 
 #[cfg(feature = "wasm-sha256")]
-fn wasm_digest(buffer: &ArrayBuffer) -> [u8; 32] {
+fn wasm_digest(bytes: &Uint8Array) -> [u8; 32] {
     use sha2::Digest;
-    let bytes = Uint8Array::new(buffer);
     let len = bytes.length();
     let mut hasher = sha2::Sha256::new();
     let mut chunk = vec![0u8; WASM_CHUNK.min(len) as usize];
