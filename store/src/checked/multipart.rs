@@ -40,7 +40,8 @@
 use super::body::CheckedBody;
 use super::checksum::{Algorithm, Expected};
 use super::layout;
-use super::uploads::{PartRecord, Upload, multipart_etag};
+use super::uploads::join::multipart_etag;
+use super::uploads::{PartRecord, Upload};
 use super::{CheckedStore, checksum_field, content_md5, declared, internal, refuse_copy_source};
 use s3s::auth::Credentials;
 use s3s::dto::*;

@@ -28,9 +28,7 @@
 //!   upload was created without one; records written before the algorithm
 //!   was kept have the upload's).
 
-mod join;
-
-pub(crate) use join::multipart_etag;
+pub(crate) mod join;
 
 use super::checksum::Algorithm;
 use base64::Engine;
