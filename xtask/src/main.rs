@@ -423,16 +423,17 @@ const BENCHMARKS_NOTES: &str = "\n\
   loopback, but not the same work. curl sends one PUT with no checksum, and the store\n\
   computes an MD5 and writes the file. The widget reads each 8 MiB part and hashes it\n\
   with WebCrypto in the browser, then sends it. The store verifies that part's\n\
-  SHA-256 and computes its MD5 ETag, and at the end it copies the parts into the\n\
-  object. On this 2-core machine all of that shares the same two cores as the\n\
-  browser, so the ratio is bounded by CPU, not by the network. Against AWS, the\n\
-  store's part of the work runs at S3 instead. The widget's browser-side SHA-256 alone\n\
-  limits it to about the WebCrypto figure below.\n\
-- **Memory.** The renderer's peak grows with the file size, but much more slowly than\n\
-  the file (see the table: tens of MiB per doubling, not the file's size). The widget reads\n\
-  one part at a time for hashing and sends `Blob` slices. The growth looks like the\n\
-  garbage collector running late on the 8 MiB `ArrayBuffer`s read for hashing. It is\n\
-  not fixed yet.\n\
+  SHA-256 and computes its MD5 ETag, and at the end the kernel joins the parts into\n\
+  the object (`copy_file_range`). On this 2-core machine all of that shares the same\n\
+  two cores as the browser, so the ratio is bounded by CPU, not by the network.\n\
+  Against AWS, the store's part of the work runs at S3 instead. The widget's\n\
+  browser-side SHA-256 alone limits it to about the WebCrypto figure below.\n\
+- **Memory.** Each part is read from the file's byte stream into the buffer the\n\
+  previous part used, so Chromium's renderer stays within tens of MiB of where it\n\
+  started whatever the file's size (it grew with the file while every part had a\n\
+  fresh `ArrayBuffer` left to the garbage collector). Firefox reads the same way.\n\
+  WebKitGTK's `Blob` streams are not byte streams, so there each part still gets a\n\
+  fresh buffer and its renderer grows further.\n\
 ";
 
 fn first_line(command: &mut Command) -> String {
