@@ -38,7 +38,7 @@ Tasks:
   build       build the release widget (cargo profile `widget`) into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload a video in headless Chromium and save docs/screenshot.png
-  bench       benchmarks (widget vs curl, browser memory, SHA-256 in the browser, widget size) into BENCHMARKS.md
+  bench       benchmarks (widget vs curl, browser memory, 5 GiB in every engine, SHA-256 in the browser, the scheduler per event, widget size) into BENCHMARKS.md
   example     serve examples/ at http://127.0.0.1:8081, pages of another origin embedding the widget (with `dev` running)
 ";
 
@@ -366,6 +366,34 @@ fn bench() -> Result {
     for line in &hash_lines {
         if let Some((name, figure)) = line.trim_start_matches("sha256 ").split_once(':') {
             md.push_str(&format!("| {} | {} |\n", name.trim(), figure.trim()));
+        }
+    }
+    let scheduler = cargo()
+        .args([
+            "bench",
+            "--quiet",
+            "--package",
+            "vidrop-frontend",
+            "--bench",
+            "scheduler",
+        ])
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !scheduler.status.success() {
+        return Err(String::from_utf8_lossy(&scheduler.stderr).into_owned());
+    }
+    md.push_str(
+        "\n### The upload scheduler's work per event (native, cargo profile `bench`)\n\n\
+         A whole upload driven as the browser drives it (`frontend/benches/scheduler.rs`): \
+         hashing, signing in batches, sending, ten progress events per part.\n\n\
+         | parts | time per event |\n| --- | --- |\n",
+    );
+    for line in String::from_utf8_lossy(&scheduler.stdout).lines() {
+        if let Some((parts, figure)) = line
+            .strip_prefix("scheduler ")
+            .and_then(|rest| rest.split_once(" parts:"))
+        {
+            md.push_str(&format!("| {} | {} |\n", parts.trim(), figure.trim()));
         }
     }
     let size = cargo()
