@@ -127,8 +127,9 @@ struct Local {
     /// The cleaned name of the latest upload's file: every event names it.
     filename: String,
     throttle: ProgressThrottle,
-    /// The latest progress (bytes sent, total, percent) not told yet.
-    unsent_progress: Option<(u64, u64, u8)>,
+    /// The latest progress not shown and told yet: the bar's figures and
+    /// (bytes sent, total, percent) for the page.
+    unsent_progress: Option<(ProgressView, (u64, u64, u8))>,
     /// The stored video whose `vidrop:complete` waits for its duration.
     completing: Option<Video>,
 }
@@ -305,7 +306,8 @@ impl Widget {
     /// `vidrop:progress` with the latest figures not told yet, if any.
     fn emit_progress(&self) {
         let unsent = self.local(|l| Some((l.filename.clone(), l.unsent_progress.take()?)));
-        if let Some((filename, (loaded, total, percent))) = unsent.flatten() {
+        if let Some((filename, (view, (loaded, total, percent)))) = unsent.flatten() {
+            self.progress.set(Some(view));
             self.emit(&events::Progress {
                 filename: &filename,
                 loaded,
@@ -448,12 +450,15 @@ impl Widget {
                     counts.done = parts_done;
                 }
             }),
+            // The bar and the page hear at most one progress every
+            // PROGRESS_INTERVAL_MS (XHR progress comes far more often), and
+            // always the last.
             Report::Progress(progress) => {
-                self.progress.set(Some(ProgressView::from(progress)));
+                let view = ProgressView::from(progress);
                 let figures = (progress.loaded(), progress.total(), progress.percent());
                 let now = now_ms();
                 let offered = self.local(|l| {
-                    l.unsent_progress = Some(figures);
+                    l.unsent_progress = Some((view, figures));
                     l.throttle.offer(now)
                 });
                 match offered {
@@ -491,6 +496,12 @@ impl Widget {
         }
         match result {
             Ok(video) => {
+                // The bar shows the end at once; the page's event keeps its
+                // turn (see `emit_complete`).
+                let last = self.local(|l| l.unsent_progress.as_ref().map(|(view, _)| view.clone()));
+                if let Some(view) = last.flatten() {
+                    self.progress.set(Some(view));
+                }
                 self.state.set(UploadState::Done);
                 if !self.is_mounted() {
                     return self.emit_complete(video, None);

@@ -27,7 +27,9 @@ use vidrop_shared::checksum::Sha256Checksum;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, ReadableStreamByobReader, SubtleCrypto};
+use web_sys::{
+    Blob, ReadableStream, ReadableStreamByobReader, ReadableStreamDefaultReader, SubtleCrypto,
+};
 
 use crate::engine::xhr::js_message;
 
@@ -142,8 +144,6 @@ const MAX_SPARE_BYTES: u32 = 64 * 1024 * 1024;
 pub struct ReadBytes {
     buffer: ArrayBuffer,
     len: u32,
-    /// Filled from a byte stream, so the next read may fill it again.
-    reusable: bool,
 }
 
 impl ReadBytes {
@@ -152,86 +152,111 @@ impl ReadBytes {
         Uint8Array::new_with_byte_offset_and_length(&self.buffer, 0, self.len)
     }
 
-    /// The bytes are no longer needed: the buffer is kept for the next read
-    /// when a byte stream filled it. A buffer from `arrayBuffer()` is left to
-    /// the garbage collector: detaching it (`transfer(0)`) was measured
-    /// (`cargo xtask bench`, 1 GiB): in Chromium the renderer then grew to
-    /// 1.2 GiB instead of 330 MiB (V8 stops counting the memory, so it
-    /// collects later), and WebKitGTK's figures (323–622 MiB over runs) did
-    /// not show a gain through their noise.
+    /// The bytes are no longer needed: the buffer is kept for the next read.
     pub fn done(self) {
-        if self.reusable && self.buffer.byte_length() <= MAX_SPARE_BYTES {
+        if self.buffer.byte_length() <= MAX_SPARE_BYTES {
             SPARE.with(|spare| *spare.borrow_mut() = Some(self.buffer));
         }
     }
 }
 
 /// Reads all of `blob` into a buffer, the one the last read used when it
-/// is large enough. A new `ArrayBuffer` for every
-/// part would be left to the garbage collector, and over a large upload the
+/// is large enough. A new `ArrayBuffer` for every part (`blob.arrayBuffer()`)
+/// would be left to the garbage collector, and over a large upload the
 /// renderer would grow by hundreds of MiB before it ran. A byte stream
-/// (`blob.stream()` with a BYOB reader) fills a given buffer; where a
-/// browser's `Blob` streams are not byte streams, `blob.arrayBuffer()`.
+/// (Chromium's and Firefox's `blob.stream()`) fills the buffer itself
+/// through a BYOB reader; where `Blob` streams are not byte streams
+/// (WebKitGTK here), each chunk is copied in, so only a chunk at a time is
+/// left to the collector.
 pub async fn read_reusing(blob: &Blob) -> Result<ReadBytes, HashError> {
     let len = u32::try_from(blob.size() as u64)
         .map_err(|_| HashError::Read("a part over 4 GiB".into()))?;
-    let Ok(reader) = ReadableStreamByobReader::new(&blob.stream()) else {
-        return Ok(ReadBytes {
-            buffer: read(blob).await?,
-            len,
-            reusable: false,
-        });
-    };
     let mut buffer = SPARE
         .with(|spare| spare.borrow_mut().take())
         .filter(|buffer| buffer.byte_length() >= len)
         .unwrap_or_else(|| ArrayBuffer::new(len.max(1)));
-    let mut filled = 0;
-    while filled < len {
-        let view = Uint8Array::new_with_byte_offset_and_length(&buffer, filled, len - filled);
-        let result = JsFuture::from(reader.read_with_array_buffer_view(&view))
-            .await
-            .map_err(|e| HashError::Read(js_message(&e)))?;
-        let chunk = Reflect::get(&result, &JsValue::from_str("value"))
-            .ok()
-            .and_then(|value| value.dyn_into::<Uint8Array>().ok());
-        // A BYOB read moves the buffer into the view it answers.
-        match chunk {
-            Some(chunk) => {
-                buffer = chunk.buffer();
-                filled += chunk.byte_length();
-            }
-            None => return Err(HashError::Read("the file's stream lost its buffer".into())),
-        }
-        let done = Reflect::get(&result, &JsValue::from_str("done"))
-            .ok()
-            .and_then(|done| done.as_bool())
-            .unwrap_or(true);
-        if done {
-            break;
-        }
-    }
-    reader.release_lock();
+    let stream = blob.stream();
+    let filled = match ReadableStreamByobReader::new(&stream) {
+        Ok(reader) => fill_from_byte_stream(&reader, &mut buffer, len).await?,
+        Err(_) => fill_from_chunks(&stream, &buffer, len).await?,
+    };
     if filled != len {
         return Err(HashError::Read(format!(
             "read {filled} bytes of a {len}-byte part; the file changed"
         )));
     }
-    Ok(ReadBytes {
-        buffer,
-        len,
-        reusable: true,
-    })
+    Ok(ReadBytes { buffer, len })
 }
 
-/// Reads all of `blob` into a new `ArrayBuffer`.
-pub async fn read(blob: &Blob) -> Result<ArrayBuffer, HashError> {
-    let buffer = JsFuture::from(blob.array_buffer())
-        .await
-        .map_err(|e| HashError::Read(js_message(&e)))?;
-    buffer
-        .dyn_into::<ArrayBuffer>()
-        .map_err(|_| HashError::Read("not an ArrayBuffer".into()))
+/// Fills `buffer` with up to `len` bytes from a byte stream; answers how
+/// many. Each read lends the buffer to the stream, which hands it back
+/// (as a new `ArrayBuffer` object over the same memory) with the bytes in.
+async fn fill_from_byte_stream(
+    reader: &ReadableStreamByobReader,
+    buffer: &mut ArrayBuffer,
+    len: u32,
+) -> Result<u32, HashError> {
+    let mut filled = 0;
+    while filled < len {
+        let view = Uint8Array::new_with_byte_offset_and_length(buffer, filled, len - filled);
+        let result = JsFuture::from(reader.read_with_array_buffer_view(&view))
+            .await
+            .map_err(|e| HashError::Read(js_message(&e)))?;
+        let Some(chunk) = field(&result, "value").and_then(|v| v.dyn_into::<Uint8Array>().ok())
+        else {
+            return Err(HashError::Read("the file's stream lost its buffer".into()));
+        };
+        *buffer = chunk.buffer();
+        filled += chunk.byte_length();
+        if is_done(&result) {
+            break;
+        }
+    }
+    reader.release_lock();
+    Ok(filled)
+}
+
+/// Fills `buffer` with the chunks of a stream that is not a byte stream;
+/// answers how many bytes came (more than `len`: the file grew).
+async fn fill_from_chunks(
+    stream: &ReadableStream,
+    buffer: &ArrayBuffer,
+    len: u32,
+) -> Result<u32, HashError> {
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let target = Uint8Array::new(buffer);
+    let mut filled: u32 = 0;
+    loop {
+        let result = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| HashError::Read(js_message(&e)))?;
+        if is_done(&result) {
+            break;
+        }
+        let Some(chunk) = field(&result, "value").and_then(|v| v.dyn_into::<Uint8Array>().ok())
+        else {
+            return Err(HashError::Read("the file's stream gave no bytes".into()));
+        };
+        let end = filled.saturating_add(chunk.byte_length());
+        if end > len {
+            return Ok(end);
+        }
+        target.set(&chunk, filled);
+        filled = end;
+    }
+    reader.release_lock();
+    Ok(filled)
+}
+
+fn field(object: &JsValue, name: &str) -> Option<JsValue> {
+    Reflect::get(object, &JsValue::from_str(name)).ok()
+}
+
+/// Whether a stream read's result says the stream ended.
+fn is_done(result: &JsValue) -> bool {
+    field(result, "done")
+        .and_then(|done| done.as_bool())
+        .unwrap_or(true)
 }
 
 /// `crypto.subtle`, when the page may use it (a secure context). Read from
