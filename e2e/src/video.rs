@@ -29,6 +29,13 @@ impl TestVideo {
         )
     }
 
+    /// An MPEG transport stream (`.ts`, MPEG-2 video) test pattern of
+    /// `seconds` seconds, 320×240, at `dir/name`: the format Debian's type
+    /// table misnames.
+    pub fn mpeg_ts(dir: &Path, name: &str, seconds: u32) -> TestVideo {
+        TestVideo::encode(dir, name, seconds, &["-f", "mpegts", "-c:v", "mpeg2video"])
+    }
+
     /// An MP4 (H.264, `yuv420p`, the moov atom first) test pattern of
     /// `seconds` seconds, 320×240, at `dir/name`.
     pub fn mp4_h264(dir: &Path, name: &str, seconds: u32) -> TestVideo {

@@ -8,6 +8,10 @@
 //!   play there; Chromium and Firefox ESR here play it.
 //! - Chromium names an `.mkv` file `video/matroska`, Firefox and WebKit
 //!   `video/x-matroska`: the shared policy keeps one name for both.
+//! - Every engine here names a `.ts` file `text/vnd.trolltech.linguist`
+//!   (Debian's type table: Qt Linguist's translations), which refused
+//!   MPEG-TS videos as not videos: the shared policy takes that name of a
+//!   `.ts` file as `video/mp2t`.
 
 use std::path::Path;
 use vidrop_e2e::{Engine, Harness, TestVideo, in_every_engine};
@@ -130,5 +134,27 @@ async fn a_matroska_file_is_stored_alike_whichever_engine_names_it(engine: Engin
         objects.iter().any(|key| key.ends_with(".mkv")),
         "stored under {objects:?}"
     );
+    harness.close().await;
+}
+
+in_every_engine!(an_mpeg_ts_file_is_taken_as_the_video_it_is);
+
+/// A `.ts` video, whatever type the engine's type table gives it, uploads
+/// as `video/mp2t` and is stored byte for byte.
+async fn an_mpeg_ts_file_is_taken_as_the_video_it_is(engine: Engine) {
+    let harness = Harness::start_in(engine).await;
+    let video = TestVideo::mpeg_ts(harness.stack.data_dir(), "broadcast.ts", 1);
+    harness.open_widget().await;
+    harness.choose_file(&video.path).await;
+    harness.wait_for_upload().await;
+
+    let id = harness
+        .browser
+        .attribute("#vidrop", "data-upload-id")
+        .await
+        .expect("the widget names the upload");
+    let stored = harness.stack.video(&id).await;
+    assert_eq!(stored.summary.content_type, "video/mp2t");
+    assert_eq!(harness.stack.stored_bytes(&id).await, video.bytes());
     harness.close().await;
 }

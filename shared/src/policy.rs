@@ -137,6 +137,33 @@ pub fn known_extensions() -> impl Iterator<Item = &'static str> {
 
 /// The content type a file name suggests, for files the browser gives no type
 /// (Chromium leaves `File.type` empty for `.mkv` on some systems).
+/// Types operating systems' type tables give video files by mistake, with
+/// the extension concerned and the video type meant. Debian's
+/// (shared-mime-info) names every `.ts` file a Qt Linguist translation, and
+/// Chromium, Firefox and WebKitGTK all pass that on as the file's type.
+const MISNAMED: &[(&str, &str, &str)] = &[("text/vnd.trolltech.linguist", "ts", "video/mp2t")];
+
+/// The content type a chosen file is checked and uploaded as: the one the
+/// browser gives, or the one its name suggests when the browser gives none,
+/// or a type known to be a misnomer for that extension (see [`MISNAMED`]).
+pub fn chosen_file_type(browser_type: &str, filename: &str) -> String {
+    let claimed = browser_type.trim();
+    let extension = filename
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase());
+    let misnamed = MISNAMED.iter().find(|(wrong, ext, _)| {
+        claimed.eq_ignore_ascii_case(wrong) && extension.as_deref() == Some(*ext)
+    });
+    match misnamed {
+        Some((_, _, meant)) => (*meant).to_owned(),
+        None if claimed.is_empty() => content_type_from_filename(filename)
+            .unwrap_or_default()
+            .to_owned(),
+        None => claimed.to_owned(),
+    }
+}
+
+/// The video type a file name's extension suggests.
 pub fn content_type_from_filename(filename: &str) -> Option<&'static str> {
     let (_, ext) = filename.rsplit_once('.')?;
     let ext = ext.to_ascii_lowercase();
@@ -227,6 +254,32 @@ mod tests {
         assert_eq!(extension_for("video/x-unheard-of"), "video");
         assert!(known_extensions().any(|e| e == "mkv"));
         assert!(known_extensions().any(|e| e == "video"));
+    }
+
+    #[test]
+    fn a_chosen_file_is_checked_as_the_browser_names_it_but_for_known_misnomers() {
+        assert_eq!(chosen_file_type("video/webm", "a.webm"), "video/webm");
+        assert_eq!(chosen_file_type("", "a.MKV"), "video/x-matroska");
+        assert_eq!(chosen_file_type(" ", "notes.txt"), "");
+        // Debian's type table, passed on by every engine here.
+        assert_eq!(
+            chosen_file_type("text/vnd.trolltech.linguist", "clip.TS"),
+            "video/mp2t"
+        );
+        // The misnomer only for its extension; other types stay as given.
+        assert_eq!(
+            chosen_file_type("text/vnd.trolltech.linguist", "app_fr.qm"),
+            "text/vnd.trolltech.linguist"
+        );
+        assert_eq!(chosen_file_type("text/plain", "clip.ts"), "text/plain");
+        assert!(
+            check_upload(
+                &chosen_file_type("text/vnd.trolltech.linguist", "a.ts"),
+                1,
+                10
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::engine::xhr::XhrError;
 use vidrop_shared::api::CreateUpload;
 use vidrop_shared::checksum::Sha256Checksum;
 use vidrop_shared::filename::clean_filename;
-use vidrop_shared::policy::{PolicyError, check_upload, content_type_from_filename};
+use vidrop_shared::policy::{PolicyError, check_upload, chosen_file_type};
 use web_sys::File;
 
 /// Why an upload did not end with a stored video. `Display` is the message
@@ -161,17 +161,13 @@ pub struct CheckedFile {
 impl CheckedFile {
     /// Applies the shared upload policy to `file`, so a refusal is explained
     /// before any request. The content type is the browser's, or the one its
-    /// name suggests when the browser gives none.
+    /// name suggests when the browser gives none or a known misnomer
+    /// ([`chosen_file_type`]).
     pub fn check(file: File, max_size: u64) -> Result<CheckedFile, UploadError> {
         let filename = clean_filename(&file.name());
-        let claimed = file.type_();
-        let content_type = if claimed.trim().is_empty() {
-            content_type_from_filename(&filename).unwrap_or_default()
-        } else {
-            claimed.as_str()
-        };
+        let content_type = chosen_file_type(&file.type_(), &filename);
         let size = file.size() as u64;
-        let content_type = check_upload(content_type, size, max_size)?;
+        let content_type = check_upload(&content_type, size, max_size)?;
         Ok(CheckedFile {
             file,
             filename,
