@@ -216,6 +216,23 @@ pub struct ServeArgs {
     /// Unset: the endpoint the backend itself uses.
     #[arg(long = "public-s3-endpoint", env = "VIDROP_PUBLIC_S3_ENDPOINT")]
     pub public_s3_endpoint: Option<String>,
+
+    /// How log lines are written to standard error: `pretty`, a line of text
+    /// each (coloured on a terminal), or `json`, one JSON object per line
+    /// (timestamp, level, target, message and fields) for log collectors.
+    /// What is logged is the same: never query strings, tokens or keys.
+    #[arg(long, env = "VIDROP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+}
+
+/// The form of `vidrop serve`'s log lines (`--log-format`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// A line of text per event, coloured on a terminal.
+    #[default]
+    Pretty,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `vidrop serve`'s flags on their own, to parse them without the `serve`
@@ -256,6 +273,7 @@ impl ServeArgs {
             rate_limit_token: 0,
             header_timeout: 10,
             request_timeout: 30,
+            log_format: LogFormat::Pretty,
         }
     }
 

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 use vidrop::cli::client::CliError;
 use vidrop::cli::{get, put, upload};
+use vidrop::config::LogFormat;
 use vidrop::{ServeArgs, Server};
 
 /// Vidrop: a drop-in video upload widget's presign backend, and its
@@ -42,11 +43,13 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Serve(args) => {
-            tracing_subscriber::fmt()
+            let logs = tracing_subscriber::fmt()
                 .with_env_filter(log_filter())
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::stderr().is_terminal())
-                .init();
+                .with_writer(std::io::stderr);
+            match args.log_format {
+                LogFormat::Pretty => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+                LogFormat::Json => logs.json().with_ansi(false).init(),
+            }
             return serve(*args).await;
         }
         Command::Put(args) => put::run(args).await,
