@@ -26,6 +26,7 @@
 //! - [`video_id`]: the check of a video id named in a path.
 //! - [`manifest`]: [`manifest::Manifest`], the approved facts of a multipart
 //!   upload, kept as a JSON object in S3 while it is in progress.
+//! - [`metrics`]: [`metrics::Metrics`], the figures `GET /metrics` answers.
 //! - [`metadata`]: the file name percent-encoded into S3 metadata, and the
 //!   `Content-Disposition` of playback URLs.
 //! - [`sweep`]: [`sweep::sweep_abandoned`], which aborts multipart uploads
@@ -54,6 +55,7 @@ pub mod guard;
 pub mod http_log;
 pub mod manifest;
 pub mod metadata;
+pub mod metrics;
 pub mod presign;
 pub mod routes;
 pub mod server;

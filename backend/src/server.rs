@@ -7,6 +7,7 @@
 use crate::access::Mode;
 use crate::config::ServeArgs;
 use crate::guard::{AllowedOrigins, Guards};
+use crate::metrics::Metrics;
 use crate::routes;
 use crate::serving::{ConnectionLimits, Serving};
 use crate::state::AppState;
@@ -92,6 +93,7 @@ impl Server {
 
         let storage = Arc::new(storage);
         let mode = access.mode;
+        let metrics = Arc::new(Metrics::new());
         let state = AppState {
             storage: Arc::clone(&storage),
             access: Arc::new(access),
@@ -101,6 +103,7 @@ impl Server {
             presign_prefix: args.presign_prefix.clone().filter(|p| !p.is_empty()),
             max_token_lifetime: Duration::from_secs(args.max_token_lifetime),
             video_metadata: Arc::default(),
+            metrics: Arc::clone(&metrics),
         };
         let guards = Arc::new(Guards::new(
             origins.clone(),
@@ -118,6 +121,7 @@ impl Server {
         );
         let sweeper = Sweeper::spawn(
             Arc::clone(&storage),
+            metrics,
             args.abandon_after(),
             Duration::from_secs(args.max_token_lifetime) + MARKER_MARGIN,
             SWEEP_INTERVAL,

@@ -2,6 +2,7 @@
 //! handed on to the services that need the upload settings.
 
 use crate::access::{Access, MintLimits};
+use crate::metrics::Metrics;
 use crate::storage::Storage;
 use crate::videos::MetadataCache;
 use axum::extract::FromRef;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub max_token_lifetime: Duration,
     /// File names and types of video objects, by key.
     pub video_metadata: Arc<MetadataCache>,
+    /// What the service has done, for `GET /metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {

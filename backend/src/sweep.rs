@@ -14,6 +14,7 @@
 
 use crate::error::AppError;
 use crate::manifest::Manifest;
+use crate::metrics::Metrics;
 use crate::storage::{Storage, StorageError};
 use crate::uploads::{Settled, settle};
 use std::collections::HashSet;
@@ -168,6 +169,7 @@ impl Sweeper {
     /// older than `older_than`, quota markers older than `markers_after`.
     pub(crate) fn spawn(
         storage: Arc<Storage>,
+        metrics: Arc<Metrics>,
         older_than: Duration,
         markers_after: Duration,
         interval: Duration,
@@ -177,7 +179,11 @@ impl Sweeper {
             loop {
                 tokio::select! {
                     _ = &mut stopped => return,
-                    result = sweep_abandoned(&storage, older_than) => match result {
+                    result = sweep_abandoned(&storage, older_than) => {
+                        if let Ok(report) = &result {
+                            metrics.sweep(report.aborted.len() as u64, report.failed as u64);
+                        }
+                        match result {
                         Ok(report) if report.aborted.is_empty()
                             && report.manifests_deleted == 0
                             && report.failed == 0 => {
@@ -196,6 +202,7 @@ impl Sweeper {
                             cause = %err.cause(),
                             "sweep of abandoned uploads failed; next try in an hour"
                         ),
+                    }
                     },
                 }
                 tokio::select! {

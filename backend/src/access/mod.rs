@@ -85,6 +85,22 @@ impl Access {
         }
         Ok(Caller::Token(self.tokens.verify(credential)?))
     }
+
+    /// Refuses a caller who may not act as the site's operator (mint tokens,
+    /// read the metrics): only an API key may, or anyone on a server open for
+    /// local development; never an upload token.
+    pub fn require_operator(&self, caller: &Caller) -> Result<(), AccessError> {
+        let allowed = match caller {
+            Caller::ApiKey => true,
+            Caller::Open => self.mode == Mode::Open,
+            Caller::Token(_) => false,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(AccessError::ApiKeyRequired)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! route module uses another.
 
 pub mod health;
+pub mod metrics;
 pub mod parts;
 pub mod presign;
 pub mod tokens;
@@ -17,14 +18,18 @@ pub mod widget;
 use crate::error::{method_not_allowed, route_not_found};
 use crate::guard::{AllowedOrigins, Guards, guard};
 use crate::http_log::request_span;
+use crate::metrics::Metrics;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
+use std::time::Instant;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -75,10 +80,15 @@ pub fn router(
     let app = Router::new()
         .nest("/api", api)
         .route("/presign/{*key}", get(presign::presign_show))
+        .route("/metrics", get(metrics::metrics_show))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guards, guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(api_cors(origins));
+        .layer(api_cors(origins))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.metrics),
+            count_request,
+        ));
 
     let app = match static_dir {
         Some(dir) => app
@@ -93,6 +103,29 @@ pub fn router(
             .on_response(DefaultOnResponse::new().level(Level::INFO)),
     )
     .with_state(state)
+}
+
+/// Counts each request in the metrics by its route's template (an unknown
+/// path is `unmatched`), status and time taken.
+async fn count_request(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics.request(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// CORS of the API for the embedding origins: the widget's calls carry a

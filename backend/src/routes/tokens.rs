@@ -2,7 +2,7 @@
 //! upload token for one of its users (`201 {"token","expires_at"}`). The
 //! rules live in [`crate::access::mint`].
 
-use crate::access::{AccessError, Caller, Mode, mint_token};
+use crate::access::mint_token;
 use crate::error::{AppError, AppJson, Authorized};
 use crate::state::AppState;
 use crate::storage::rfc3339;
@@ -18,14 +18,7 @@ pub async fn tokens_create(
     Authorized(caller): Authorized,
     AppJson(request): AppJson<TokenRequest>,
 ) -> Result<(StatusCode, AppJson<IssuedToken>), AppError> {
-    let allowed = match caller {
-        Caller::ApiKey => true,
-        Caller::Open => state.access.mode == Mode::Open,
-        Caller::Token(_) => false,
-    };
-    if !allowed {
-        return Err(AccessError::ApiKeyRequired.into());
-    }
+    state.access.require_operator(&caller)?;
     let (token, expires_at) = mint_token(
         &state.access.tokens,
         state.mint_limits(),

@@ -5,6 +5,7 @@
 //! [`crate::uploads`].
 
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Authorized};
+use crate::metrics::UploadOutcome;
 use crate::state::AppState;
 use crate::uploads;
 use axum::extract::State;
@@ -18,7 +19,10 @@ pub async fn uploads_create(
     AppJson(request): AppJson<CreateUpload>,
 ) -> Result<(StatusCode, AppJson<UploadPlan>), AppError> {
     let scope = caller.scope(state.max_size);
+    let size = request.size;
     let plan = uploads::plan_upload(&state, &scope, request).await?;
+    state.metrics.upload(UploadOutcome::Created);
+    state.metrics.bytes_approved(size);
     Ok((StatusCode::CREATED, AppJson(plan)))
 }
 
@@ -30,8 +34,18 @@ pub async fn uploads_complete(
     AppJson(request): AppJson<CompleteUpload>,
 ) -> Result<AppJson<Video>, AppError> {
     let scope = caller.scope(state.max_size);
-    let video = uploads::complete_upload(&state, &scope, &id, request).await?;
-    Ok(AppJson(video))
+    match uploads::complete_upload(&state, &scope, &id, request).await {
+        Ok(video) => {
+            state.metrics.upload(UploadOutcome::Completed);
+            Ok(AppJson(video))
+        }
+        Err(err) => {
+            if matches!(err, AppError::VerificationFailed(_)) {
+                state.metrics.upload(UploadOutcome::Failed);
+            }
+            Err(err)
+        }
+    }
 }
 
 /// Gives a multipart upload up: aborts it in S3 and deletes its manifest.
@@ -43,5 +57,6 @@ pub async fn uploads_destroy(
 ) -> Result<StatusCode, AppError> {
     let scope = caller.scope(state.max_size);
     uploads::abort_upload(&state.storage, &scope, &id, &query.upload_id).await?;
+    state.metrics.upload(UploadOutcome::Aborted);
     Ok(StatusCode::NO_CONTENT)
 }
