@@ -401,13 +401,14 @@ impl Storage {
         })
     }
 
-    /// The first `len` bytes of an object (fewer when it is shorter); `None`
-    /// when there is no such key.
-    pub async fn get_head_bytes(
+    /// An object's head (as [`Storage::head`]) and its first `len` bytes
+    /// (fewer when it is shorter), in one ranged GET; `None` when there is
+    /// no such key.
+    pub async fn head_and_first_bytes(
         &self,
         key: &str,
         len: usize,
-    ) -> Result<Option<Vec<u8>>, StorageError> {
+    ) -> Result<Option<(ObjectHead, Vec<u8>)>, StorageError> {
         let output = match self
             .client
             .get_object()
@@ -420,8 +421,23 @@ impl Storage {
             Ok(output) => output,
             Err(err) if is_not_found(&err) => return Ok(None),
             // An empty object has no byte 0.
-            Err(err) if err.code() == Some("InvalidRange") => return Ok(Some(Vec::new())),
+            Err(err) if err.code() == Some("InvalidRange") => {
+                return Ok(self.head(key).await?.map(|head| (head, Vec::new())));
+            }
             Err(err) => return Err(StorageError::new("GetObject", err)),
+        };
+        // `Content-Range: bytes 0-N/TOTAL` gives the object's size.
+        let size = output
+            .content_range()
+            .and_then(|range| range.rsplit_once('/'))
+            .and_then(|(_, total)| total.parse().ok())
+            .or_else(|| output.content_length().and_then(|n| u64::try_from(n).ok()))
+            .unwrap_or(0);
+        let head = ObjectHead {
+            size,
+            content_type: output.content_type().map(str::to_owned),
+            metadata: output.metadata().cloned().unwrap_or_default(),
+            last_modified: output.last_modified().copied(),
         };
         let bytes = output
             .body
@@ -430,7 +446,7 @@ impl Storage {
             .map_err(|err| StorageError::new("GetObject", err))?;
         let mut bytes = bytes.into_bytes().to_vec();
         bytes.truncate(len);
-        Ok(Some(bytes))
+        Ok(Some((head, bytes)))
     }
 
     /// Writes a small object unless `key` exists (`If-None-Match: *`): true

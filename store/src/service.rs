@@ -9,10 +9,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::error_handling::HandleError;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
+use axum::middleware::Next;
 use s3s::auth::SimpleAuth;
 use s3s::service::{S3Service, S3ServiceBuilder};
 use s3s_fs::FileSystem;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -35,10 +38,23 @@ pub(crate) fn s3_service(root: &Path, keys: &KeyPair) -> Result<S3Service, Strin
 }
 
 /// The router: every request goes to `service`, behind CORS for `origins`
-/// and a debug-level span per request.
-pub(crate) fn router(service: S3Service, origins: Vec<HeaderValue>) -> Router {
+/// and a debug-level span per request; `requests` counts the requests that
+/// reach the S3 API (not CORS preflights).
+pub(crate) fn router(
+    service: S3Service,
+    origins: Vec<HeaderValue>,
+    requests: Arc<AtomicU64>,
+) -> Router {
     Router::new()
         .fallback_service(HandleError::new(service, handle_http_error))
+        .layer(axum::middleware::from_fn(
+            move |request: Request<Body>, next: Next| {
+                if request.method() != Method::OPTIONS {
+                    requests.fetch_add(1, Ordering::Relaxed);
+                }
+                next.run(request)
+            },
+        ))
         .layer(cors_layer(origins))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
 }

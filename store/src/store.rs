@@ -9,6 +9,8 @@ use crate::serving::Serving;
 use axum::http::HeaderValue;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::net::TcpListener;
 
 /// The region clients sign for (s3s accepts any; this is AWS's default).
@@ -52,6 +54,17 @@ pub struct EmbeddedStore {
     pub access_key: String,
     /// This run's secret key: for clients that sign requests; never logged.
     pub secret_key: String,
+    /// S3 requests answered since the start (CORS preflights left out).
+    requests: Arc<AtomicU64>,
+}
+
+impl EmbeddedStore {
+    /// How many S3 requests the store has answered since it started (CORS
+    /// preflights left out): what a client's calls cost, for tests and
+    /// benchmarks.
+    pub fn requests_answered(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
 }
 
 impl fmt::Debug for EmbeddedStore {
@@ -147,7 +160,11 @@ pub async fn start(config: StoreConfig) -> Result<RunningStore, StoreError> {
         .await
         .map_err(StoreError::Bind)?;
     let addr = listener.local_addr().map_err(StoreError::Bind)?;
-    let serving = Serving::spawn(listener, service::router(service, cors_origins));
+    let requests = Arc::new(AtomicU64::new(0));
+    let serving = Serving::spawn(
+        listener,
+        service::router(service, cors_origins, Arc::clone(&requests)),
+    );
 
     let store = EmbeddedStore {
         endpoint: format!("http://{addr}"),
@@ -156,6 +173,7 @@ pub async fn start(config: StoreConfig) -> Result<RunningStore, StoreError> {
         data_dir: root,
         access_key: keys.access_key,
         secret_key: keys.secret_key,
+        requests,
     };
     tracing::info!(
         endpoint = %store.endpoint,
@@ -179,6 +197,7 @@ mod tests {
             bucket_dir: "/d/vidrop".into(),
             access_key: "VDABCDEFGH".into(),
             secret_key: "s3cr3t-value".into(),
+            requests: Arc::default(),
         };
         let shown = format!("{store:?}");
         assert!(!shown.contains("s3cr3t"), "{shown}");

@@ -24,7 +24,11 @@ pub enum Settled {
 /// Verifies the object of `manifest` and settles the upload: deletes the
 /// manifest, and the object too when it is not what was approved.
 pub async fn settle(storage: &Storage, manifest: &Manifest) -> Result<Settled, AppError> {
-    let Some(head) = storage.head(&manifest.key).await? else {
+    // One ranged GET gives the size, type and metadata, and the first bytes.
+    let Some((head, first)) = storage
+        .head_and_first_bytes(&manifest.key, SNIFF_BYTES)
+        .await?
+    else {
         return Ok(Settled::Missing);
     };
     let mut problems = Vec::new();
@@ -38,17 +42,11 @@ pub async fn settle(storage: &Storage, manifest: &Manifest) -> Result<Settled, A
             manifest.content_type
         ));
     }
-    if problems.is_empty() {
-        let first = storage
-            .get_head_bytes(&manifest.key, SNIFF_BYTES)
-            .await?
-            .unwrap_or_default();
-        if !looks_like(&manifest.content_type, &first) {
-            problems.push(format!(
-                "its bytes are not a {} file",
-                manifest.content_type
-            ));
-        }
+    if problems.is_empty() && !looks_like(&manifest.content_type, &first) {
+        problems.push(format!(
+            "its bytes are not a {} file",
+            manifest.content_type
+        ));
     }
     if problems.is_empty() {
         Manifest::delete(storage, &manifest.id).await?;

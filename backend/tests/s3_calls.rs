@@ -1,0 +1,104 @@
+//! What each API request costs in S3 calls, counted by the embedded store
+//! (`EmbeddedStore::requests_answered`), for a multipart upload from plan
+//! to listing. The figures are the most each request may make; the note of
+//! issue 11 gives them against its targets.
+
+mod closed;
+mod common;
+
+use closed::{API_KEY, Closed};
+use common::{payload, sha256};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use vidrop_shared::api::{SignedParts, UploadPlan, Video, VideoList};
+use vidrop_shared::limits::MIB;
+
+/// Runs `call` and answers what it answered and the S3 requests the store
+/// served meanwhile.
+async fn counted<T>(server: &Closed, call: impl AsyncFnOnce() -> T) -> (T, u64) {
+    let store = server.server.embedded_store().expect("the embedded store");
+    let before = store.requests_answered();
+    let answer = call().await;
+    (answer, store.requests_answered() - before)
+}
+
+#[tokio::test]
+async fn each_request_makes_few_s3_calls() {
+    let server = Closed::start(|args| args.multipart_threshold = MIB).await;
+    let file = payload(9 * MIB as usize, 1);
+    let size = file.len();
+
+    let (response, calls) = counted(&server, async || {
+        server
+            .post(
+                "/api/uploads",
+                API_KEY,
+                &json!({"filename": "a.webm", "content_type": "video/webm", "size": size}),
+            )
+            .await
+    })
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let UploadPlan::Multipart(plan) = response.json().await.unwrap() else {
+        panic!("a multipart plan")
+    };
+    println!("POST /api/uploads (multipart): {calls} S3 calls");
+    // Planning checks the key is free and the caller's quota, writes the
+    // manifest and starts the upload (5 as measured; no target names it).
+    assert!(calls <= 5, "{calls}");
+
+    let parts: Vec<Vec<u8>> = file
+        .chunks(usize::try_from(plan.part_size).unwrap())
+        .map(<[u8]>::to_vec)
+        .collect();
+    assert_eq!(parts.len(), plan.part_count as usize);
+    assert!(parts.len() >= 2, "a multipart upload");
+    let to_sign: Vec<Value> = parts
+        .iter()
+        .zip(1..)
+        .map(|(bytes, n)| json!({"part_number": n, "sha256": sha256(bytes)}))
+        .collect();
+    let body = json!({"upload_id": plan.upload_id, "parts": to_sign});
+    let path = format!("/api/uploads/{}/parts", plan.id);
+    let (response, calls) =
+        counted(&server, async || server.post(&path, API_KEY, &body).await).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let signed: SignedParts = response.json().await.unwrap();
+    println!("POST /api/uploads/{{id}}/parts: {calls} S3 calls");
+    // The manifest; signing itself calls nothing.
+    assert_eq!(calls, 1);
+
+    let mut completed = Vec::new();
+    for (part, bytes) in signed.parts.iter().zip(&parts) {
+        let response = server
+            .put_signed(&part.url, &part.headers, bytes.clone())
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        completed.push(json!({
+            "part_number": part.part_number,
+            "etag": etag,
+            "sha256": sha256(bytes),
+        }));
+    }
+
+    let body: Value = json!({"upload_id": plan.upload_id, "parts": completed});
+    let path = format!("/api/uploads/{}/complete", plan.id);
+    let (response, calls) =
+        counted(&server, async || server.post(&path, API_KEY, &body).await).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let video: Video = response.json().await.unwrap();
+    println!("POST /api/uploads/{{id}}/complete: {calls} S3 calls");
+    // The manifest, CompleteMultipartUpload, one ranged GET (size, type,
+    // first bytes), deleting the manifest.
+    assert!(calls <= 4, "{calls}");
+
+    let (response, first) =
+        counted(&server, async || server.get("/api/videos", API_KEY).await).await;
+    let page: VideoList = response.json().await.unwrap();
+    assert_eq!(page.videos[0].id, video.summary.id);
+    let (_, again) = counted(&server, async || server.get("/api/videos", API_KEY).await).await;
+    println!("GET /api/videos: {first} S3 calls, then {again}");
+    // One listing call per page once each object's metadata is known.
+    assert_eq!(again, 1);
+}
