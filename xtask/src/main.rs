@@ -460,8 +460,8 @@ const BENCHMARKS_NOTES: &str = "\n\
   previous part used, so Chromium's renderer stays within tens of MiB of where it\n\
   started whatever the file's size (it grew with the file while every part had a\n\
   fresh `ArrayBuffer` left to the garbage collector). Firefox reads the same way.\n\
-  WebKitGTK's `Blob` streams are not byte streams, so there each part still gets a\n\
-  fresh buffer and its renderer grows further.\n\
+  WebKitGTK's `Blob` streams are not byte streams: there each chunk of the stream\n\
+  is copied into the reused buffer, and its renderer still grows further.\n\
 ";
 
 fn first_line(command: &mut Command) -> String {
