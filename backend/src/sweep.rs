@@ -184,26 +184,26 @@ impl Sweeper {
                             metrics.sweep(report.aborted.len() as u64, report.failed as u64);
                         }
                         match result {
-                        Ok(report) if report.aborted.is_empty()
-                            && report.manifests_deleted == 0
-                            && report.failed == 0 => {
-                            tracing::debug!(kept = report.kept, "sweep: nothing abandoned");
+                            Ok(report) if report.aborted.is_empty()
+                                && report.manifests_deleted == 0
+                                && report.failed == 0 => {
+                                tracing::debug!(kept = report.kept, "sweep: nothing abandoned");
+                            }
+                            Ok(report) => tracing::info!(
+                                aborted = report.aborted.len(),
+                                manifests_deleted = report.manifests_deleted,
+                                settled = report.settled,
+                                kept = report.kept,
+                                failed = report.failed,
+                                "sweep of abandoned uploads done"
+                            ),
+                            Err(err) => tracing::warn!(
+                                operation = err.operation(),
+                                cause = %err.cause(),
+                                "sweep of abandoned uploads failed; next try in an hour"
+                            ),
                         }
-                        Ok(report) => tracing::info!(
-                            aborted = report.aborted.len(),
-                            manifests_deleted = report.manifests_deleted,
-                            settled = report.settled,
-                            kept = report.kept,
-                            failed = report.failed,
-                            "sweep of abandoned uploads done"
-                        ),
-                        Err(err) => tracing::warn!(
-                            operation = err.operation(),
-                            cause = %err.cause(),
-                            "sweep of abandoned uploads failed; next try in an hour"
-                        ),
                     }
-                    },
                 }
                 tokio::select! {
                     _ = &mut stopped => return,

@@ -241,27 +241,11 @@ impl Browser {
     pub fn renderer_memory_kib(&self) -> RendererMemory {
         let driver = self.driver.0.id().unwrap_or(0);
         let mut memory = RendererMemory::default();
-        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let dir = entry.path();
-            let Ok(cmdline) = std::fs::read(dir.join("cmdline")) else {
-                continue;
-            };
-            let cmdline = String::from_utf8_lossy(&cmdline);
-            // Chromium and Firefox rewrite their command line in place (as
-            // a process title), joining the arguments with spaces.
-            let args: Vec<&str> = cmdline
-                .split(['\0', ' '])
-                .filter(|a| !a.is_empty())
-                .collect();
-            let pid = dir
-                .file_name()
-                .and_then(|name| name.to_str())
-                .and_then(|name| name.parse::<u32>().ok())
-                .unwrap_or(0);
+        for (pid, args) in processes() {
             if !is_renderer(self.engine, &args) || !descends_from(pid, driver) {
                 continue;
             }
-            let status = std::fs::read_to_string(dir.join("status")).unwrap_or_default();
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
             let field = |name: &str| {
                 status
                     .lines()
@@ -559,21 +543,33 @@ impl Drop for Browser {
             return;
         }
         let profile = format!("--user-data-dir={}", self.profile.path().display());
-        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Some(pid) = entry
-                .file_name()
-                .to_str()
-                .and_then(|name| name.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline);
-            if cmdline.split('\0').any(|arg| arg == profile) {
+        for (pid, args) in processes() {
+            if args.contains(&profile) {
                 kill(&pid.to_string());
             }
         }
     }
+}
+
+/// Every process on the machine, with its id and its arguments. Chromium and
+/// Firefox rewrite their command line in place (as a process title), joining
+/// the arguments with spaces, so arguments are split on spaces as well as on
+/// NULs.
+fn processes() -> impl Iterator<Item = (u32, Vec<String>)> {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let args = String::from_utf8_lossy(&cmdline)
+                .split(['\0', ' '])
+                .filter(|arg| !arg.is_empty())
+                .map(str::to_owned)
+                .collect();
+            Some((pid, args))
+        })
 }
 
 /// `kill -KILL -- target`: a process id, or `-group` for a process group.
@@ -585,12 +581,13 @@ fn kill(target: &str) {
 }
 
 /// Whether a process with arguments `args` renders pages for `engine`.
-fn is_renderer(engine: Engine, args: &[&str]) -> bool {
+fn is_renderer(engine: Engine, args: &[String]) -> bool {
+    let has = |wanted: &str| args.iter().any(|arg| arg == wanted);
     match engine {
-        Engine::Chromium => args.contains(&"--type=renderer"),
+        Engine::Chromium => has("--type=renderer"),
         // Firefox's web content processes end with their type, `tab`
         // (others are `rdd`, `socket`, `utility`, …).
-        Engine::Firefox => args.contains(&"-contentproc") && args.last() == Some(&"tab"),
+        Engine::Firefox => has("-contentproc") && args.last().is_some_and(|arg| arg == "tab"),
         Engine::WebKit => args
             .first()
             .is_some_and(|program| program.ends_with("WebKitWebProcess")),

@@ -376,7 +376,7 @@ impl UploadDir {
         .await?;
         if let Some(etag) = record
             .as_ref()
-            .and_then(|record| record.get("e_tag"))
+            .and_then(|record| record.get(ETAG_FIELD))
             .and_then(|etag| etag.as_str())
         {
             return Ok(Some(etag.to_owned()));
@@ -450,6 +450,9 @@ struct Scan {
     infos: Vec<String>,
 }
 
+/// The field of s3s-fs's object record that holds the ETag.
+const ETAG_FIELD: &str = "e_tag";
+
 /// s3s-fs's record of an object's ETag and checksums.
 fn internal_info_path(root: &Path, bucket: &str, key: &str) -> PathBuf {
     root.join(format!(
@@ -513,7 +516,6 @@ async fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> io::Result<Opti
     }
 }
 
-/// The MD5 of a file in hex: s3s-fs's ETag of a part.
 /// A file's MD5 (hex, an S3 ETag) and, given an algorithm, its checksum.
 async fn digest_file(
     path: &Path,

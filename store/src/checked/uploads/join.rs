@@ -11,7 +11,7 @@
 //! checksum). The parts are joined into a temporary file first, so a
 //! failure there (a full disk) leaves the upload as it was.
 
-use super::{StoredPart, Upload, UploadDir, internal_info_path, metadata_path};
+use super::{ETAG_FIELD, StoredPart, Upload, UploadDir, internal_info_path, metadata_path};
 use crate::checked::checksum::Algorithm;
 use s3s::crypto::{Checksum, Md5};
 use std::io;
@@ -69,7 +69,7 @@ impl UploadDir {
             })?;
 
         let mut info = serde_json::Map::new();
-        info.insert("e_tag".into(), etag.into());
+        info.insert(ETAG_FIELD.into(), etag.into());
         if let Some((algorithm, value)) = checksum {
             info.insert(
                 format!("checksum_{}", algorithm.name().to_ascii_lowercase()),
