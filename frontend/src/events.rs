@@ -188,6 +188,16 @@ impl ProgressThrottle {
         }
     }
 
+    /// Milliseconds until a scheduled send is due at `now_ms` (none left
+    /// when it is). A timer may end a little early by the page's clock
+    /// (`setTimeout` drops fractions; Firefox blurs `performance.now()`),
+    /// so the send checks before it goes.
+    pub fn wait_left(&self, now_ms: f64) -> f64 {
+        self.last_ms
+            .map_or(0.0, |last| last + PROGRESS_INTERVAL_MS - now_ms)
+            .max(0.0)
+    }
+
     /// The scheduled send happened at `now_ms`.
     pub fn sent(&mut self, now_ms: f64) {
         self.waiting = false;
@@ -349,6 +359,8 @@ mod tests {
         assert_eq!(throttle.offer(5.0), Throttled::Now);
         assert_eq!(throttle.offer(30.0), Throttled::After(75.0));
         assert_eq!(throttle.offer(60.0), Throttled::Held);
+        assert_eq!(throttle.wait_left(103.5), 1.5, "a timer that ended early");
+        assert_eq!(throttle.wait_left(105.0), 0.0);
         throttle.sent(105.0);
         assert_eq!(throttle.offer(150.0), Throttled::After(55.0));
         throttle.sent(205.0);

@@ -51,7 +51,7 @@ use crate::components::{
 };
 use crate::engine::timer::{now_ms, sleep};
 use crate::engine::{CheckedFile, Report, UploadControl, UploadError};
-use crate::events::{PROGRESS_INTERVAL_MS, ProgressThrottle, Throttled, WidgetEvent};
+use crate::events::{ProgressThrottle, Throttled, WidgetEvent};
 use crate::view_model::{PartCounts, UploadState};
 use leptos::html;
 use leptos::prelude::*;
@@ -318,7 +318,7 @@ impl Widget {
     }
 
     /// `vidrop:complete`, after the progress not told yet (whose send is
-    /// scheduled within [`PROGRESS_INTERVAL_MS`]): the page hears the last
+    /// scheduled within [`events::PROGRESS_INTERVAL_MS`]): the page hears the last
     /// figures first, and nothing of this upload after.
     fn emit_complete(self, video: Video, duration: Option<f64>) {
         let tell = move || {
@@ -333,9 +333,21 @@ impl Widget {
                 expires_at: &video.expires_at,
             });
         };
-        if self.local(|l| l.unsent_progress.is_some()) == Some(true) {
+        let unsent_wait = move || {
+            self.local(|l| {
+                l.unsent_progress
+                    .is_some()
+                    .then(|| l.throttle.wait_left(now_ms()))
+            })
+            .flatten()
+        };
+        if unsent_wait().is_some() {
             self.spawn(async move {
-                sleep(PROGRESS_INTERVAL_MS).await;
+                // A millisecond after the scheduled send's timer, which
+                // goes first.
+                while let Some(wait) = unsent_wait() {
+                    sleep(wait.ceil() + 1.0).await;
+                }
                 tell();
             });
         } else {
@@ -466,7 +478,13 @@ impl Widget {
                     Some(Throttled::After(wait)) => {
                         let widget = *self;
                         widget.spawn(async move {
-                            sleep(wait).await;
+                            let mut wait = wait;
+                            while wait > 0.0 {
+                                sleep(wait.ceil()).await;
+                                wait = widget
+                                    .local(|l| l.throttle.wait_left(now_ms()))
+                                    .unwrap_or(0.0);
+                            }
                             widget.local(|l| l.throttle.sent(now_ms()));
                             widget.emit_progress();
                         })
