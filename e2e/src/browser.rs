@@ -90,6 +90,10 @@ pub struct RendererMemory {
     pub processes: u32,
 }
 
+/// How long WebKitGTK's media pipeline is given before a video that does
+/// not start is loaded again (see [`Browser::play`]).
+const STALL: Duration = Duration::from_secs(15);
+
 /// What a `<video>` element reports.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -101,6 +105,11 @@ pub struct VideoState {
     /// `MediaError.code`, when the element failed to load.
     pub error: Option<u32>,
     pub src: String,
+    pub network_state: u32,
+    pub seeking: bool,
+    pub ended: bool,
+    /// The time ranges buffered, in seconds.
+    pub buffered: Vec<(f64, f64)>,
 }
 
 impl Browser {
@@ -416,7 +425,10 @@ impl Browser {
                  if (!v) return null;
                  return {{ readyState: v.readyState, duration: v.duration,
                           currentTime: v.currentTime, paused: v.paused,
-                          error: v.error ? v.error.code : null, src: v.currentSrc || v.src }};",
+                          error: v.error ? v.error.code : null, src: v.currentSrc || v.src,
+                          networkState: v.networkState, seeking: v.seeking, ended: v.ended,
+                          buffered: Array.from({{ length: v.buffered.length }},
+                            (_, i) => [v.buffered.start(i), v.buffered.end(i)]) }};",
                 json!(selector)
             ))
             .await;
@@ -443,33 +455,86 @@ impl Browser {
             );
         }
         self.play(player).await.expect("play() starts playback");
-        self.wait_until(
-            &format!("vidrop({at}).currentTime > 0.5"),
-            "playback to advance",
-        )
-        .await;
+        let started = Instant::now();
+        let mut reloaded = false;
+        loop {
+            let state = self.video_state(player).await;
+            if state.current_time > 0.5 {
+                return;
+            }
+            if !reloaded && self.engine == Engine::WebKit && started.elapsed() > STALL {
+                reloaded = true;
+                self.reload_stalled(player, "playback has not advanced")
+                    .await;
+            }
+            assert!(
+                started.elapsed() < PAGE_TIMEOUT,
+                "playback did not advance in {PAGE_TIMEOUT:?}: {state:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Starts playback (muted, as autoplay rules allow) and waits for `play()`
     /// to resolve; returns the error message if it rejected.
+    ///
+    /// The promise is watched from the page rather than awaited by an
+    /// asynchronous script, which WebDriver gives 30 s. In WebKitGTK the
+    /// media pipeline now and then stalls for good on two busy cores with
+    /// the whole video buffered (`readyState` 2, `currentTime` stuck near 0,
+    /// a seek never ends); loading the video again, as a person would by
+    /// reloading, starts a new pipeline, so WebKit gets one such retry
+    /// (logged) after [`STALL`].
     pub async fn play(&self, selector: &str) -> Result<(), String> {
-        let script = format!(
-            "{PRELUDE}
-             const done = arguments[arguments.length - 1];
-             const v = vidrop({});
-             v.muted = true;
-             v.play().then(() => done(null), e => done(String(e)));",
-            json!(selector)
-        );
-        let value = self
-            .client
-            .execute_async(&script, vec![])
-            .await
-            .expect("play() settles");
-        match value {
-            Value::Null => Ok(()),
-            other => Err(other.to_string()),
+        self.start_playing(selector, false).await;
+        let started = Instant::now();
+        let mut reloaded = false;
+        loop {
+            match self.eval("window.__vidropPlay ?? null").await {
+                Value::Null => {}
+                Value::String(ok) if ok == "ok" => return Ok(()),
+                other => return Err(other.to_string()),
+            }
+            if !reloaded && self.engine == Engine::WebKit && started.elapsed() > STALL {
+                reloaded = true;
+                self.reload_stalled(selector, "play() has not settled")
+                    .await;
+            }
+            if started.elapsed() > PAGE_TIMEOUT {
+                let state = self.video_state(selector).await;
+                panic!("play() did not settle in {PAGE_TIMEOUT:?}: {state:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Calls `play()` on the video (after `load()` when `reload`), and
+    /// records how that call's promise settles in `window.__vidropPlay`
+    /// (an earlier call's, aborted by `load()`, is ignored).
+    async fn start_playing(&self, selector: &str, reload: bool) {
+        self.execute(&format!(
+            "const v = vidrop({});
+             const attempt = {{}};
+             window.__vidropPlayAttempt = attempt;
+             window.__vidropPlay = undefined;
+             if ({reload}) v.load();
+             v.muted = true;
+             const settle = (outcome) => {{
+               if (window.__vidropPlayAttempt === attempt) window.__vidropPlay = outcome;
+             }};
+             v.play().then(() => settle('ok'), e => settle('rejected: ' + String(e)));
+             return null;",
+            json!(selector)
+        ))
+        .await;
+    }
+
+    /// Loads and plays again a video whose WebKitGTK pipeline stalled
+    /// (see [`Browser::play`]), saying so on the test's output.
+    async fn reload_stalled(&self, selector: &str, what: &str) {
+        let state = self.video_state(selector).await;
+        eprintln!("{what} in {STALL:?} in WebKitGTK: {state:?}; loading the video again");
+        self.start_playing(selector, true).await;
     }
 
     /// What the page logged as errors since the last call (ChromeDriver
