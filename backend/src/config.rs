@@ -49,7 +49,9 @@ pub struct ServeArgs {
     pub bucket: Option<String>,
 
     /// Region of --bucket (for S3-compatible stores, whatever region they
-    /// expect, often us-east-1). Unset: the AWS default chain's region.
+    /// expect, often us-east-1). Unset: found at start from the bucket's
+    /// answer to HeadBucket (`x-amz-bucket-region`), else the AWS default
+    /// chain's region.
     #[arg(long, env = "AWS_REGION")]
     pub region: Option<String>,
 

@@ -57,6 +57,7 @@ pub mod manifest;
 pub mod metadata;
 pub mod metrics;
 pub mod presign;
+pub mod region;
 pub mod routes;
 pub mod server;
 pub mod serving;

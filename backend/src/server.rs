@@ -8,6 +8,7 @@ use crate::access::Mode;
 use crate::config::ServeArgs;
 use crate::guard::{AllowedOrigins, Guards};
 use crate::metrics::Metrics;
+use crate::region;
 use crate::routes;
 use crate::serving::{ConnectionLimits, Serving};
 use crate::state::AppState;
@@ -82,8 +83,8 @@ impl Server {
                     AllowedOrigins::Any => args.listed_origins(addr).map_err(StartError::Config)?,
                 };
                 let running = vidrop_store::start(StoreConfig {
-                    data_dir: args.data_dir.clone(),
                     cors_origins: store_origins,
+                    ..StoreConfig::new(&args.data_dir)
                 })
                 .await?;
                 let storage = embedded_storage(&args, running.store());
@@ -203,11 +204,29 @@ async fn connect_bucket(args: &ServeArgs, bucket: &str) -> Storage {
         loader = loader.endpoint_url(endpoint);
     }
     let sdk_config = loader.load().await;
-    if sdk_config.region().is_none() {
-        tracing::warn!("no AWS region configured: set --region or AWS_REGION");
-    }
-    let s3_config =
+    let mut s3_config =
         aws_sdk_s3::config::Builder::from(&sdk_config).force_path_style(args.path_style);
+    // The bucket knows its region better than a profile does: without
+    // --region (or AWS_REGION), ask it.
+    if args.region.is_none() {
+        match region::discover(&sdk_config, args.path_style, bucket).await {
+            Ok(found) => {
+                tracing::info!(bucket, region = %found, "found the bucket's region");
+                s3_config = s3_config.region(Region::new(found));
+            }
+            Err(cause) if sdk_config.region().is_some() => tracing::warn!(
+                bucket,
+                region = ?sdk_config.region(),
+                %cause,
+                "could not find the bucket's region; signing for the configured one"
+            ),
+            Err(cause) => tracing::warn!(
+                bucket,
+                %cause,
+                "no AWS region configured and the bucket named none: set --region or AWS_REGION"
+            ),
+        }
+    }
     let storage = Storage::new(
         s3_config,
         StorageConfig {

@@ -88,9 +88,11 @@
 mod checked;
 mod credentials;
 mod keys;
+mod region;
 mod service;
 mod serving;
 mod store;
 
 pub use keys::{EMBEDDED_BUCKET, KeyRefusal, MAX_KEY_BYTES, check_key};
+pub use region::BUCKET_REGION_HEADER;
 pub use store::{EMBEDDED_REGION, EmbeddedStore, RunningStore, StoreConfig, StoreError, start};

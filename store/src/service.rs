@@ -5,6 +5,7 @@
 
 use crate::checked::CheckedStore;
 use crate::credentials::KeyPair;
+use crate::region;
 use axum::Router;
 use axum::body::Body;
 use axum::error_handling::HandleError;
@@ -37,16 +38,24 @@ pub(crate) fn s3_service(root: &Path, keys: &KeyPair) -> Result<S3Service, Strin
     Ok(builder.build())
 }
 
-/// The router: every request goes to `service`, behind CORS for `origins`
-/// and a debug-level span per request; `requests` counts the requests that
-/// reach the S3 API (not CORS preflights).
+/// The router: every request goes to `service`, behind CORS for `origins`,
+/// the bucket's `region` and a debug-level span per request; `requests`
+/// counts the requests that reach the S3 API (not CORS preflights).
 pub(crate) fn router(
     service: S3Service,
     origins: Vec<HeaderValue>,
+    region: &str,
     requests: Arc<AtomicU64>,
 ) -> Router {
+    let region = region.to_owned();
     Router::new()
         .fallback_service(HandleError::new(service, handle_http_error))
+        .layer(axum::middleware::from_fn(
+            move |request: Request<Body>, next: Next| {
+                let region = region.clone();
+                async move { region::in_region(&region, request, next).await }
+            },
+        ))
         .layer(axum::middleware::from_fn(
             move |request: Request<Body>, next: Next| {
                 if request.method() != Method::OPTIONS {

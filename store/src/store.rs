@@ -13,7 +13,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::net::TcpListener;
 
-/// The region clients sign for (s3s accepts any; this is AWS's default).
+/// The region clients sign for unless [`StoreConfig::region`] says another
+/// (AWS's default).
 pub const EMBEDDED_REGION: &str = "us-east-1";
 
 /// What [`start`] needs. The store always listens on `127.0.0.1:0`: it is
@@ -27,14 +28,20 @@ pub struct StoreConfig {
     /// The origins whose pages may PUT, GET and HEAD objects (CORS), such
     /// as `http://127.0.0.1:8080`.
     pub cors_origins: Vec<HeaderValue>,
+    /// The region the bucket is in: requests signed for another are refused
+    /// as AWS refuses them, naming this one, and HeadBucket tells it
+    /// (`x-amz-bucket-region`). [`EMBEDDED_REGION`] by default.
+    pub region: String,
 }
 
 impl StoreConfig {
-    /// A store in `data_dir` that no browser origin may reach.
+    /// A store in `data_dir`, in [`EMBEDDED_REGION`], that no browser origin
+    /// may reach.
     pub fn new(data_dir: impl Into<PathBuf>) -> StoreConfig {
         StoreConfig {
             data_dir: data_dir.into(),
             cors_origins: Vec::new(),
+            region: EMBEDDED_REGION.to_owned(),
         }
     }
 }
@@ -46,6 +53,8 @@ pub struct EmbeddedStore {
     pub endpoint: String,
     /// The bucket's name: [`EMBEDDED_BUCKET`].
     pub bucket: String,
+    /// The bucket's region ([`StoreConfig::region`]).
+    pub region: String,
     /// The store's root folder ([`StoreConfig::data_dir`], made absolute).
     pub data_dir: PathBuf,
     /// The bucket's folder, holding one file per object (`<bucket_dir>/<key>`).
@@ -72,6 +81,7 @@ impl fmt::Debug for EmbeddedStore {
         f.debug_struct("EmbeddedStore")
             .field("endpoint", &self.endpoint)
             .field("bucket", &self.bucket)
+            .field("region", &self.region)
             .field("data_dir", &self.data_dir)
             .field("bucket_dir", &self.bucket_dir)
             .field("access_key", &redact(&self.access_key))
@@ -133,6 +143,7 @@ pub async fn start(config: StoreConfig) -> Result<RunningStore, StoreError> {
     let StoreConfig {
         data_dir,
         cors_origins,
+        region,
     } = config;
     let data_error = |path: &PathBuf| {
         let path = path.clone();
@@ -163,12 +174,13 @@ pub async fn start(config: StoreConfig) -> Result<RunningStore, StoreError> {
     let requests = Arc::new(AtomicU64::new(0));
     let serving = Serving::spawn(
         listener,
-        service::router(service, cors_origins, Arc::clone(&requests)),
+        service::router(service, cors_origins, &region, Arc::clone(&requests)),
     );
 
     let store = EmbeddedStore {
         endpoint: format!("http://{addr}"),
         bucket: EMBEDDED_BUCKET.to_owned(),
+        region,
         bucket_dir,
         data_dir: root,
         access_key: keys.access_key,
@@ -193,6 +205,7 @@ mod tests {
         let store = EmbeddedStore {
             endpoint: "http://127.0.0.1:1".into(),
             bucket: EMBEDDED_BUCKET.into(),
+            region: EMBEDDED_REGION.into(),
             data_dir: "/d".into(),
             bucket_dir: "/d/vidrop".into(),
             access_key: "VDABCDEFGH".into(),

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use tempfile::TempDir;
-use vidrop_store::{EMBEDDED_REGION, EmbeddedStore, RunningStore, StoreConfig};
+use vidrop_store::{EmbeddedStore, RunningStore, StoreConfig};
 
 pub const MIB: usize = 1024 * 1024;
 
@@ -82,8 +82,8 @@ impl TestStore {
 
 pub async fn start_in(dir: &Path, cors_origins: Vec<axum::http::HeaderValue>) -> RunningStore {
     vidrop_store::start(StoreConfig {
-        data_dir: dir.to_owned(),
         cors_origins,
+        ..StoreConfig::new(dir)
     })
     .await
     .unwrap()
@@ -99,7 +99,7 @@ pub fn client_with(store: &EmbeddedStore, access_key: &str, secret_key: &str) ->
     let config = aws_sdk_s3::Config::builder()
         .behavior_version_latest()
         .endpoint_url(&store.endpoint)
-        .region(Region::new(EMBEDDED_REGION))
+        .region(Region::new(store.region.clone()))
         .credentials_provider(Credentials::new(access_key, secret_key, None, None, "test"))
         .force_path_style(true)
         .build();
