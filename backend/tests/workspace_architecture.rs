@@ -36,9 +36,18 @@ fn graph_of(crate_folder: &str) -> ModuleGraph {
     graph
 }
 
-/// The names of a workspace package's normal (not dev, not build)
-/// dependencies, from `cargo metadata`.
+/// The names of a workspace package's normal (not dev, not build,
+/// not optional) dependencies, from `cargo metadata`.
 fn dependencies(package: &str) -> BTreeSet<String> {
+    dependencies_of(package, false)
+}
+
+/// Those a feature turns on.
+fn optional_dependencies(package: &str) -> BTreeSet<String> {
+    dependencies_of(package, true)
+}
+
+fn dependencies_of(package: &str, optional: bool) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .args([
@@ -64,6 +73,7 @@ fn dependencies(package: &str) -> BTreeSet<String> {
         .expect("dependencies")
         .iter()
         .filter(|dep| dep["kind"].is_null())
+        .filter(|dep| optional == dep["optional"].as_bool().unwrap_or(false))
         .map(|dep| dep["name"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
@@ -73,6 +83,21 @@ fn shared_depends_on_serde_and_ulid_only() {
     let deps = dependencies("vidrop-shared");
     let allowed: BTreeSet<String> = ["serde", "ulid"].map(String::from).into();
     assert!(deps.is_subset(&allowed), "shared depends on {deps:?}");
+    // utoipa only behind the `openapi` feature, which the widget never
+    // turns on (its wasm carries no OpenAPI schema).
+    let optional = optional_dependencies("vidrop-shared");
+    let allowed: BTreeSet<String> = ["utoipa"].map(String::from).into();
+    assert!(
+        optional.is_subset(&allowed),
+        "shared may also use {optional:?}"
+    );
+    let frontend = Path::new(env!("CARGO_MANIFEST_DIR")).join("../frontend/Cargo.toml");
+    let manifest = std::fs::read_to_string(frontend).unwrap();
+    let shared_line = manifest
+        .lines()
+        .find(|line| line.starts_with("vidrop-shared"))
+        .expect("the widget uses shared");
+    assert!(!shared_line.contains("openapi"), "{shared_line}");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::fmt;
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// Always `"ok"` when the server answers.
     pub status: String,
@@ -18,6 +19,7 @@ pub struct Health {
 
 /// Where the backend keeps objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum StorageKind {
     /// The S3 API the backend runs in-process on a loopback port.
@@ -28,6 +30,7 @@ pub enum StorageKind {
 
 /// `POST /api/uploads`: what the browser wants to upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateUpload {
     pub filename: String,
     pub content_type: String,
@@ -39,6 +42,7 @@ pub struct CreateUpload {
 
 /// `201` answer to `POST /api/uploads`, tagged by `"strategy"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "strategy", rename_all = "lowercase")]
 pub enum UploadPlan {
     /// One presigned PUT of the whole file.
@@ -50,6 +54,7 @@ pub enum UploadPlan {
 /// One presigned PUT: send exactly `headers` (less those a browser sets itself,
 /// such as `content-length`) with the whole file as the body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SingleUpload {
     pub id: String,
     pub key: String,
@@ -63,6 +68,7 @@ pub struct SingleUpload {
 
 /// The method of a presigned request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     Get,
@@ -93,6 +99,7 @@ impl fmt::Display for HttpMethod {
 
 /// A multipart upload S3 has started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MultipartUpload {
     pub id: String,
     pub key: String,
@@ -107,6 +114,7 @@ pub struct MultipartUpload {
 /// `POST /api/uploads/{id}/parts`: part numbers to presign, in one batch of at
 /// most [`crate::parts::MAX_PARTS_PER_REQUEST`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignParts {
     pub upload_id: String,
     pub parts: Vec<PartToSign>,
@@ -115,6 +123,7 @@ pub struct SignParts {
 /// A part to presign; its `sha256` (base64, see [`crate::checksum`]) is bound
 /// into the URL so the store refuses any other bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartToSign {
     pub part_number: u32,
     /// Required by the backend (`400 missing_checksum` without it): multipart
@@ -126,6 +135,7 @@ pub struct PartToSign {
 
 /// `200` answer to `POST /api/uploads/{id}/parts`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedParts {
     pub parts: Vec<SignedPart>,
     pub expires_at: String,
@@ -134,6 +144,7 @@ pub struct SignedParts {
 /// One presigned `UploadPart`: PUT the part's bytes to `url` with `headers`
 /// (less those a browser sets itself, such as `content-length`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignedPart {
     pub part_number: u32,
     pub url: String,
@@ -142,11 +153,13 @@ pub struct SignedPart {
 
 /// `GET /api/uploads/{id}/parts?upload_id=…`: the parts the store already has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredParts {
     pub parts: Vec<StoredPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredPart {
     pub part_number: u32,
     pub etag: String,
@@ -159,6 +172,8 @@ pub struct StoredPart {
 /// The query of the routes that name a multipart upload in progress
 /// (`GET /api/uploads/{id}/parts`, `DELETE /api/uploads/{id}`): `?upload_id=…`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct UploadQuery {
     pub upload_id: String,
 }
@@ -167,6 +182,7 @@ pub struct UploadQuery {
 /// PUT; with it, it completes the multipart upload from `parts`. Answers the
 /// [`Video`]; repeating it after success answers the same video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompleteUpload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_id: Option<String>,
@@ -175,6 +191,7 @@ pub struct CompleteUpload {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CompletedPart {
     pub part_number: u32,
     pub etag: String,
@@ -186,6 +203,7 @@ pub struct CompletedPart {
 
 /// One video, as listed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VideoSummary {
     pub id: String,
     pub filename: String,
@@ -198,6 +216,7 @@ pub struct VideoSummary {
 /// `GET /api/videos`: one page of the videos the caller may see, newest
 /// first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VideoList {
     pub videos: Vec<VideoSummary>,
     /// Pass as `?cursor=` for the next page; absent on the last one.
@@ -208,6 +227,8 @@ pub struct VideoList {
 /// Query of `GET /api/videos`: `?limit=` (1 to 1000, default 100) and the
 /// `cursor` of the previous page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct VideoListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
@@ -218,6 +239,7 @@ pub struct VideoListQuery {
 /// `POST /api/tokens` (with an API key): what an upload token allows. Only
 /// `prefix` is required; the rest default to the server's policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// The key prefix (a user or tenant) its uploads go under and whose
@@ -240,6 +262,7 @@ pub struct TokenRequest {
 
 /// `201` answer to `POST /api/tokens`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssuedToken {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
@@ -250,6 +273,7 @@ pub struct IssuedToken {
 /// `GET /api/videos/{id}` (and the answer to a completed upload): the video
 /// with a presigned GET to play it from S3.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Video {
     #[serde(flatten)]
     pub summary: VideoSummary,
@@ -259,12 +283,14 @@ pub struct Video {
 
 /// The body of every error answer: `{"error":{"code","message"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// What went wrong: a stable machine code and a sentence for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: String,
     pub message: String,
@@ -284,6 +310,8 @@ impl ErrorBody {
 /// Query of `GET /presign/{*key}`, the protocol of the AWS SDK for Go's
 /// presigned-URL example.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct PresignQuery {
     /// `GET` or `PUT`.
     pub method: Option<String>,
@@ -295,6 +323,7 @@ pub struct PresignQuery {
 /// Answer of `GET /presign/{*key}`: Go's `PresignResp` (`http.Header` is a map
 /// of canonical names to lists of values).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PresignResponse {
     #[serde(rename = "Method")]
     pub method: String,

@@ -8,6 +8,7 @@
 
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod parts;
 pub mod presign;
 pub mod tokens;
@@ -25,7 +26,6 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{delete, get, post};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +34,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 use vidrop_shared::limits::MAX_PARTS;
 
 /// The largest JSON body the API reads; its bodies are a few hundred bytes,
@@ -57,21 +59,32 @@ pub fn router(
     origins: &AllowedOrigins,
     static_dir: Option<&Path>,
 ) -> Router {
-    let api = Router::new()
-        .route("/health", get(health::health_show))
-        .route("/tokens", post(tokens::tokens_create))
-        .route("/uploads", post(uploads::uploads_create))
-        .route("/uploads/{id}", delete(uploads::uploads_destroy))
-        .route(
-            "/uploads/{id}/parts",
-            post(parts::parts_create).get(parts::parts_index),
+    // The API's routes and their OpenAPI paths come from the same
+    // `routes!`, so the two cannot differ.
+    let (api, api_paths) = OpenApiRouter::new()
+        .routes(routes!(health::health_show))
+        .routes(routes!(tokens::tokens_create))
+        .routes(routes!(uploads::uploads_create))
+        .routes(routes!(uploads::uploads_destroy))
+        .routes(routes!(parts::parts_create, parts::parts_index))
+        .routes(
+            routes!(uploads::uploads_complete)
+                .layer(DefaultBodyLimit::max(MAX_COMPLETE_BODY_BYTES)),
         )
-        .route(
-            "/uploads/{id}/complete",
-            post(uploads::uploads_complete).layer(DefaultBodyLimit::max(MAX_COMPLETE_BODY_BYTES)),
-        )
-        .route("/videos", get(videos::videos_index))
-        .route("/videos/{id}", get(videos::videos_show))
+        .routes(routes!(videos::videos_index))
+        .routes(routes!(videos::videos_show))
+        .split_for_parts();
+    let (outside, outside_paths) = OpenApiRouter::new()
+        .routes(routes!(presign::presign_show))
+        .routes(routes!(metrics::metrics_show))
+        .split_for_parts();
+    let document = openapi::document(
+        utoipa::openapi::OpenApi::default()
+            .nest("/api", api_paths)
+            .merge_from(outside_paths),
+    );
+    let api = api
+        .route(openapi::API_PATH, openapi::route(&document))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);
 
@@ -79,8 +92,7 @@ pub fn router(
     // widget's static files are neither guarded nor limited.
     let app = Router::new()
         .nest("/api", api)
-        .route("/presign/{*key}", get(presign::presign_show))
-        .route("/metrics", get(metrics::metrics_show))
+        .merge(outside)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(guards, guard))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

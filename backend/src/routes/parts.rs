@@ -7,9 +7,17 @@ use crate::error::{AppError, AppJson, AppPath, AppQuery, Authorized};
 use crate::state::AppState;
 use crate::uploads;
 use axum::extract::State;
-use vidrop_shared::api::{SignParts, SignedParts, StoredParts, UploadQuery};
+use vidrop_shared::api::{ErrorBody, SignParts, SignedParts, StoredParts, UploadQuery};
 
 /// Presigns `UploadPart` for each part asked, binding its length and SHA-256.
+#[utoipa::path(post, path = "/uploads/{id}/parts", tag = "uploads",
+    params(("id" = String, Path, description = "The upload's id")),
+    request_body = SignParts,
+    security(("api_key" = []), ("upload_token" = [])),
+    responses(
+        (status = 200, description = "Presigned UploadPart URLs, bound to length and SHA-256", body = SignedParts),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    ))]
 pub async fn parts_create(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
@@ -23,6 +31,13 @@ pub async fn parts_create(
 
 /// The parts S3 holds for the upload, with the ETag and SHA-256 a completion
 /// needs.
+#[utoipa::path(get, path = "/uploads/{id}/parts", tag = "uploads",
+    params(("id" = String, Path, description = "The upload's id"), UploadQuery),
+    security(("api_key" = []), ("upload_token" = [])),
+    responses(
+        (status = 200, description = "The parts S3 holds (to resume)", body = StoredParts),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    ))]
 pub async fn parts_index(
     State(state): State<AppState>,
     Authorized(caller): Authorized,

@@ -6,9 +6,16 @@ use crate::error::{AppError, AppJson, AppPath, AppQuery, Authorized};
 use crate::presign::{self, PresignRules};
 use crate::state::AppState;
 use axum::extract::{OriginalUri, State};
-use vidrop_shared::api::{PresignQuery, PresignResponse};
+use vidrop_shared::api::{ErrorBody, PresignQuery, PresignResponse};
 
 /// Presigns a GetObject or a PutObject of exactly `contentLength` bytes.
+#[utoipa::path(get, path = "/presign/{*key}", tag = "presign",
+    params(("key" = String, Path, description = "The object key (may contain `/`)"), PresignQuery),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "A presigned URL for the key (the AWS SDK for Go example's protocol)", body = PresignResponse),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    ))]
 pub async fn presign_show(
     State(state): State<AppState>,
     Authorized(caller): Authorized,

@@ -9,10 +9,17 @@ use crate::storage::rfc3339;
 use axum::extract::State;
 use axum::http::StatusCode;
 use std::time::SystemTime;
-use vidrop_shared::api::{IssuedToken, TokenRequest};
+use vidrop_shared::api::{ErrorBody, IssuedToken, TokenRequest};
 
 /// Mints an upload token; needs an API key (or, on a server open for local
 /// development, nothing).
+#[utoipa::path(post, path = "/tokens", tag = "access",
+    request_body = TokenRequest,
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "An upload token for the page", body = IssuedToken),
+        (status = "4XX", description = "Refused: no or a bad API key, a bad request", body = ErrorBody),
+    ))]
 pub async fn tokens_create(
     State(state): State<AppState>,
     Authorized(caller): Authorized,

@@ -10,9 +10,16 @@ use crate::state::AppState;
 use crate::uploads;
 use axum::extract::State;
 use axum::http::StatusCode;
-use vidrop_shared::api::{CompleteUpload, CreateUpload, UploadPlan, UploadQuery, Video};
+use vidrop_shared::api::{CompleteUpload, CreateUpload, ErrorBody, UploadPlan, UploadQuery, Video};
 
 /// Plans an upload: one presigned PUT, or a multipart upload started in S3.
+#[utoipa::path(post, path = "/uploads", tag = "uploads",
+    request_body = CreateUpload,
+    security(("api_key" = []), ("upload_token" = [])),
+    responses(
+        (status = 201, description = "One presigned PUT, or a multipart upload started", body = UploadPlan),
+        (status = "4XX", description = "Refused: credentials, type, size, quota", body = ErrorBody),
+    ))]
 pub async fn uploads_create(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
@@ -27,6 +34,14 @@ pub async fn uploads_create(
 }
 
 /// Completes an upload and answers the video.
+#[utoipa::path(post, path = "/uploads/{id}/complete", tag = "uploads",
+    params(("id" = String, Path, description = "The upload's (and video's) id")),
+    request_body = CompleteUpload,
+    security(("api_key" = []), ("upload_token" = [])),
+    responses(
+        (status = 200, description = "The stored video, checked against what was approved", body = Video),
+        (status = "4XX", description = "Refused, or the object is not what was approved", body = ErrorBody),
+    ))]
 pub async fn uploads_complete(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
@@ -49,6 +64,13 @@ pub async fn uploads_complete(
 }
 
 /// Gives a multipart upload up: aborts it in S3 and deletes its manifest.
+#[utoipa::path(delete, path = "/uploads/{id}", tag = "uploads",
+    params(("id" = String, Path, description = "The upload's id"), UploadQuery),
+    security(("api_key" = []), ("upload_token" = [])),
+    responses(
+        (status = 204, description = "The multipart upload is given up (or was already gone)"),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    ))]
 pub async fn uploads_destroy(
     State(state): State<AppState>,
     Authorized(caller): Authorized,

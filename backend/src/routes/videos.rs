@@ -6,9 +6,16 @@ use crate::error::{AppError, AppJson, AppPath, AppQuery, Authorized};
 use crate::state::AppState;
 use crate::videos;
 use axum::extract::State;
-use vidrop_shared::api::{Video, VideoList, VideoListQuery};
+use vidrop_shared::api::{ErrorBody, Video, VideoList, VideoListQuery};
 
 /// One page of the videos under the caller's prefix, newest first.
+#[utoipa::path(get, path = "/videos", tag = "videos",
+    params(VideoListQuery),
+    security(("api_key" = []), ("upload_token" = [])),
+    responses(
+        (status = 200, description = "One page of the videos the caller may see, newest first", body = VideoList),
+        (status = "4XX", description = "Refused", body = ErrorBody),
+    ))]
 pub async fn videos_index(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
@@ -20,6 +27,13 @@ pub async fn videos_index(
 }
 
 /// One video, with a presigned GET that plays it inline under its file name.
+#[utoipa::path(get, path = "/videos/{id}", tag = "videos",
+    params(("id" = String, Path, description = "The video's id")),
+    security(("api_key" = []), ("upload_token" = [])),
+    responses(
+        (status = 200, description = "The video with a presigned GET to play it", body = Video),
+        (status = "4XX", description = "Refused or not found", body = ErrorBody),
+    ))]
 pub async fn videos_show(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
