@@ -10,6 +10,7 @@ pub mod health;
 pub mod metrics;
 pub mod parts;
 pub mod presign;
+pub mod relay;
 pub mod tokens;
 pub mod uploads;
 pub mod videos;
@@ -22,7 +23,7 @@ use crate::metrics::Metrics;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderName, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -72,6 +73,9 @@ pub fn router(
         )
         .route("/videos", get(videos::videos_index))
         .route("/videos/{id}", get(videos::videos_show))
+        .route("/relay", post(relay::relay_create))
+        .route("/relay/cache", delete(relay::relay_cache_destroy))
+        .route("/relay/{id}", get(relay::relay_show))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed);
 
@@ -138,6 +142,21 @@ fn api_cors(origins: &AllowedOrigins) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            // Relay mode's uploads and ranged downloads.
+            HeaderName::from_static(crate::relay::upload::FILENAME_HEADER),
+            header::RANGE,
+            header::IF_NONE_MATCH,
+            header::IF_RANGE,
+        ])
+        .expose_headers([
+            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+            header::CONTENT_LENGTH,
+            header::ETAG,
+            header::LAST_MODIFIED,
+        ])
         .max_age(PREFLIGHT_MAX_AGE)
 }
