@@ -133,8 +133,9 @@ pub fn content_headers(
     if let Ok(value) = HeaderValue::from_str(&content_disposition(Disposition::Inline, filename)) {
         headers.insert(CONTENT_DISPOSITION, value);
     }
-    let bytes = answer.bytes(size).unwrap_or(1..=0);
-    let length = (bytes.end() + 1).saturating_sub(*bytes.start());
+    let length = answer
+        .bytes(size)
+        .map_or(0, |bytes| bytes.end() + 1 - bytes.start());
     headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
     if let Answer::Partial(range) = answer
         && let Ok(content_range) = ContentRange::bytes(range.clone(), size)
