@@ -9,6 +9,10 @@
 // The fields' doc comments are clap's help texts: plain text, not Markdown.
 #![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
 
+mod relay;
+
+pub use relay::{RelayArgs, parse_duration};
+
 use crate::access::{Access, ApiKeys, Mode, TokenSigner};
 use crate::guard::AllowedOrigins;
 use axum::http::HeaderValue;
@@ -225,6 +229,10 @@ pub struct ServeArgs {
     /// What is logged is the same: never query strings, tokens or keys.
     #[arg(long, env = "VIDROP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
+
+    /// Relay mode (`--relay`) and its download cache (`--cache-*`).
+    #[command(flatten)]
+    pub relay: RelayArgs,
 }
 
 /// The form of `vidrop serve`'s log lines (`--log-format`).
@@ -276,6 +284,7 @@ impl ServeArgs {
             header_timeout: 10,
             request_timeout: 30,
             log_format: LogFormat::Pretty,
+            relay: RelayArgs::default(),
         }
     }
 
@@ -326,6 +335,7 @@ impl ServeArgs {
                 ));
             }
         }
+        self.relay.check()?;
         Ok(())
     }
 
@@ -556,6 +566,33 @@ mod tests {
         }
         args.presign_prefix = Some("shared/".into());
         assert_eq!(args.check(), Ok(()));
+    }
+
+    #[test]
+    fn relay_flags_parse() {
+        let args = ServeArgs::try_parse_from(["x"]).unwrap();
+        assert_eq!(args.relay, RelayArgs::default());
+        assert!(!args.relay.enabled);
+        let args = ServeArgs::try_parse_from([
+            "x",
+            "--relay",
+            "--cache-dir",
+            "cache",
+            "--cache-ttl",
+            "90s",
+            "--cache-max-bytes",
+            "1000",
+        ])
+        .unwrap();
+        assert!(args.relay.enabled);
+        assert_eq!(args.relay.cache_dir, Some(PathBuf::from("cache")));
+        assert_eq!(args.relay.cache_ttl, Duration::from_secs(90));
+        assert_eq!(args.relay.cache_max_bytes, 1000);
+        assert_eq!(args.check(), Ok(()));
+        assert!(ServeArgs::try_parse_from(["x", "--cache-ttl", "soon"]).is_err());
+        assert!(ServeArgs::try_parse_from(["x", "--cache-max-bytes", "0"]).is_err());
+        let without_relay = ServeArgs::try_parse_from(["x", "--cache-dir", "c"]).unwrap();
+        assert!(without_relay.check().unwrap_err().contains("--relay"));
     }
 
     #[test]

@@ -156,6 +156,44 @@ pub enum AppError {
     /// S3 (or the SDK on the way to it) failed.
     #[error(transparent)]
     Storage(#[from] StorageError),
+
+    /// A relay route on a server started without `--relay`.
+    #[error("Relay mode is off on this server (it was started without --relay).")]
+    RelayDisabled,
+
+    /// `DELETE /api/relay/cache` on a server without `--cache-dir`.
+    #[error("This server keeps no relay cache (it was started without --cache-dir).")]
+    CacheDisabled,
+
+    /// A relayed upload without `Content-Length`.
+    #[error(
+        "A relayed upload needs a Content-Length: the video's exact size, checked against the limits before a byte is read."
+    )]
+    LengthRequired,
+
+    /// A relayed body that ended before its `Content-Length` (or broke off).
+    #[error(
+        "The body ended after {received} of the {declared} bytes its Content-Length declared; nothing was stored."
+    )]
+    BodyTooShort { declared: u64, received: u64 },
+
+    /// A relayed body longer than its `Content-Length`.
+    #[error(
+        "The body is longer than the {0} bytes its Content-Length declared; nothing was stored."
+    )]
+    BodyTooLong(u64),
+
+    /// A relayed body that stopped coming.
+    #[error("No byte of the body came for {0} s; nothing was stored.")]
+    BodyStalled(u64),
+
+    /// A relayed body whose first bytes are not a container of its type.
+    #[error("The video's first bytes are not a {0} file; nothing was stored.")]
+    NotAContainer(String),
+
+    /// A `Range` that lies wholly outside a video of this many bytes.
+    #[error("The range asked lies outside the video's {0} bytes.")]
+    RangeNotSatisfiable(u64),
 }
 
 impl AppError {
@@ -228,6 +266,17 @@ impl AppError {
             AppError::InvalidCursor => (StatusCode::BAD_REQUEST, "invalid_cursor"),
             AppError::PresignDisabled => (StatusCode::FORBIDDEN, "presign_disabled"),
             AppError::Storage(_) => (StatusCode::BAD_GATEWAY, "storage_error"),
+            AppError::RelayDisabled => (StatusCode::NOT_FOUND, "relay_disabled"),
+            AppError::CacheDisabled => (StatusCode::NOT_FOUND, "cache_disabled"),
+            AppError::LengthRequired => (StatusCode::LENGTH_REQUIRED, "length_required"),
+            AppError::BodyTooShort { .. } | AppError::BodyTooLong(_) => {
+                (StatusCode::BAD_REQUEST, "body_length_mismatch")
+            }
+            AppError::BodyStalled(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            AppError::NotAContainer(_) => (StatusCode::UNPROCESSABLE_ENTITY, "verification_failed"),
+            AppError::RangeNotSatisfiable(_) => {
+                (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable")
+            }
         }
     }
 }
@@ -269,6 +318,12 @@ impl IntoResponse for AppError {
         }
         if let AppError::RateLimited(secs) = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        // RFC 9110 §15.5.17: a 416 names the representation's length.
+        if let AppError::RangeNotSatisfiable(size) = self
+            && let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            headers.insert(header::CONTENT_RANGE, value);
         }
         response
     }

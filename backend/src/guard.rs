@@ -8,10 +8,12 @@
 //!   `Authorization` header's value, hashed), with the `governor` crate:
 //!   `429 rate_limited` with `Retry-After`.
 //! - A request that takes longer than `--request-timeout`, reading its body
-//!   included, answers `408 request_timeout`.
+//!   included, answers `408 request_timeout`; relay mode's
+//!   ([`STREAMING_ROUTES`]) instead fail when their body stops coming for
+//!   that long.
 
 use crate::error::AppError;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{AUTHORIZATION, ORIGIN};
 use axum::middleware::Next;
@@ -117,6 +119,11 @@ fn limiter<K: std::hash::Hash + Eq + Clone>(per_second: u32) -> Option<DefaultKe
     ))
 }
 
+/// Route templates whose bodies may take as long as they need (relay mode's
+/// uploads and downloads of whole videos): no overall time limit, since
+/// they limit the wait for each chunk themselves.
+pub const STREAMING_ROUTES: [&str; 2] = ["/api/relay", "/api/relay/{id}"];
+
 /// The middleware: origin, rate, then the handler within the time limit.
 pub async fn guard(State(guards): State<Arc<Guards>>, request: Request, next: Next) -> Response {
     if let Some(origin) = request.headers().get(ORIGIN)
@@ -133,6 +140,13 @@ pub async fn guard(State(guards): State<Arc<Guards>>, request: Request, next: Ne
     if let Some(wait) = guards.over_rate(client, request.headers().get(AUTHORIZATION)) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         return AppError::RateLimited(secs.max(1)).into_response();
+    }
+    let streaming = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|route| STREAMING_ROUTES.contains(&route.as_str()));
+    if streaming {
+        return next.run(request).await;
     }
     match tokio::time::timeout(guards.request_timeout, next.run(request)).await {
         Ok(response) => response,

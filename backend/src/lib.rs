@@ -1,9 +1,10 @@
 //! Vidrop's backend: an axum server that presigns S3 uploads and playback for
 //! the Vidrop widget. The browser PUTs a video straight to S3 with a URL signed
-//! here, and plays it straight from S3 with a presigned GET; this server never
-//! carries video bytes. Every fact lives in S3 (objects, their metadata, and
-//! the manifests of multipart uploads in progress), so any number of
-//! instances can run side by side.
+//! here, and plays it straight from S3 with a presigned GET; this server
+//! carries no video bytes, but in relay mode (`--relay`, off by default) for
+//! clients that cannot reach S3. Every fact lives in S3 (objects, their
+//! metadata, and the manifests of multipart uploads in progress), so any
+//! number of instances can run side by side.
 //!
 //! Without `--bucket` the server starts its own S3 API in-process (the
 //! embedded store), so `vidrop serve` needs nothing else to run.
@@ -23,6 +24,9 @@
 //!   object as a video with a presigned GET.
 //! - [`presign`]: the AWS SDK for Go example's `/presign` protocol, Go's
 //!   canonical header names included.
+//! - [`relay`]: relay mode (`--relay`, off by default): videos streamed
+//!   through the server into S3 and back, with a disk cache of downloads;
+//!   the one place the server carries video bytes.
 //! - [`video_id`]: the check of a video id named in a path.
 //! - [`manifest`]: [`manifest::Manifest`], the approved facts of a multipart
 //!   upload, kept as a JSON object in S3 while it is in progress.
@@ -58,6 +62,7 @@ pub mod metadata;
 pub mod metrics;
 pub mod presign;
 pub mod region;
+pub mod relay;
 pub mod routes;
 pub mod server;
 pub mod serving;

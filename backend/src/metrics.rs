@@ -5,7 +5,11 @@
 //! Requests are counted by method, route template (`/api/uploads/{id}`, never
 //! the path asked, so ids make no new series) and status, with a latency
 //! histogram per route; uploads by outcome, the bytes approved for upload,
-//! and the sweep's results.
+//! and the sweep's results; relay mode's, in [`RelayMetrics`].
+
+mod relay;
+
+pub use relay::{Eviction, RelayMetrics};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -66,6 +70,7 @@ pub struct Metrics {
     uploads: Family<OutcomeLabels, Counter>,
     bytes_approved: Counter,
     swept: Family<OutcomeLabels, Counter>,
+    relay: RelayMetrics,
 }
 
 impl Default for Metrics {
@@ -112,6 +117,7 @@ impl Metrics {
             "Abandoned multipart uploads the sweep handled: aborted, failed",
             swept.clone(),
         );
+        let relay = RelayMetrics::register(&mut registry);
         Metrics {
             registry,
             requests,
@@ -119,6 +125,7 @@ impl Metrics {
             uploads,
             bytes_approved,
             swept,
+            relay,
         }
     }
 
@@ -159,6 +166,11 @@ impl Metrics {
                 })
                 .inc_by(count);
         }
+    }
+
+    /// Relay mode's figures.
+    pub fn relay(&self) -> &RelayMetrics {
+        &self.relay
     }
 
     /// Everything, in Prometheus's text format (OpenMetrics).

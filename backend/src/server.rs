@@ -9,6 +9,8 @@ use crate::config::ServeArgs;
 use crate::guard::{AllowedOrigins, Guards};
 use crate::metrics::Metrics;
 use crate::region;
+use crate::relay::Relay;
+use crate::relay::cache::CacheSettings;
 use crate::routes;
 use crate::serving::{ConnectionLimits, Serving};
 use crate::state::AppState;
@@ -75,6 +77,11 @@ impl Server {
             .allowed_origins(addr, access.mode)
             .map_err(StartError::Config)?;
 
+        // Before the store starts, so that a cache folder that cannot be
+        // used stops the start with nothing left running.
+        let metrics = Arc::new(Metrics::new());
+        let relay = start_relay(&args, &metrics).map_err(StartError::Config)?;
+
         let (storage, embedded) = match &args.bucket {
             Some(bucket) => (connect_bucket(&args, bucket).await, None),
             None => {
@@ -94,7 +101,6 @@ impl Server {
 
         let storage = Arc::new(storage);
         let mode = access.mode;
-        let metrics = Arc::new(Metrics::new());
         let state = AppState {
             storage: Arc::clone(&storage),
             access: Arc::new(access),
@@ -105,6 +111,7 @@ impl Server {
             max_token_lifetime: Duration::from_secs(args.max_token_lifetime),
             video_metadata: Arc::default(),
             metrics: Arc::clone(&metrics),
+            relay,
         };
         let guards = Arc::new(Guards::new(
             origins.clone(),
@@ -192,6 +199,31 @@ impl Server {
         }
         tracing::info!("vidrop stopped");
     }
+}
+
+/// Relay mode with its cache, when `--relay` is on.
+fn start_relay(args: &ServeArgs, metrics: &Arc<Metrics>) -> Result<Option<Arc<Relay>>, String> {
+    let flags = &args.relay;
+    if !flags.enabled {
+        return Ok(None);
+    }
+    let cache = flags.cache_dir.as_ref().map(|dir| CacheSettings {
+        dir: dir.clone(),
+        ttl: flags.cache_ttl,
+        max_bytes: flags.cache_max_bytes,
+    });
+    let relay = Relay::start(
+        Duration::from_secs(args.request_timeout),
+        cache,
+        Arc::clone(metrics),
+    )?;
+    tracing::info!(
+        cache_dir = ?flags.cache_dir,
+        cache_ttl_secs = flags.cache_ttl.as_secs(),
+        cache_max_bytes = flags.cache_max_bytes,
+        "relay mode on: POST /api/relay and GET /api/relay/{{id}} carry video bytes"
+    );
+    Ok(Some(Arc::new(relay)))
 }
 
 /// Storage on a configured bucket, through the AWS default chain.

@@ -3,6 +3,7 @@
 
 use crate::access::{Access, MintLimits};
 use crate::metrics::Metrics;
+use crate::relay::Relay;
 use crate::storage::Storage;
 use crate::videos::MetadataCache;
 use axum::extract::FromRef;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub video_metadata: Arc<MetadataCache>,
     /// What the service has done, for `GET /metrics`.
     pub metrics: Arc<Metrics>,
+    /// Relay mode (`--relay`) and its download cache; `None` when off.
+    pub relay: Option<Arc<Relay>>,
 }
 
 impl AppState {

@@ -16,6 +16,11 @@
 //! Multipart uploads are created with `ChecksumAlgorithm::Sha256`, so S3
 //! refuses a part without its `x-amz-checksum-sha256` and a completion
 //! without each part's checksum.
+//!
+//! Relay mode's calls, the only ones that carry a video's bytes, are in
+//! [`relay`].
+
+pub mod relay;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;

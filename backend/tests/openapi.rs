@@ -122,6 +122,9 @@ async fn the_document_describes_every_route_and_each_reaches_its_handler() {
         "POST /api/uploads/{id}/complete",
         "GET /api/videos",
         "GET /api/videos/{id}",
+        "POST /api/relay",
+        "GET /api/relay/{id}",
+        "DELETE /api/relay/cache",
         "GET /presign/{key}",
         "GET /metrics",
     ]

@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod parts;
 pub mod presign;
+pub mod relay;
 pub mod tokens;
 pub mod uploads;
 pub mod videos;
@@ -23,7 +24,7 @@ use crate::metrics::Metrics;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{Method, header};
+use axum::http::{HeaderName, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::path::Path;
@@ -73,6 +74,9 @@ pub fn router(
         )
         .routes(routes!(videos::videos_index))
         .routes(routes!(videos::videos_show))
+        .routes(routes!(relay::relay_create))
+        .routes(routes!(relay::relay_cache_destroy))
+        .routes(routes!(relay::relay_show))
         .split_for_parts();
     let (outside, outside_paths) = OpenApiRouter::new()
         .routes(routes!(presign::presign_show))
@@ -150,6 +154,21 @@ fn api_cors(origins: &AllowedOrigins) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(allow_origin)
         .allow_methods([Method::GET, Method::POST, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            // Relay mode's uploads and ranged downloads.
+            HeaderName::from_static(crate::relay::upload::FILENAME_HEADER),
+            header::RANGE,
+            header::IF_NONE_MATCH,
+            header::IF_RANGE,
+        ])
+        .expose_headers([
+            header::CONTENT_RANGE,
+            header::ACCEPT_RANGES,
+            header::CONTENT_LENGTH,
+            header::ETAG,
+            header::LAST_MODIFIED,
+        ])
         .max_age(PREFLIGHT_MAX_AGE)
 }

@@ -21,9 +21,12 @@
 //! - [`abort_upload`]: gives a multipart upload up.
 //! - [`settle`]: an object's first (and only) verification, also used by the
 //!   sweep; the one place a video is ever deleted.
+//! - [`admit_upload`]: the policy, the scope's types and its quota, the
+//!   same for every way an upload's bytes travel (relay mode's included).
 //! - `quota`: counts the uploads of a token that limits them.
 
 mod abort;
+mod admit;
 mod complete;
 mod parts;
 mod pending;
@@ -32,6 +35,7 @@ mod quota;
 mod verify;
 
 pub use abort::abort_upload;
+pub use admit::admit_upload;
 pub use complete::complete_upload;
 pub use parts::{sign_parts, stored_parts};
 pub use plan::plan_upload;

@@ -3,7 +3,7 @@
 //! either one presigned PUT (up to `--multipart-threshold`) or a multipart
 //! upload started in S3.
 
-use super::quota::claim_upload;
+use super::admit::admit_upload;
 use crate::access::Scope;
 use crate::error::AppError;
 use crate::manifest::Manifest;
@@ -17,7 +17,6 @@ use vidrop_shared::api::{CreateUpload, MultipartUpload, SingleUpload, UploadPlan
 use vidrop_shared::filename::clean_filename;
 use vidrop_shared::keys::video_key_in;
 use vidrop_shared::parts::{PartPlan, is_multipart};
-use vidrop_shared::policy::check_upload;
 
 /// Plans an upload: a new id and key, its manifest, then either a presigned
 /// PUT binding the size, content type, file name (as metadata), the SHA-256
@@ -28,18 +27,8 @@ pub async fn plan_upload(
     scope: &Scope,
     request: CreateUpload,
 ) -> Result<UploadPlan, AppError> {
-    let content_type = check_upload(&request.content_type, request.size, scope.max_size)?;
-    if let Some(allowed) = scope
-        .content_types
-        .as_ref()
-        .filter(|_| !scope.allows_type(&content_type))
-    {
-        return Err(AppError::TypeNotAllowed {
-            content_type,
-            allowed: allowed.join(", "),
-        });
-    }
-    claim_upload(&state.storage, scope).await?;
+    let content_type =
+        admit_upload(&state.storage, scope, &request.content_type, request.size).await?;
     let id = new_video_id();
     let mut manifest = Manifest {
         key: video_key_in(&scope.prefix, &id, &content_type),
