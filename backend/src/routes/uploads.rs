@@ -10,16 +10,17 @@ use crate::state::AppState;
 use crate::uploads;
 use axum::extract::State;
 use axum::http::StatusCode;
-use vidrop_shared::api::{CompleteUpload, CreateUpload, UploadPlan, UploadQuery, Video};
+use vidrop_shared::api::{CompleteUpload, UploadPlan, UploadQuery, UploadRequest, VideoDetails};
 
-/// Plans an upload: one presigned PUT, or a multipart upload started in S3.
+/// Plans an upload: one presigned PUT, or a multipart upload started in S3
+/// (and the PUT of its poster when one is announced).
 pub async fn uploads_create(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
-    AppJson(request): AppJson<CreateUpload>,
+    AppJson(request): AppJson<UploadRequest>,
 ) -> Result<(StatusCode, AppJson<UploadPlan>), AppError> {
     let scope = caller.scope(state.max_size);
-    let size = request.size;
+    let size = request.upload.size;
     let plan = uploads::plan_upload(&state, &scope, request).await?;
     state.metrics.upload(UploadOutcome::Created);
     state.metrics.bytes_approved(size);
@@ -32,7 +33,7 @@ pub async fn uploads_complete(
     Authorized(caller): Authorized,
     AppPath(id): AppPath<String>,
     AppJson(request): AppJson<CompleteUpload>,
-) -> Result<AppJson<Video>, AppError> {
+) -> Result<AppJson<VideoDetails>, AppError> {
     let scope = caller.scope(state.max_size);
     match uploads::complete_upload(&state, &scope, &id, request).await {
         Ok(video) => {

@@ -1,19 +1,20 @@
 //! `GET /api/videos` and `GET /api/videos/{id}`: the videos the caller may
 //! see, a page at a time, and one with a presigned GET to play it straight
-//! from S3. The rules live in [`crate::videos`].
+//! from S3; each with what was read of it at upload and its poster's URL.
+//! The rules live in [`crate::videos`].
 
 use crate::error::{AppError, AppJson, AppPath, AppQuery, Authorized};
 use crate::state::AppState;
 use crate::videos;
 use axum::extract::State;
-use vidrop_shared::api::{Video, VideoList, VideoListQuery};
+use vidrop_shared::api::{VideoDetails, VideoListQuery, VideoPage};
 
 /// One page of the videos under the caller's prefix, newest first.
 pub async fn videos_index(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
     AppQuery(query): AppQuery<VideoListQuery>,
-) -> Result<AppJson<VideoList>, AppError> {
+) -> Result<AppJson<VideoPage>, AppError> {
     let scope = caller.scope(state.max_size);
     let list = videos::list_videos(&state.storage, &state.video_metadata, &scope, query).await?;
     Ok(AppJson(list))
@@ -24,7 +25,7 @@ pub async fn videos_show(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
     AppPath(id): AppPath<String>,
-) -> Result<AppJson<Video>, AppError> {
+) -> Result<AppJson<VideoDetails>, AppError> {
     let scope = caller.scope(state.max_size);
     let video = videos::show_video(&state.storage, &state.video_metadata, &scope, &id).await?;
     Ok(AppJson(video))
