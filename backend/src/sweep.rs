@@ -5,10 +5,10 @@
 //! or deleted with its poster if it is not what was approved), one never
 //! sent loses its poster, and manifests older than that whose upload is
 //! gone are deleted. (`--abandon-after` is longer than `--presign-expiry`,
-//! so no poster URL of an upload swept still works.) The markers that count a token's
-//! uploads go once no token that could use them is alive. [`sweep_abandoned`] does one pass;
-//! [`Sweeper`] runs it at start and every [`SWEEP_INTERVAL`] until the server
-//! stops.
+//! so no poster URL of an upload swept still works.) The markers that count
+//! a token's uploads go once no token that could use them is alive.
+//! [`sweep_abandoned`] does one pass; [`Sweeper`] runs it at start and every
+//! [`SWEEP_INTERVAL`] until the server stops.
 //!
 //! Like everything else here it reads S3 alone (`ListMultipartUploads`,
 //! `ListObjectsV2`), so several instances may sweep the same bucket: an upload
