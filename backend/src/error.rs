@@ -19,6 +19,7 @@ use std::sync::Arc;
 use vidrop_shared::api::ErrorBody;
 use vidrop_shared::checksum::InvalidChecksum;
 use vidrop_shared::keys::KeyError;
+use vidrop_shared::media::MediaError;
 use vidrop_shared::parts::MAX_PARTS_PER_REQUEST;
 use vidrop_shared::policy::PolicyError;
 
@@ -28,6 +29,11 @@ pub enum AppError {
     /// The upload breaks the policy (type, size).
     #[error(transparent)]
     Policy(#[from] PolicyError),
+
+    /// What was read of the video (duration, width, height) is out of
+    /// range, or the poster announced is empty or too large.
+    #[error(transparent)]
+    Media(#[from] MediaError),
 
     /// A `/presign` key is malformed or reserved.
     #[error(transparent)]
@@ -208,6 +214,7 @@ impl AppError {
                 };
                 (status, err.code())
             }
+            AppError::Media(err) => (StatusCode::BAD_REQUEST, err.code()),
             AppError::Key(err) => {
                 let status = match err {
                     KeyError::Reserved => StatusCode::FORBIDDEN,

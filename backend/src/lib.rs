@@ -21,7 +21,9 @@
 //!   multipart upload and its manifest), sign and list parts, complete and
 //!   verify, abort.
 //! - [`videos`]: the videos service: list, show, find one, and describe an
-//!   object as a video with a presigned GET.
+//!   object as a video with a presigned GET (and its poster's).
+//! - [`poster`]: a video's poster: the presigned PUT that creates it, its
+//!   deletion with an upload given up.
 //! - [`presign`]: the AWS SDK for Go example's `/presign` protocol, Go's
 //!   canonical header names included.
 //! - [`relay`]: relay mode (`--relay`, off by default): videos streamed
@@ -31,8 +33,9 @@
 //! - [`manifest`]: [`manifest::Manifest`], the approved facts of a multipart
 //!   upload, kept as a JSON object in S3 while it is in progress.
 //! - [`metrics`]: [`metrics::Metrics`], the figures `GET /metrics` answers.
-//! - [`metadata`]: the file name percent-encoded into S3 metadata, and the
-//!   `Content-Disposition` of playback URLs.
+//! - [`metadata`]: the file name percent-encoded into S3 metadata, what
+//!   the browser read of the video (duration, width, height) beside it, and
+//!   the `Content-Disposition` of playback URLs.
 //! - [`sweep`]: [`sweep::sweep_abandoned`], which aborts multipart uploads
 //!   left unfinished, run at start and every hour.
 //! - [`state`]: [`state::AppState`], the storage and upload settings the
@@ -46,7 +49,7 @@
 //! - [`cli`]: the command-line client (`vidrop put|get|upload`), which talks to a server over HTTP only.
 //!
 //! Handlers use the services; the services use `storage`, `manifest`,
-//! `metadata`, `video_id`, `state` and `error` (and `uploads` uses
+//! `metadata`, `poster`, `video_id`, `state` and `error` (and `uploads` uses
 //! `videos`); nothing uses `routes` but `server`, and nothing uses `server`
 //! but the crate root and, until it moves into its own crate, `embedded`.
 //! `tests/architecture.rs` checks these rules and that no module cycle exists.
@@ -60,6 +63,7 @@ pub mod http_log;
 pub mod manifest;
 pub mod metadata;
 pub mod metrics;
+pub mod poster;
 pub mod presign;
 pub mod region;
 pub mod relay;

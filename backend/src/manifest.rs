@@ -8,16 +8,19 @@
 //! fails, and deletes the manifest either way. An object without a manifest
 //! was verified before and is never deleted (a completion repeated later, or
 //! under a changed policy, answers the video as it is). Abort deletes it; the
-//! sweep settles it when the upload is abandoned.
+//! sweep settles it when the upload is abandoned. It also names the poster
+//! the plan signed a PUT for, so that whatever gives the upload up deletes
+//! the poster with it.
 
 use crate::storage::{Storage, StorageError};
 use serde::{Deserialize, Serialize};
+use vidrop_shared::api::MediaInfo;
 use vidrop_shared::checksum::Sha256Checksum;
-use vidrop_shared::keys::{pending_manifest_key, video_id_from_key};
+use vidrop_shared::keys::{pending_manifest_key, poster_key_of, video_id_from_key};
 use vidrop_shared::parts::PartPlan;
 
 /// The approved facts of one multipart upload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// The video id (a ULID).
     pub id: String,
@@ -39,6 +42,13 @@ pub struct Manifest {
     pub part_count: u32,
     /// RFC 3339 time the upload started.
     pub created_at: String,
+    /// What the browser read of the video (also in the object's metadata,
+    /// which verification holds to it).
+    #[serde(default, skip_serializing_if = "MediaInfo::is_empty")]
+    pub media: MediaInfo,
+    /// The size of the poster whose PUT the plan signed, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_size: Option<u64>,
 }
 
 /// The content type manifests are stored with.
@@ -77,6 +87,12 @@ impl Manifest {
         storage.delete(&pending_manifest_key(id)).await
     }
 
+    /// The key of the poster the plan signed a PUT for; `None` when the
+    /// upload announced none.
+    pub fn poster_key(&self) -> Option<String> {
+        self.poster_size.and_then(|_| poster_key_of(&self.key))
+    }
+
     /// Whether this upload goes up in parts.
     pub fn is_multipart(&self) -> bool {
         self.upload_id.is_some()
@@ -111,8 +127,12 @@ mod tests {
             part_size: plan.part_size,
             part_count: plan.part_count,
             created_at: "2026-11-23T16:00:00Z".into(),
+            media: MediaInfo::default(),
+            poster_size: None,
         };
         let json = serde_json::to_value(&manifest).unwrap();
+        assert!(json.get("media").is_none() && json.get("poster_size").is_none());
+        assert_eq!(manifest.poster_key(), None);
         for field in [
             "id",
             "key",
@@ -134,5 +154,35 @@ mod tests {
             ..manifest
         };
         assert!(broken.plan().is_err());
+    }
+
+    #[test]
+    fn a_manifest_keeps_what_was_read_and_the_poster() {
+        let manifest = Manifest {
+            id: "01JD8Z3V5Q6W7X8Y9Z0ABCDEFG".into(),
+            key: "videos/u/01JD8Z3V5Q6W7X8Y9Z0ABCDEFG.mp4".into(),
+            upload_id: None,
+            filename: "a.mp4".into(),
+            content_type: "video/mp4".into(),
+            size: 10,
+            sha256: None,
+            part_size: 10,
+            part_count: 1,
+            created_at: "2026-11-23T16:00:00Z".into(),
+            media: MediaInfo {
+                duration: Some(4.2),
+                width: Some(640),
+                height: Some(360),
+            },
+            poster_size: Some(1234),
+        };
+        let json = serde_json::to_value(&manifest).unwrap();
+        assert_eq!(json["media"]["duration"], 4.2);
+        assert_eq!(json["poster_size"], 1234);
+        assert_eq!(serde_json::from_value::<Manifest>(json).unwrap(), manifest);
+        assert_eq!(
+            manifest.poster_key().as_deref(),
+            Some("videos/u/01JD8Z3V5Q6W7X8Y9Z0ABCDEFG.poster.jpg")
+        );
     }
 }

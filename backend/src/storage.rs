@@ -7,6 +7,13 @@
 //! `presigner` signs URLs naming the endpoint browsers reach (they differ only
 //! with `--public-s3-endpoint`). Signing is local: it makes no request.
 //!
+//! Playback GETs ([`Storage::presign_playback`]) are signed from the start
+//! of a window of half the presign expiry rather than from now: the same
+//! object signed twice within a window gets the same URL, so the browser's
+//! HTTP cache serves a video or poster it already has, and every instance
+//! (their clocks agree) signs alike. Each URL still stays valid at least
+//! half the expiry after it is given, and its `expires_at` is its own.
+//!
 //! Presigned PUTs carry no checksum of an empty body: the client is built with
 //! `RequestChecksumCalculation::WhenRequired`, so only a checksum the caller
 //! gives is signed. A presigned `UploadPart` with a checksum signs
@@ -319,7 +326,31 @@ impl Storage {
         key: &str,
         content_disposition: Option<String>,
     ) -> Result<Presigned, StorageError> {
-        let (config, expires_at) = self.presigning_config()?;
+        self.presign_get_from(unix_secs(SystemTime::now()), key, content_disposition)
+            .await
+    }
+
+    /// Presigns a `GetObject` for playback (see the module doc): signed
+    /// from the start of the current window of half the expiry, so that it
+    /// is the same URL all window long; with the `Content-Disposition` S3
+    /// should answer.
+    pub async fn presign_playback(
+        &self,
+        key: &str,
+        content_disposition: Option<String>,
+    ) -> Result<Presigned, StorageError> {
+        let start = playback_window_start(unix_secs(SystemTime::now()), self.presign_expiry);
+        self.presign_get_from(start, key, content_disposition).await
+    }
+
+    /// Presigns a `GetObject` signed at `start` (Unix seconds).
+    async fn presign_get_from(
+        &self,
+        start: u64,
+        key: &str,
+        content_disposition: Option<String>,
+    ) -> Result<Presigned, StorageError> {
+        let (config, expires_at) = self.presigning_config_from(start)?;
         let request = self
             .presigner
             .get_object()
@@ -775,11 +806,16 @@ impl Storage {
     /// A presigning configuration starting now (whole seconds, as SigV4
     /// writes it), and the instant its URLs expire.
     fn presigning_config(&self) -> Result<(PresigningConfig, SystemTime), StorageError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let start = UNIX_EPOCH + Duration::from_secs(now);
+        self.presigning_config_from(unix_secs(SystemTime::now()))
+    }
+
+    /// A presigning configuration starting at `start` (Unix seconds), and
+    /// the instant its URLs expire.
+    fn presigning_config_from(
+        &self,
+        start: u64,
+    ) -> Result<(PresigningConfig, SystemTime), StorageError> {
+        let start = UNIX_EPOCH + Duration::from_secs(start);
         let config = PresigningConfig::builder()
             .start_time(start)
             .expires_in(self.presign_expiry)
@@ -787,6 +823,21 @@ impl Storage {
             .map_err(|err| StorageError::new("presigning configuration", err))?;
         Ok((config, start + self.presign_expiry))
     }
+}
+
+/// Whole seconds since the Unix epoch.
+fn unix_secs(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+/// The start (Unix seconds) of the playback window holding `now`: windows
+/// of half `expiry` (at least a second) from the epoch, so that a URL signed
+/// from it has at least half `expiry` left.
+fn playback_window_start(now: u64, expiry: Duration) -> u64 {
+    let window = (expiry.as_secs() / 2).max(1);
+    now - now % window
 }
 
 /// Whether S3 answered 404 (a missing key or bucket), whatever the error's
@@ -827,4 +878,27 @@ pub fn rfc3339(time: impl Into<DateTime>) -> String {
     time.into()
         .fmt(DateTimeFormat::DateTime)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn playback_urls_start_at_their_window_and_keep_half_their_life() {
+        let expiry = Duration::from_secs(900);
+        let start = playback_window_start(1_800_000_123, expiry);
+        assert_eq!(start % 450, 0);
+        assert!(start <= 1_800_000_123 && 1_800_000_123 - start < 450);
+        for now in 1_800_000_000..1_800_001_000 {
+            let start = playback_window_start(now, expiry);
+            let left = start + expiry.as_secs() - now;
+            assert!((451..=900).contains(&left), "{now}: {left} s left");
+            // Everyone in the window signs from the same second.
+            assert_eq!(start, playback_window_start(start + 449, expiry));
+        }
+        // An odd or tiny expiry: windows of whole seconds, at least one.
+        assert_eq!(playback_window_start(1001, Duration::from_secs(901)), 900);
+        assert_eq!(playback_window_start(1001, Duration::from_secs(1)), 1001);
+    }
 }

@@ -1,12 +1,14 @@
 //! The sweep of abandoned uploads: multipart uploads under `videos/` that
 //! started longer ago than `--abandon-after` are aborted (their parts cost
-//! storage until then) and their manifests deleted; a single PUT whose
-//! completion never came is settled as a completion would (verified, or
-//! deleted if it is not what was approved), and manifests older than that
-//! whose upload is gone are deleted. The markers that count a token's
-//! uploads go once no token that could use them is alive. [`sweep_abandoned`] does one pass;
-//! [`Sweeper`] runs it at start and every [`SWEEP_INTERVAL`] until the server
-//! stops.
+//! storage until then) and their posters and manifests deleted; a single PUT
+//! whose completion never came is settled as a completion would (verified,
+//! or deleted with its poster if it is not what was approved), one never
+//! sent loses its poster, and manifests older than that whose upload is
+//! gone are deleted. (`--abandon-after` is longer than `--presign-expiry`,
+//! so no poster URL of an upload swept still works.) The markers that count
+//! a token's uploads go once no token that could use them is alive.
+//! [`sweep_abandoned`] does one pass; [`Sweeper`] runs it at start and every
+//! [`SWEEP_INTERVAL`] until the server stops.
 //!
 //! Like everything else here it reads S3 alone (`ListMultipartUploads`,
 //! `ListObjectsV2`), so several instances may sweep the same bucket: an upload
@@ -15,6 +17,7 @@
 use crate::error::AppError;
 use crate::manifest::Manifest;
 use crate::metrics::Metrics;
+use crate::poster::delete_poster;
 use crate::storage::{Storage, StorageError};
 use crate::uploads::{Settled, settle};
 use std::collections::HashSet;
@@ -23,7 +26,8 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use vidrop_shared::keys::{
-    PENDING_MANIFEST_PREFIX, QUOTA_PREFIX, VIDEO_PREFIX, pending_id_from_key, video_id_from_key,
+    PENDING_MANIFEST_PREFIX, QUOTA_PREFIX, VIDEO_PREFIX, pending_id_from_key, poster_key_of,
+    video_id_from_key,
 };
 
 /// How often the server sweeps.
@@ -67,13 +71,27 @@ pub async fn sweep_abandoned(
             young.extend(id);
             continue;
         }
-        if let Err(err) = storage
+        match storage
             .abort_multipart(&upload.key, &upload.upload_id)
             .await
         {
-            tracing::warn!(key = %upload.key, cause = %err.cause(), "cannot abort an abandoned upload");
-            report.failed += 1;
-            continue;
+            // Its poster, if one was sent (whether one was announced is in
+            // the manifest; deleting is as cheap as reading it). Not when
+            // S3 knew the upload no more: it may have just been completed.
+            Ok(true) => {
+                if let Some(poster) = poster_key_of(&upload.key)
+                    && let Err(err) = storage.delete(&poster).await
+                {
+                    tracing::warn!(key = %poster, cause = %err.cause(), "cannot delete the poster of an abandoned upload");
+                    report.failed += 1;
+                }
+            }
+            Ok(false) => {}
+            Err(err) => {
+                tracing::warn!(key = %upload.key, cause = %err.cause(), "cannot abort an abandoned upload");
+                report.failed += 1;
+                continue;
+            }
         }
         tracing::info!(key = %upload.key, "aborted an abandoned multipart upload");
         report.aborted.push(upload.key);
@@ -110,8 +128,15 @@ pub async fn sweep_abandoned(
                     report.manifests_deleted += 1;
                     continue;
                 }
-                // Never uploaded: only the manifest is left, deleted below.
-                Ok(Settled::Missing) => {}
+                // Never uploaded: its poster, if one was sent, and the
+                // manifest (below) are all that is left.
+                Ok(Settled::Missing) => {
+                    if let Err(err) = delete_poster(storage, &manifest).await {
+                        tracing::warn!(%id, cause = %err.cause(), "cannot delete the poster of an upload never sent");
+                        report.failed += 1;
+                        continue;
+                    }
+                }
                 Err(err) => {
                     tracing::warn!(%id, error = %err, "cannot settle an uncompleted upload");
                     report.failed += 1;

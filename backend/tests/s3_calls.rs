@@ -1,6 +1,7 @@
 //! What each API request costs in S3 calls, counted by the embedded store
 //! (`EmbeddedStore::requests_answered`), for a multipart upload from plan
-//! to listing. The figures are the most each request may make; the note of
+//! to listing, with what the browser read of the video and a poster
+//! (issue 10). The figures are the most each request may make; the note of
 //! issue 11 gives them against its targets.
 
 mod closed;
@@ -10,7 +11,7 @@ use closed::{API_KEY, Closed};
 use common::{payload, sha256};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use vidrop_shared::api::{SignedParts, UploadPlan, Video, VideoList};
+use vidrop_shared::api::{SignedParts, UploadPlan, VideoDetails, VideoPage};
 use vidrop_shared::limits::MIB;
 
 /// Runs `call` and answers what it answered and the S3 requests the store
@@ -27,13 +28,16 @@ async fn each_request_makes_few_s3_calls() {
     let server = Closed::start(|args| args.multipart_threshold = MIB).await;
     let file = payload(9 * MIB as usize, 1);
     let size = file.len();
+    let poster = payload(1000, 2);
 
     let (response, calls) = counted(&server, async || {
         server
             .post(
                 "/api/uploads",
                 API_KEY,
-                &json!({"filename": "a.webm", "content_type": "video/webm", "size": size}),
+                &json!({"filename": "a.webm", "content_type": "video/webm", "size": size,
+                    "duration": 10.5, "width": 640, "height": 360,
+                    "poster": {"size": poster.len()}}),
             )
             .await
     })
@@ -45,7 +49,14 @@ async fn each_request_makes_few_s3_calls() {
     println!("POST /api/uploads (multipart): {calls} S3 calls");
     // Planning checks the key is free and the caller's quota, writes the
     // manifest and starts the upload (5 as measured; no target names it).
+    // The metadata rides on CreateMultipartUpload, and signing the
+    // poster's PUT is local: neither adds a call.
     assert!(calls <= 5, "{calls}");
+    let signed_poster = plan.poster.as_ref().expect("the poster's PUT");
+    let response = server
+        .put_signed(&signed_poster.url, &signed_poster.headers, poster.clone())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
 
     let parts: Vec<Vec<u8>> = file
         .chunks(usize::try_from(plan.part_size).unwrap())
@@ -87,18 +98,34 @@ async fn each_request_makes_few_s3_calls() {
     let (response, calls) =
         counted(&server, async || server.post(&path, API_KEY, &body).await).await;
     assert_eq!(response.status(), StatusCode::OK);
-    let video: Video = response.json().await.unwrap();
+    let video: VideoDetails = response.json().await.unwrap();
+    assert!(video.listed.poster_url.is_some());
     println!("POST /api/uploads/{{id}}/complete: {calls} S3 calls");
     // The manifest, CompleteMultipartUpload, one ranged GET (size, type,
-    // first bytes), deleting the manifest.
-    assert!(calls <= 4, "{calls}");
+    // first bytes and metadata, the duration and frame size included),
+    // deleting the manifest; and, since the plan announced a poster, one
+    // HeadObject that tells whether it was sent (4 without a poster).
+    assert!(calls <= 5, "{calls}");
 
     let (response, first) =
         counted(&server, async || server.get("/api/videos", API_KEY).await).await;
-    let page: VideoList = response.json().await.unwrap();
-    assert_eq!(page.videos[0].id, video.summary.id);
+    let page: VideoPage = response.json().await.unwrap();
+    assert_eq!(page.videos[0].summary.id, video.listed.summary.id);
+    assert_eq!(page.videos[0].media.duration, Some(10.5));
+    assert!(page.videos[0].poster_url.is_some());
     let (_, again) = counted(&server, async || server.get("/api/videos", API_KEY).await).await;
     println!("GET /api/videos: {first} S3 calls, then {again}");
-    // One listing call per page once each object's metadata is known.
+    // One listing call per page once each object's metadata is known: the
+    // posters are in that listing, beside their videos (presigning their
+    // GETs is local), and the duration and frame size are in the metadata
+    // the HeadObject of each object (once per instance) already read.
     assert_eq!(again, 1);
+
+    let path = format!("/api/videos/{}", video.listed.summary.id);
+    let (response, calls) = counted(&server, async || server.get(&path, API_KEY).await).await;
+    let shown: VideoDetails = response.json().await.unwrap();
+    assert!(shown.listed.poster_url.is_some());
+    println!("GET /api/videos/{{id}}: {calls} S3 calls");
+    // One listing of the id's keys finds the video and its poster.
+    assert_eq!(calls, 1);
 }

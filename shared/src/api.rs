@@ -28,7 +28,8 @@ pub enum StorageKind {
     S3,
 }
 
-/// `POST /api/uploads`: what the browser wants to upload.
+/// `POST /api/uploads`: what the browser wants to upload (the v1 body; the
+/// backend reads it as part of an [`UploadRequest`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateUpload {
@@ -38,6 +39,68 @@ pub struct CreateUpload {
     /// SHA-256 of the whole file, bound into the signature when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<Sha256Checksum>,
+}
+
+/// What the browser read of a video before uploading it (a `<video>`'s
+/// `duration`, `videoWidth` and `videoHeight`), each fact optional. Checked
+/// by [`crate::media::check_media`], bound into the upload's signature as
+/// the video's S3 metadata, and answered with the video (`null` when
+/// unknown).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MediaInfo {
+    /// Seconds.
+    #[serde(default)]
+    pub duration: Option<f64>,
+    /// Pixels.
+    #[serde(default)]
+    pub width: Option<u32>,
+    /// Pixels.
+    #[serde(default)]
+    pub height: Option<u32>,
+}
+
+impl MediaInfo {
+    /// Whether no fact is known.
+    pub fn is_empty(&self) -> bool {
+        *self == MediaInfo::default()
+    }
+}
+
+/// The poster the browser will send beside its video, `"poster":
+/// {"size": N}`: a JPEG of one frame, at most
+/// [`crate::media::MAX_POSTER_SIZE`] bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PosterRequest {
+    pub size: u64,
+}
+
+/// `POST /api/uploads` in full, as the backend reads it: the fields of
+/// [`CreateUpload`] and, beside them on the wire, what the browser read of
+/// the video and the poster it will send. All of these are optional, so a
+/// v1 body is one:
+/// `{"filename","content_type","size"[,"sha256"][,"duration"][,"width"][,"height"][,"poster":{"size"}]}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UploadRequest {
+    #[serde(flatten)]
+    pub upload: CreateUpload,
+    #[serde(flatten)]
+    pub media: MediaInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<PosterRequest>,
+}
+
+impl From<CreateUpload> for UploadRequest {
+    /// A v1 body: nothing read of the video, no poster.
+    fn from(upload: CreateUpload) -> UploadRequest {
+        UploadRequest {
+            upload,
+            media: MediaInfo::default(),
+            poster: None,
+        }
+    }
 }
 
 /// `201` answer to `POST /api/uploads`, tagged by `"strategy"`.
@@ -61,6 +124,26 @@ pub struct SingleUpload {
     pub url: String,
     pub method: HttpMethod,
     /// Header names in lower case, as signed.
+    pub headers: BTreeMap<String, String>,
+    /// RFC 3339 time after which S3 refuses `url`.
+    pub expires_at: String,
+    /// Where to PUT the poster, when the request announced one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<PosterUpload>,
+}
+
+/// A presigned PUT of a video's poster, for the caller that planned the
+/// upload only: send exactly `headers` (less `content-length`, which
+/// browsers set themselves) with the JPEG of the announced size as the
+/// body. It creates the poster or fails (`If-None-Match: *` is signed), so
+/// a poster, once stored, is never replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PosterUpload {
+    pub url: String,
+    pub method: HttpMethod,
+    /// Header names in lower case, as signed: `content-length`,
+    /// `content-type: image/jpeg`, `if-none-match: *`.
     pub headers: BTreeMap<String, String>,
     /// RFC 3339 time after which S3 refuses `url`.
     pub expires_at: String,
@@ -109,6 +192,10 @@ pub struct MultipartUpload {
     /// RFC 3339 time after which the server may abort the upload as
     /// abandoned (`--abandon-after` from its start).
     pub expires_at: String,
+    /// Where to PUT the poster, when the request announced one (its URL
+    /// expires sooner than the upload: send the poster first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster: Option<PosterUpload>,
 }
 
 /// `POST /api/uploads/{id}/parts`: part numbers to presign, in one batch of at
@@ -213,12 +300,37 @@ pub struct VideoSummary {
     pub uploaded_at: String,
 }
 
+/// One video as `GET /api/videos` lists it, in full: the fields of
+/// [`VideoSummary`] and, beside them, what the browser read of it at upload
+/// (`null` when unknown) and `poster_url`, a presigned GET of its poster
+/// signed as [`VideoDetails::url`] is (`null` when it has none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ListedVideo {
+    #[serde(flatten)]
+    pub summary: VideoSummary,
+    #[serde(flatten)]
+    pub media: MediaInfo,
+    pub poster_url: Option<String>,
+}
+
 /// `GET /api/videos`: one page of the videos the caller may see, newest
-/// first.
+/// first (the v1 fields; [`VideoPage`] reads the whole answer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VideoList {
     pub videos: Vec<VideoSummary>,
+    /// Pass as `?cursor=` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/videos` in full: one page of [`ListedVideo`]s, newest first.
+/// A page may hold fewer than `?limit=` videos and still have a next one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VideoPage {
+    pub videos: Vec<ListedVideo>,
     /// Pass as `?cursor=` for the next page; absent on the last one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
@@ -271,12 +383,30 @@ pub struct IssuedToken {
 }
 
 /// `GET /api/videos/{id}` (and the answer to a completed upload): the video
-/// with a presigned GET to play it from S3.
+/// with a presigned GET to play it from S3 (the v1 fields; [`VideoDetails`]
+/// reads the whole answer).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Video {
     #[serde(flatten)]
     pub summary: VideoSummary,
+    pub url: String,
+    pub expires_at: String,
+}
+
+/// `GET /api/videos/{id}` (and the answer to a completed upload) in full: the
+/// video as listed ([`ListedVideo`]: with what was read of it and its
+/// `poster_url`) and a presigned GET `url` that plays it from S3.
+///
+/// Playback URLs (`url`, `poster_url`) are signed from the start of a time
+/// window of half `--presign-expiry`, so the same video asked for twice in a
+/// window gets byte-identical URLs and the browser's cache serves it again.
+/// Both stop working at `expires_at`, at least half the expiry ahead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VideoDetails {
+    #[serde(flatten)]
+    pub listed: ListedVideo,
     pub url: String,
     pub expires_at: String,
 }
@@ -336,7 +466,7 @@ pub struct PresignResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     #[test]
     fn a_single_plan_is_tagged_with_its_strategy() {
@@ -347,6 +477,7 @@ mod tests {
             method: HttpMethod::Put,
             headers: BTreeMap::from([("content-type".into(), "video/webm".into())]),
             expires_at: "2026-11-23T16:00:00Z".into(),
+            poster: None,
         });
         let value = serde_json::to_value(&plan).unwrap();
         assert_eq!(value["strategy"], "single");
@@ -446,6 +577,141 @@ mod tests {
         assert_eq!(HttpMethod::from_name("get"), Some(HttpMethod::Get));
         assert_eq!(HttpMethod::from_name("DELETE"), None);
         assert!(serde_json::from_value::<HttpMethod>(json!("POST")).is_err());
+    }
+
+    #[test]
+    fn an_upload_request_is_the_v1_body_with_optional_facts_beside_it() {
+        let v1 = json!({"filename":"a.webm","content_type":"video/webm","size":10});
+        let request: UploadRequest = serde_json::from_value(v1).unwrap();
+        assert_eq!(request.upload.size, 10);
+        assert!(request.media.is_empty());
+        assert_eq!(request.poster, None);
+
+        let full = json!({"filename":"a.webm","content_type":"video/webm","size":10,
+            "sha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            "duration":12.5,"width":1280,"height":720,"poster":{"size":3000}});
+        let request: UploadRequest = serde_json::from_value(full.clone()).unwrap();
+        assert_eq!(
+            request.media,
+            MediaInfo {
+                duration: Some(12.5),
+                width: Some(1280),
+                height: Some(720)
+            }
+        );
+        assert_eq!(request.poster, Some(PosterRequest { size: 3000 }));
+        assert!(request.upload.sha256.is_some());
+        assert_eq!(serde_json::to_value(&request).unwrap(), full);
+
+        let duration_only: UploadRequest = serde_json::from_value(
+            json!({"filename":"a","content_type":"video/mp4","size":1,"duration":3}),
+        )
+        .unwrap();
+        assert_eq!(duration_only.media.duration, Some(3.0));
+        assert_eq!(duration_only.media.width, None);
+
+        // A malformed checksum still fails with its own sentence, which the
+        // backend recognises.
+        let err = serde_json::from_value::<UploadRequest>(
+            json!({"filename":"a","content_type":"video/mp4","size":1,"sha256":"x"}),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(crate::checksum::InvalidChecksum::MESSAGE),
+            "{err}"
+        );
+        for wrong in [
+            json!({"filename":"a","content_type":"video/mp4","size":1,"width":-1}),
+            json!({"filename":"a","content_type":"video/mp4","size":1,"duration":"long"}),
+            json!({"filename":"a","content_type":"video/mp4","size":1,"poster":{}}),
+        ] {
+            assert!(
+                serde_json::from_value::<UploadRequest>(wrong.clone()).is_err(),
+                "{wrong}"
+            );
+        }
+        let twice = r#"{"filename":"a","content_type":"video/mp4","size":1,"size":2}"#;
+        assert!(serde_json::from_str::<UploadRequest>(twice).is_err());
+    }
+
+    #[test]
+    fn plans_name_the_poster_put_only_when_one_was_announced() {
+        let poster = PosterUpload {
+            url: "http://s3/p".into(),
+            method: HttpMethod::Put,
+            headers: BTreeMap::from([("content-type".into(), "image/jpeg".into())]),
+            expires_at: "T".into(),
+        };
+        let value = json!({"strategy":"multipart","id":"I","key":"K","upload_id":"U",
+            "part_size":8388608,"part_count":3,"expires_at":"T"});
+        let UploadPlan::Multipart(mut plan) = serde_json::from_value(value.clone()).unwrap() else {
+            panic!("not multipart")
+        };
+        assert_eq!(plan.poster, None);
+        assert_eq!(
+            serde_json::to_value(UploadPlan::Multipart(plan.clone())).unwrap(),
+            value
+        );
+        plan.poster = Some(poster);
+        let value = serde_json::to_value(UploadPlan::Multipart(plan)).unwrap();
+        assert_eq!(
+            value["poster"],
+            json!({"url":"http://s3/p","method":"PUT",
+                "headers":{"content-type":"image/jpeg"},"expires_at":"T"})
+        );
+    }
+
+    #[test]
+    fn videos_answer_their_facts_and_poster_and_read_as_v1_videos() {
+        let listed = ListedVideo {
+            summary: VideoSummary {
+                id: "I".into(),
+                filename: "a.webm".into(),
+                content_type: "video/webm".into(),
+                size: 3,
+                uploaded_at: "T".into(),
+            },
+            media: MediaInfo {
+                duration: Some(1.5),
+                width: None,
+                height: None,
+            },
+            poster_url: None,
+        };
+        let page = VideoPage {
+            videos: vec![listed.clone()],
+            next_cursor: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&page).unwrap(),
+            json!({"videos":[{"id":"I","filename":"a.webm","content_type":"video/webm",
+                "size":3,"uploaded_at":"T","duration":1.5,"width":null,"height":null,
+                "poster_url":null}]})
+        );
+        let v1: VideoList = serde_json::from_value(serde_json::to_value(&page).unwrap()).unwrap();
+        assert_eq!(v1.videos[0], listed.summary);
+
+        let details = VideoDetails {
+            listed: ListedVideo {
+                poster_url: Some("http://s3/p".into()),
+                ..listed
+            },
+            url: "http://s3/a".into(),
+            expires_at: "T2".into(),
+        };
+        let value = serde_json::to_value(&details).unwrap();
+        assert_eq!(value["poster_url"], "http://s3/p");
+        assert_eq!(value["duration"], 1.5);
+        assert_eq!(value["width"], Value::Null);
+        assert_eq!(value["url"], "http://s3/a");
+        assert_eq!(
+            serde_json::from_value::<VideoDetails>(value.clone()).unwrap(),
+            details
+        );
+        let v1: Video = serde_json::from_value(value).unwrap();
+        assert_eq!(v1.url, "http://s3/a");
+        assert_eq!(v1.summary.filename, "a.webm");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! Videos the widget uploads live at `videos/<ULID>.<ext>`: the server picks
 //! the ULID (never a path from the browser) and the extension follows the
-//! content type. The API's video id is that ULID. Keys given to the `/presign`
+//! content type; a video's poster lies beside it, `videos/<ULID>.poster.jpg`.
+//! The API's video id is that ULID. Keys given to the `/presign`
 //! protocol are checked by [`check_object_key`] and may not reach into the
 //! `videos/` prefix, which only the server names.
 
@@ -126,6 +127,36 @@ pub fn video_prefix_and_id(key: &str) -> Option<(&str, &str)> {
         && is_video_id(id)
         && known_extensions().any(|known| known == ext))
     .then_some((prefix, id))
+}
+
+/// How a poster's key ends: `videos/<prefix><id>.poster.jpg`, beside its
+/// video's `videos/<prefix><id>.<ext>`. "poster.jpg" is no video
+/// extension, so no poster is ever taken for a video.
+pub const POSTER_SUFFIX: &str = ".poster.jpg";
+
+/// The key of the poster of video `id` under `prefix` (checked by
+/// [`check_prefix`]). Beside the video: the listing that finds a video finds
+/// its poster next to it (the keys of one id sort together), a token's
+/// prefix covers both, and `/presign` may not write it (`videos/` is
+/// reserved).
+pub fn poster_key_in(prefix: &str, id: &str) -> String {
+    format!("{VIDEO_PREFIX}{prefix}{id}{POSTER_SUFFIX}")
+}
+
+/// The key of the poster of the video at `video_key`; `None` for keys
+/// Vidrop did not name.
+pub fn poster_key_of(video_key: &str) -> Option<String> {
+    video_prefix_and_id(video_key).map(|(prefix, id)| poster_key_in(prefix, id))
+}
+
+/// The prefix and id of a poster key, or `None` for other keys.
+pub fn poster_prefix_and_id(key: &str) -> Option<(&str, &str)> {
+    let rest = key
+        .strip_prefix(VIDEO_PREFIX)?
+        .strip_suffix(POSTER_SUFFIX)?;
+    let split = rest.rfind('/').map_or(0, |slash| slash + 1);
+    let (prefix, id) = rest.split_at(split);
+    (check_prefix(prefix).is_ok() && is_video_id(id)).then_some((prefix, id))
 }
 
 /// Why a key given to `/presign` is refused.
@@ -323,6 +354,40 @@ mod tests {
         assert_eq!(video_id_from_key(&key), Some(ID));
         assert_eq!(video_id_from_key(&format!("videos/../{ID}.mp4")), None);
         assert_eq!(video_id_from_key(&format!("videos/a//{ID}.mp4")), None);
+    }
+
+    #[test]
+    fn posters_lie_beside_their_video_and_are_never_videos() {
+        let video = video_key_in("users/42/", ID, "video/webm");
+        let poster = poster_key_of(&video).unwrap();
+        assert_eq!(poster, format!("videos/users/42/{ID}.poster.jpg"));
+        assert_eq!(poster, poster_key_in("users/42/", ID));
+        assert_eq!(poster_prefix_and_id(&poster), Some(("users/42/", ID)));
+        assert_eq!(video_prefix_and_id(&poster), None, "a poster is no video");
+        assert_eq!(poster_prefix_and_id(&video), None, "a video is no poster");
+        assert!(!known_extensions().any(|ext| ext.starts_with("poster")));
+        assert_eq!(poster_key_of(&format!("other/{ID}.webm")), None);
+        assert_eq!(
+            poster_prefix_and_id(&format!("videos/../{ID}.poster.jpg")),
+            None
+        );
+        assert_eq!(poster_prefix_and_id("videos/nope.poster.jpg"), None);
+        // The keys of one id sort together, whatever the video's extension.
+        let next = "01JD8Z3V5Q6W7X8Y9Z0ABCDEFH";
+        for content_type in ["video/mp4", "video/webm", "video/3gpp", "video/x-new"] {
+            let video = video_key_in("", ID, content_type);
+            let poster = poster_key_in("", ID);
+            let after = video_key_in("", next, "video/3gpp");
+            assert!(video.max(poster.clone()) < after, "{content_type}");
+        }
+        // Clients can neither write posters through /presign nor read one
+        // of another prefix.
+        assert_eq!(check_writable_key(&poster), Err(KeyError::Reserved));
+        assert!(check_client_key(&poster_key_in("u/1/", ID), "videos/u/2/", false).is_err());
+        assert_eq!(
+            poster_key_in(&"a/".repeat(MAX_PREFIX_BYTES / 2), ID).len(),
+            VIDEO_PREFIX.len() + MAX_PREFIX_BYTES + ULID_LEN + POSTER_SUFFIX.len()
+        );
     }
 
     #[test]

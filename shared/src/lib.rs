@@ -12,6 +12,8 @@
 //! - [`keys`]: object key syntax: video keys (`videos/<ULID>.<ext>`), ids, and
 //!   which keys the `/presign` protocol may use.
 //! - [`policy`]: which uploads are accepted (content type, size).
+//! - [`media`]: what a browser reads of a video (duration, frame size) and
+//!   the poster it sends: their limits and metadata names.
 //! - [`filename`]: cleaning a user's file name and carrying it through S3
 //!   metadata and `Content-Disposition`.
 //! - [`parts`]: how a multipart upload cuts a file into parts.
@@ -23,5 +25,6 @@ pub mod container;
 pub mod filename;
 pub mod keys;
 pub mod limits;
+pub mod media;
 pub mod parts;
 pub mod policy;

@@ -40,7 +40,7 @@ use futures::Stream;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::fmt::Display;
-use vidrop_shared::api::{CompletedPart, Video};
+use vidrop_shared::api::{CompletedPart, VideoDetails};
 use vidrop_shared::checksum::Sha256Checksum;
 use vidrop_shared::container::{SNIFF_BYTES, looks_like};
 use vidrop_shared::filename::clean_filename;
@@ -108,7 +108,7 @@ pub async fn relay_upload<S, E>(
     scope: &Scope,
     upload: RelayedUpload,
     body: S,
-) -> Result<Video, AppError>
+) -> Result<VideoDetails, AppError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: Display,
@@ -166,7 +166,7 @@ where
         .ok_or_else(|| StorageError::other("HeadObject", format!("{key} is gone once written")))?;
     relay.metrics.upload(UploadOutcome::Completed);
     tracing::info!(%id, %key, size = upload.size, %content_type, parts = plan.part_count, "relayed upload stored");
-    Ok(describe_checked_video(storage, video_metadata, &key, &head).await?)
+    Ok(describe_checked_video(storage, video_metadata, &key, &head, false).await?)
 }
 
 /// A video of one part: one `PutObject`.

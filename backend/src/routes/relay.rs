@@ -14,7 +14,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use vidrop_shared::api::{ErrorBody, Video};
+use vidrop_shared::api::{ErrorBody, VideoDetails};
 
 /// Stores the request body as a new video.
 #[utoipa::path(post, path = "/relay", tag = "relay",
@@ -25,7 +25,7 @@ use vidrop_shared::api::{ErrorBody, Video};
     request_body(content = VideoBytes, content_type = "video/*", description = "The video's bytes"),
     security(("api_key" = []), ("upload_token" = [])),
     responses(
-        (status = 201, description = "Stored and verified; the video as GET /api/videos/{id} answers it", body = Video),
+        (status = 201, description = "Stored and verified; the video as GET /api/videos/{id} answers it (no poster)", body = VideoDetails),
         (status = "4XX", description = "Refused (404 relay_disabled without --relay); nothing stored", body = ErrorBody),
     ))]
 pub async fn relay_create(
@@ -34,7 +34,7 @@ pub async fn relay_create(
     AppQuery(query): AppQuery<RelayQuery>,
     headers: HeaderMap,
     body: Body,
-) -> Result<(StatusCode, AppJson<Video>), AppError> {
+) -> Result<(StatusCode, AppJson<VideoDetails>), AppError> {
     let relay = relay(&state)?;
     let scope = caller.scope(state.max_size);
     let upload = RelayedUpload::declared(&headers, query)?;

@@ -10,23 +10,26 @@ use crate::state::AppState;
 use crate::uploads;
 use axum::extract::State;
 use axum::http::StatusCode;
-use vidrop_shared::api::{CompleteUpload, CreateUpload, ErrorBody, UploadPlan, UploadQuery, Video};
+use vidrop_shared::api::{
+    CompleteUpload, ErrorBody, UploadPlan, UploadQuery, UploadRequest, VideoDetails,
+};
 
-/// Plans an upload: one presigned PUT, or a multipart upload started in S3.
+/// Plans an upload: one presigned PUT, or a multipart upload started in S3
+/// (and the PUT of its poster when one is announced).
 #[utoipa::path(post, path = "/uploads", tag = "uploads",
-    request_body = CreateUpload,
+    request_body = UploadRequest,
     security(("api_key" = []), ("upload_token" = [])),
     responses(
-        (status = 201, description = "One presigned PUT, or a multipart upload started", body = UploadPlan),
-        (status = "4XX", description = "Refused: credentials, type, size, quota", body = ErrorBody),
+        (status = 201, description = "One presigned PUT, or a multipart upload started; and the poster's PUT when one is announced", body = UploadPlan),
+        (status = "4XX", description = "Refused: credentials, type, size, quota, metadata, poster", body = ErrorBody),
     ))]
 pub async fn uploads_create(
     State(state): State<AppState>,
     Authorized(caller): Authorized,
-    AppJson(request): AppJson<CreateUpload>,
+    AppJson(request): AppJson<UploadRequest>,
 ) -> Result<(StatusCode, AppJson<UploadPlan>), AppError> {
     let scope = caller.scope(state.max_size);
-    let size = request.size;
+    let size = request.upload.size;
     let plan = uploads::plan_upload(&state, &scope, request).await?;
     state.metrics.upload(UploadOutcome::Created);
     state.metrics.bytes_approved(size);
@@ -39,7 +42,7 @@ pub async fn uploads_create(
     request_body = CompleteUpload,
     security(("api_key" = []), ("upload_token" = [])),
     responses(
-        (status = 200, description = "The stored video, checked against what was approved", body = Video),
+        (status = 200, description = "The stored video, checked against what was approved", body = VideoDetails),
         (status = "4XX", description = "Refused, or the object is not what was approved", body = ErrorBody),
     ))]
 pub async fn uploads_complete(
@@ -47,7 +50,7 @@ pub async fn uploads_complete(
     Authorized(caller): Authorized,
     AppPath(id): AppPath<String>,
     AppJson(request): AppJson<CompleteUpload>,
-) -> Result<AppJson<Video>, AppError> {
+) -> Result<AppJson<VideoDetails>, AppError> {
     let scope = caller.scope(state.max_size);
     match uploads::complete_upload(&state, &scope, &id, request).await {
         Ok(video) => {

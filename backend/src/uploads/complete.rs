@@ -18,7 +18,7 @@ use crate::state::AppState;
 use crate::storage::{Completion, Storage};
 use crate::videos::{describe_checked_video, find_video};
 use std::collections::{HashMap, HashSet};
-use vidrop_shared::api::{CompleteUpload, CompletedPart, Video};
+use vidrop_shared::api::{CompleteUpload, CompletedPart, VideoDetails};
 use vidrop_shared::checksum::Sha256Checksum;
 use vidrop_shared::parts::PartPlan;
 
@@ -30,7 +30,7 @@ pub async fn complete_upload(
     scope: &Scope,
     id: &str,
     request: CompleteUpload,
-) -> Result<Video, AppError> {
+) -> Result<VideoDetails, AppError> {
     let storage = &state.storage;
     let not_found = || AppError::UploadNotFound(id.to_owned());
     let Some(manifest) = manifest_in_scope(storage, scope, id).await? else {
@@ -51,10 +51,15 @@ pub async fn complete_upload(
     match settle(storage, &manifest).await? {
         Settled::Verified(head) => {
             tracing::info!(%id, key = %manifest.key, size = manifest.size, "upload completed and verified");
-            Ok(
-                describe_checked_video(storage, &state.video_metadata, &manifest.key, &head)
-                    .await?,
+            let poster_announced = manifest.poster_size.is_some();
+            Ok(describe_checked_video(
+                storage,
+                &state.video_metadata,
+                &manifest.key,
+                &head,
+                poster_announced,
             )
+            .await?)
         }
         Settled::Missing => Err(not_found()),
     }

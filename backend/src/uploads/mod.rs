@@ -13,7 +13,8 @@
 //! [`Scope`](crate::access::Scope): uploads outside it answer `404`.
 //!
 //! - [`plan_upload`]: a new id and key, then a presigned PUT or a multipart
-//!   upload with its manifest.
+//!   upload with its manifest (and the poster's presigned PUT, when one is
+//!   announced; see [`crate::poster`]).
 //! - [`sign_parts`], [`stored_parts`]: presigned `UploadPart`s binding each
 //!   part's length and SHA-256; the parts S3 holds (to resume).
 //! - [`complete_upload`]: completes (for a multipart upload), verifies what

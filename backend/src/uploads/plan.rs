@@ -1,32 +1,46 @@
-//! Planning an upload: the policy and the caller's scope checked, a new id
-//! and key under the scope's prefix, the manifest of what was approved, then
+//! Planning an upload: the policy and the caller's scope checked, and what
+//! the browser read of the video and the poster it announces; a new id and
+//! key under the scope's prefix, the manifest of what was approved, then
 //! either one presigned PUT (up to `--multipart-threshold`) or a multipart
-//! upload started in S3.
+//! upload started in S3; and, when a poster was announced, its presigned PUT
+//! ([`crate::poster`]).
 
 use super::admit::admit_upload;
 use crate::access::Scope;
 use crate::error::AppError;
 use crate::manifest::Manifest;
-use crate::metadata::filename_metadata;
+use crate::metadata::video_metadata;
+use crate::poster::sign_poster_put;
 use crate::state::AppState;
 use crate::storage::{PutObject, rfc3339};
 use crate::video_id::new_video_id;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
-use vidrop_shared::api::{CreateUpload, MultipartUpload, SingleUpload, UploadPlan};
+use vidrop_shared::api::{MultipartUpload, SingleUpload, UploadPlan, UploadRequest};
 use vidrop_shared::filename::clean_filename;
 use vidrop_shared::keys::video_key_in;
+use vidrop_shared::media::{check_media, check_poster};
 use vidrop_shared::parts::{PartPlan, is_multipart};
 
 /// Plans an upload: a new id and key, its manifest, then either a presigned
-/// PUT binding the size, content type, file name (as metadata), the SHA-256
-/// when given, and `If-None-Match: *`; or, above the multipart threshold, a
-/// multipart upload started in S3.
+/// PUT binding the size, content type, file name and what was read of the
+/// video (as metadata), the SHA-256 when given, and `If-None-Match: *`; or,
+/// above the multipart threshold, a multipart upload started in S3 with
+/// that metadata. Everything is checked before anything is stored.
 pub async fn plan_upload(
     state: &AppState,
     scope: &Scope,
-    request: CreateUpload,
+    request: UploadRequest,
 ) -> Result<UploadPlan, AppError> {
+    let UploadRequest {
+        upload: request,
+        media,
+        poster,
+    } = request;
+    check_media(&media)?;
+    if let Some(poster) = &poster {
+        check_poster(poster.size)?;
+    }
     let content_type =
         admit_upload(&state.storage, scope, &request.content_type, request.size).await?;
     let id = new_video_id();
@@ -41,6 +55,8 @@ pub async fn plan_upload(
         part_size: request.size,
         part_count: 1,
         created_at: rfc3339(SystemTime::now()),
+        media,
+        poster_size: poster.map(|poster| poster.size),
     };
     if is_multipart(request.size, state.multipart_threshold) {
         // A whole-file SHA-256 cannot be bound to parts: each part carries its own.
@@ -56,12 +72,13 @@ pub async fn plan_upload(
             key: &manifest.key,
             content_length: manifest.size,
             content_type: Some(&manifest.content_type),
-            metadata: Some(filename_metadata(&manifest.filename)),
+            metadata: Some(video_metadata(&manifest.filename, &manifest.media)),
             sha256: manifest.sha256.as_ref(),
             create_only: true,
         })
         .await?;
-    tracing::info!(id = %manifest.id, key = %manifest.key, size = manifest.size, content_type = %manifest.content_type, "upload planned");
+    let poster = sign_poster_put(&state.storage, &manifest).await?;
+    tracing::info!(id = %manifest.id, key = %manifest.key, size = manifest.size, content_type = %manifest.content_type, poster = poster.is_some(), "upload planned");
 
     Ok(UploadPlan::Single(SingleUpload {
         id: manifest.id,
@@ -70,6 +87,7 @@ pub async fn plan_upload(
         method: presigned.method,
         headers: BTreeMap::from_iter(presigned.headers),
         expires_at: rfc3339(presigned.expires_at),
+        poster,
     }))
 }
 
@@ -84,7 +102,7 @@ async fn start_multipart(
         .create_multipart(
             &manifest.key,
             &manifest.content_type,
-            filename_metadata(&manifest.filename),
+            video_metadata(&manifest.filename, &manifest.media),
         )
         .await?;
     let created = SystemTime::now();
@@ -98,6 +116,7 @@ async fn start_multipart(
         }
         return Err(err.into());
     }
+    let poster = sign_poster_put(storage, &manifest).await?;
     tracing::info!(
         id = %manifest.id,
         key = %manifest.key,
@@ -105,6 +124,7 @@ async fn start_multipart(
         part_size = plan.part_size,
         part_count = plan.part_count,
         content_type = %manifest.content_type,
+        poster = poster.is_some(),
         "multipart upload started"
     );
     Ok(MultipartUpload {
@@ -114,5 +134,6 @@ async fn start_multipart(
         part_size: plan.part_size,
         part_count: plan.part_count,
         expires_at: rfc3339(created + state.abandon_after),
+        poster,
     })
 }
