@@ -1,9 +1,23 @@
 //! Where a video comes in: drag it onto the zone, or choose it with the file
 //! picker.
 
+use super::Words;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement, Node};
+
+/// What the drop zone says, in the reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DropZoneText {
+    /// The title while it takes a file ("Drop a video here").
+    pub title: &'static str,
+    /// The title while an upload runs ("Uploading…").
+    pub busy: &'static str,
+    /// The button that opens the file picker ("Choose a video").
+    pub choose: &'static str,
+    /// The line under the button.
+    pub hint: &'static str,
+}
 
 /// A dashed drop zone with a "Choose a video" button.
 ///
@@ -17,12 +31,16 @@ pub fn DropZone(
     /// While true (an upload is running) new files are refused.
     #[prop(into)]
     busy: Signal<bool>,
+    /// The words of the moment (its own are `drop_zone`).
+    #[prop(into)]
+    words: Signal<Words>,
     /// The file input's `accept` (`video/*` when not given).
     #[prop(into, optional)]
     accept: Option<Signal<String>>,
 ) -> impl IntoView {
     let accept = move || accept.map_or_else(|| "video/*".to_owned(), |accept| accept.get());
     let (dragging, set_dragging) = signal(false);
+    let text = move || words.get().drop_zone;
 
     let on_drag_over = move |ev: DragEvent| {
         // Without this the browser opens the dropped file itself.
@@ -79,7 +97,7 @@ pub fn DropZone(
                 <path d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z"></path>
             </svg>
             <p class="vidrop-dropzone-title">
-                {move || if busy.get() { "Uploading…" } else { "Drop a video here" }}
+                {move || if busy.get() { text().busy } else { text().title }}
             </p>
             <input
                 type="file"
@@ -90,9 +108,9 @@ pub fn DropZone(
                 on:change=on_change
             />
             <label for="vidrop-file" class="vidrop-button vidrop-button--primary">
-                "Choose a video"
+                {move || text().choose}
             </label>
-            <p class="vidrop-dropzone-hint">"MP4, WebM, MOV, MKV… sent straight to storage."</p>
+            <p class="vidrop-dropzone-hint">{move || text().hint}</p>
         </div>
     }
 }

@@ -1,6 +1,16 @@
 //! The button that pauses the running upload, and resumes it.
 
+use super::Words;
 use leptos::prelude::*;
+
+/// The pause button's two words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PauseText {
+    /// While the upload runs ("Pause").
+    pub pause: &'static str,
+    /// While it is paused ("Resume").
+    pub resume: &'static str,
+}
 
 /// "Pause" while an upload runs, "Resume" while it is paused; disabled
 /// otherwise.
@@ -12,6 +22,9 @@ pub fn PauseButton(
     /// Whether there is an upload to pause or resume.
     #[prop(into)]
     enabled: Signal<bool>,
+    /// The words of the moment (its own are `pause`).
+    #[prop(into)]
+    words: Signal<Words>,
     /// Called when the user clicks, to pause or resume.
     on_toggle: Callback<()>,
 ) -> impl IntoView {
@@ -24,7 +37,10 @@ pub fn PauseButton(
             disabled=move || !enabled.get()
             on:click=move |_| on_toggle.run(())
         >
-            {move || if paused.get() { "Resume" } else { "Pause" }}
+            {move || {
+                let text = words.get().pause;
+                if paused.get() { text.resume } else { text.pause }
+            }}
         </button>
     }
 }
