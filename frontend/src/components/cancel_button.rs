@@ -1,6 +1,6 @@
 //! The button that stops the running upload.
 
-use super::Words;
+use super::words::Words;
 use leptos::prelude::*;
 
 /// "Cancel", enabled only while an upload runs.

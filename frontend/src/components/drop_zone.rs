@@ -1,23 +1,10 @@
 //! Where a video comes in: drag it onto the zone, or choose it with the file
 //! picker.
 
-use super::Words;
+use super::words::Words;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement, Node};
-
-/// What the drop zone says, in the reader's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DropZoneText {
-    /// The title while it takes a file ("Drop a video here").
-    pub title: &'static str,
-    /// The title while an upload runs ("Uploading…").
-    pub busy: &'static str,
-    /// The button that opens the file picker ("Choose a video").
-    pub choose: &'static str,
-    /// The line under the button.
-    pub hint: &'static str,
-}
 
 /// A dashed drop zone with a "Choose a video" button.
 ///

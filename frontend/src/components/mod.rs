@@ -18,25 +18,14 @@ mod pause_button;
 mod player;
 mod progress_bar;
 mod video_list;
+mod words;
 
 pub use announcer::Announcer;
 pub use cancel_button::CancelButton;
-pub use drop_zone::{DropZone, DropZoneText};
+pub use drop_zone::DropZone;
 pub use error_message::{ErrorMessage, Notice, NoticeKind};
-pub use pause_button::{PauseButton, PauseText};
-pub use player::{PlayableVideo, Player, PlayerText};
+pub use pause_button::PauseButton;
+pub use player::{PlayableVideo, Player};
 pub use progress_bar::{ProgressBar, ProgressView};
-pub use video_list::{VideoItem, VideoList, VideoListText};
-
-/// Every fixed word the components show, in one language (a locale's, see
-/// `crate::locale`). One signal of them reaches every component, each
-/// reading its own part: a new language rewords them all at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Words {
-    pub drop_zone: DropZoneText,
-    pub pause: PauseText,
-    /// The button that stops the upload ("Cancel").
-    pub cancel: &'static str,
-    pub videos: VideoListText,
-    pub player: PlayerText,
-}
+pub use video_list::{VideoItem, VideoList};
+pub use words::{DropZoneText, PauseText, PlayerText, VideoListText, Words};

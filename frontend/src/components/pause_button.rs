@@ -1,16 +1,7 @@
 //! The button that pauses the running upload, and resumes it.
 
-use super::Words;
+use super::words::Words;
 use leptos::prelude::*;
-
-/// The pause button's two words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PauseText {
-    /// While the upload runs ("Pause").
-    pub pause: &'static str,
-    /// While it is paused ("Resume").
-    pub resume: &'static str,
-}
 
 /// "Pause" while an upload runs, "Resume" while it is paused; disabled
 /// otherwise.

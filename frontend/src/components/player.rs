@@ -4,7 +4,7 @@
 //! for one), so a video the browser cannot play says so in words instead of
 //! leaving a black box.
 
-use super::Words;
+use super::words::{PlayerText, Words};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,19 +19,6 @@ pub struct PlayableVideo {
     pub url: String,
     /// The caption: the file name it was uploaded as.
     pub title: String,
-}
-
-/// What the player says when the browser cannot play a video, in the
-/// reader's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PlayerText {
-    /// `MEDIA_ERR_NETWORK`: the video could not be fetched.
-    pub fetch_failed: &'static str,
-    /// `MEDIA_ERR_DECODE`: fetched, but the browser could not decode it.
-    pub cannot_decode: &'static str,
-    /// `MEDIA_ERR_SRC_NOT_SUPPORTED` (and any later code): no decoder for
-    /// the format.
-    pub unsupported_format: &'static str,
 }
 
 /// A `<video controls>` playing the chosen video, absent until there is one.

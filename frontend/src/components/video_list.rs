@@ -1,18 +1,7 @@
 //! The uploaded videos, newest first, each with a Play button.
 
-use super::Words;
+use super::words::Words;
 use leptos::prelude::*;
-
-/// What the list says around its videos, in the reader's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VideoListText {
-    /// The heading ("Uploaded videos").
-    pub title: &'static str,
-    /// What stands in for an empty list.
-    pub empty: &'static str,
-    /// Each video's button ("Play").
-    pub play: &'static str,
-}
 
 /// One stored video, as the list shows it: all of it in the reader's words,
 /// so that a row is drawn again when any of it changes (another language).

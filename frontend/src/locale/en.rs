@@ -2,7 +2,7 @@
 //! The sentences about errors read as the engine's own `Display` writes
 //! them (tested in `view_model`).
 
-use super::{Announcements, ErrorWords, NumberWords, ProgressWords, RetryWords, Strings};
+use super::strings::{Announcements, ErrorWords, NumberWords, ProgressWords, RetryWords, Strings};
 use crate::components::{DropZoneText, PauseText, PlayerText, VideoListText, Words};
 
 pub const EN: Strings = Strings {

@@ -4,7 +4,7 @@
 //! 字节; format, product and protocol names (MP4, Vidrop, HTTP, ETag)
 //! stay as they are named.
 
-use super::{Announcements, ErrorWords, NumberWords, ProgressWords, RetryWords, Strings};
+use super::strings::{Announcements, ErrorWords, NumberWords, ProgressWords, RetryWords, Strings};
 use crate::components::{DropZoneText, PauseText, PlayerText, VideoListText, Words};
 
 pub const ZH_CN: Strings = Strings {
