@@ -29,14 +29,14 @@
 //! The widget ships as one wasm file, and its size is measured
 //! (`BENCHMARKS.md`). A table costs its strings and nothing more; formatting
 //! is a few lines of Rust here ([`fill`], [`Strings::size`]), tested
-//! natively. Measured with `trunk build --release` (wasm, `gzip -9`): the
-//! two tables with their formatting and the announcer made the widget
-//! 8.2 KB larger (+4.3 %, 4.4 KB of it the strings); formatting the same
-//! templates through Fluent (`fluent-bundle` 0.16, `unic-langid` 0.9)
-//! added 40.8 KB more (+21 %, 98.8 KB raw): its parser, resolver and every
-//! CLDR language's plural rules. No string here needs a plural or select
-//! rule yet (units are symbols; Chinese has no plural); a language that
-//! does can have a function in its table.
+//! natively. Measured with `trunk build --release` (the wasm, `gzip -9`):
+//! the two tables with their formatting and the announcer made the widget
+//! 8.1 KB larger (+4.3 %; 23.8 KB raw, 4.4 KB of which the strings);
+//! formatting the same templates through Fluent (`fluent-bundle` 0.16,
+//! `unic-langid` 0.9) added 40.8 KB more (+21 %; 98.8 KB raw): its parser,
+//! resolver and every CLDR language's plural rules. No string here needs a
+//! plural or select rule yet (units are symbols; Chinese has no plural); a
+//! language that does can have a function in its table.
 
 mod en;
 mod strings;
