@@ -20,7 +20,11 @@
 //!   cancel buttons, message line, player, video list), given plain view
 //!   models; they know nothing of uploads, the engine or the backend.
 //! - [`view_model`]: what the components show, built from the engine's
-//!   numbers and the backend's answers (text, percent, labels).
+//!   numbers and the backend's answers (text, percent, labels) in the
+//!   words of a locale.
+//! - [`locale`]: the words of every language the widget speaks (one
+//!   `const` table per locale), number and size formats, and which locale
+//!   the `locale` attribute and the browser's languages choose.
 //! - [`engine`]: the upload itself (policy check, single PUT or multipart
 //!   with checksums, retries, pause, resume after reload); it reports
 //!   numbers and knows nothing of the view.
@@ -29,9 +33,10 @@
 //!   one typed payload each.
 //! - [`settings`]: what the host page sets as the element's attributes.
 //!
-//! Imports go one way: `element` → `App` → `view_model` → `components`, and
-//! `App` / `view_model` / `settings` → `engine` → `api`; `components` import
-//! nothing else of the crate, and the engine nothing outside it but `api`.
+//! Imports go one way: `element` → `App` → `view_model` → `locale` →
+//! `components`, and `App` / `view_model` / `settings` → `engine` → `api`;
+//! `components` import nothing else of the crate, and the engine nothing
+//! outside it but `api`.
 //!
 //! The rules shared with the backend (policy, file names, wire types) come
 //! from `vidrop-shared` and are never restated here.
@@ -41,24 +46,28 @@ pub mod components;
 pub mod element;
 pub mod engine;
 pub mod events;
+pub mod locale;
 pub mod settings;
 pub mod view_model;
 
 use crate::api::{Api, ApiError, Credential};
 use crate::components::{
-    CancelButton, DropZone, ErrorMessage, Notice, PauseButton, PlayableVideo, Player, ProgressBar,
-    ProgressView, VideoItem, VideoList,
+    Announcer, CancelButton, DropZone, ErrorMessage, PauseButton, PlayableVideo, Player,
+    ProgressBar, VideoList,
 };
 use crate::engine::timer::{now_ms, sleep};
 use crate::engine::{CheckedFile, Report, UploadControl, UploadError};
 use crate::events::{ProgressThrottle, Throttled, WidgetEvent};
-use crate::view_model::{PartCounts, UploadState};
+use crate::locale::Locale;
+use crate::view_model::{
+    Announcement, Message, PartCounts, ProgressFigures, UploadState, quarter_reached,
+};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local;
 use std::future::Future;
-use vidrop_shared::api::Video;
+use vidrop_shared::api::{Video, VideoSummary};
 use vidrop_shared::filename::clean_filename;
 use web_sys::{EventTarget, File};
 
@@ -92,10 +101,17 @@ pub fn App(
 pub(crate) struct Widget {
     settings: RwSignal<Settings>,
     root: NodeRef<html::Div>,
+    /// The browser's languages, best first (`navigator.languages`).
+    languages: RwSignal<Vec<String>>,
+    /// The locale the widget speaks: the `locale` attribute's, else the
+    /// browser's first the widget has, else English.
+    locale: Memo<Locale>,
     state: RwSignal<UploadState>,
-    progress: RwSignal<Option<ProgressView>>,
-    notice: RwSignal<Option<Notice>>,
-    videos: RwSignal<Vec<VideoItem>>,
+    progress: RwSignal<Option<ProgressFigures>>,
+    notice: RwSignal<Option<Message>>,
+    /// What the announcer says (a polite live region).
+    announcement: RwSignal<Option<Announcement>>,
+    videos: RwSignal<Vec<VideoSummary>>,
     playing: RwSignal<Option<PlayableVideo>>,
     upload_id: RwSignal<Option<String>>,
     parts: RwSignal<Option<PartCounts>>,
@@ -127,9 +143,10 @@ struct Local {
     /// The cleaned name of the latest upload's file: every event names it.
     filename: String,
     throttle: ProgressThrottle,
-    /// The latest progress not shown and told yet: the bar's figures and
-    /// (bytes sent, total, percent) for the page.
-    unsent_progress: Option<(ProgressView, (u64, u64, u8))>,
+    /// The latest progress not shown and told yet.
+    unsent_progress: Option<ProgressFigures>,
+    /// The last quarter of the upload announced (25, 50, 75; 0 for none).
+    announced_quarter: u8,
     /// The stored video whose `vidrop:complete` waits for its duration.
     completing: Option<Video>,
 }
@@ -152,14 +169,24 @@ impl Widget {
             filename: String::new(),
             throttle: ProgressThrottle::default(),
             unsent_progress: None,
+            announced_quarter: 0,
             completing: None,
         };
+        let settings = RwSignal::new(settings);
+        let languages = RwSignal::new(locale::browser_languages());
+        let locale = Memo::new(move |_| {
+            let attribute = settings.with(|s| s.locale.clone());
+            languages.with(|browser| Locale(locale::choose(attribute.as_deref(), browser)))
+        });
         Widget {
-            settings: RwSignal::new(settings),
+            settings,
             root: NodeRef::new(),
+            languages,
+            locale,
             state: RwSignal::new(UploadState::Idle),
             progress: RwSignal::new(None),
             notice: RwSignal::new(None),
+            announcement: RwSignal::new(None),
             videos: RwSignal::new(Vec::new()),
             playing: RwSignal::new(None),
             upload_id: RwSignal::new(None),
@@ -174,7 +201,8 @@ impl Widget {
         self.local.try_update_value(f)
     }
 
-    /// The view, wired to this widget; lists the videos once.
+    /// The view, wired to this widget; lists the videos once, and follows
+    /// the browser's languages.
     pub(crate) fn view(self) -> impl IntoView {
         let on_file = Callback::new(move |file: File| self.upload(file));
         let on_cancel = Callback::new(move |()| self.cancel());
@@ -184,13 +212,20 @@ impl Widget {
             self.on_metadata(&id, duration)
         });
         self.refresh_videos();
+        let languages = self.languages;
+        let listener = window_event_listener_untyped("languagechange", move |_| {
+            languages.set(locale::browser_languages())
+        });
+        on_cleanup(move || listener.remove());
 
         let Widget {
             settings,
             root,
+            locale,
             state,
             progress,
             notice,
+            announcement,
             videos,
             playing,
             upload_id,
@@ -206,11 +241,29 @@ impl Widget {
         let count = move |field: fn(&PartCounts) -> u32| {
             move || parts.get().map(|counts| field(&counts).to_string())
         };
+        // Worded here, from what happened and the locale of the moment.
+        let words = Signal::derive(move || locale.get().words);
+        let progress =
+            Signal::derive(move || progress.get().map(|figures| figures.view(&locale.get())));
+        let notice = Signal::derive(move || {
+            notice.with(|message| message.as_ref().map(|m| m.notice(&locale.get())))
+        });
+        let announcement = Signal::derive(move || {
+            announcement.with(|said| said.as_ref().map(|a| a.text(&locale.get())))
+        });
+        let videos = Signal::derive(move || {
+            let locale = locale.get();
+            videos.with(|list| {
+                list.iter()
+                    .map(|video| view_model::video_item(video, &locale))
+                    .collect::<Vec<_>>()
+            })
+        });
         view! {
             <div
                 id="vidrop"
                 class="vidrop"
-                lang=move || settings.with(|s| s.locale.clone())
+                lang=move || locale.get().tag
                 data-theme=move || settings.with(|s| s.theme.as_str())
                 data-multiple=move || settings.with(|s| s.multiple).then_some("")
                 data-state=move || state.get().as_str()
@@ -220,20 +273,22 @@ impl Widget {
                 data-parts-resumed=count(|c| c.resumed)
                 node_ref=root
             >
-                <DropZone on_file busy=active accept />
+                <DropZone on_file busy=active accept words />
                 <div class="vidrop-status" hidden=move || progress.with(Option::is_none)>
                     <ProgressBar progress />
-                    <PauseButton paused enabled=pausable on_toggle=on_toggle_pause />
-                    <CancelButton enabled=active on_cancel />
+                    <PauseButton paused enabled=pausable on_toggle=on_toggle_pause words />
+                    <CancelButton enabled=active on_cancel words />
                 </div>
                 <ErrorMessage notice />
-                <Player video=playing on_metadata />
+                <Announcer text=announcement />
+                <Player video=playing on_metadata words />
                 <VideoList
                     videos
                     playing=Signal::derive(move || {
                         playing.with(|v| v.as_ref().map(|v| v.id.clone()))
                     })
                     on_play
+                    words
                 />
             </div>
         }
@@ -241,7 +296,8 @@ impl Widget {
 
     /// New settings from the host page. A new endpoint or token applies to
     /// the next call (a token also to the calls of the upload under way) and
-    /// lists the videos again; the rest applies to the next upload.
+    /// lists the videos again; a new locale rewords everything at once; the
+    /// rest applies to the next upload.
     pub(crate) fn configure(self, new: Settings) {
         let old = self.settings.get_untracked();
         if old == new {
@@ -303,16 +359,30 @@ impl Widget {
         }
     }
 
-    /// `vidrop:progress` with the latest figures not told yet, if any.
+    /// `vidrop:progress` with the latest figures not shown and told yet, if
+    /// any; a quarter newly reached is announced.
     fn emit_progress(&self) {
-        let unsent = self.local(|l| Some((l.filename.clone(), l.unsent_progress.take()?)));
-        if let Some((filename, (view, (loaded, total, percent)))) = unsent.flatten() {
-            self.progress.set(Some(view));
+        let unsent = self.local(|l| {
+            let figures = l.unsent_progress.take()?;
+            let quarter = quarter_reached(l.announced_quarter, figures.percent);
+            if let Some(quarter) = quarter {
+                l.announced_quarter = quarter;
+            }
+            Some((l.filename.clone(), figures, quarter))
+        });
+        if let Some((filename, figures, quarter)) = unsent.flatten() {
+            self.progress.set(Some(figures));
+            if let Some(percent) = quarter {
+                self.announcement.set(Some(Announcement::Progress {
+                    filename: filename.clone(),
+                    percent,
+                }));
+            }
             self.emit(&events::Progress {
                 filename: &filename,
-                loaded,
-                total,
-                percent,
+                loaded: figures.loaded,
+                total: figures.total,
+                percent: figures.percent,
             });
         }
     }
@@ -357,26 +427,28 @@ impl Widget {
 
     /// An upload (of `filename`) that did not happen or failed: shown, and
     /// told with its `code`.
-    fn fail(&self, code: &str, message: &str, filename: Option<&str>) {
+    fn fail(&self, message: Message, filename: Option<&str>) {
         self.state.set(UploadState::Error);
+        self.announcement.set(None);
         self.local(|l| l.call_notice = false);
-        self.notice.set(Some(Notice::error(message)));
-        self.emit(&events::Error {
-            code,
-            message,
-            filename,
-        });
+        self.show_error(message, filename);
     }
 
     /// A call to the backend outside an upload failed (listing, playing).
-    fn fail_call(&self, error: &ApiError) {
-        let message = error.to_string();
+    fn fail_call(&self, error: ApiError) {
         self.local(|l| l.call_notice = true);
-        self.notice.set(Some(Notice::error(&message)));
+        self.show_error(Message::Failed(error.into()), None);
+    }
+
+    /// Shows `message` and tells the page, in the words shown.
+    fn show_error(&self, message: Message, filename: Option<&str>) {
+        let code = message.code().to_owned();
+        let text = message.text(&self.locale.get_untracked());
+        self.notice.set(Some(message));
         self.emit(&events::Error {
-            code: error.kind(),
-            message: &message,
-            filename: None,
+            code: &code,
+            message: &text,
+            filename,
         });
     }
 
@@ -394,17 +466,20 @@ impl Widget {
         let file = match checked {
             Ok(file) if settings.accept.accepts(&file.filename, &file.content_type) => file,
             Ok(file) => {
-                let message = view_model::not_accepted(&settings.accept, &file);
                 self.progress.set(None);
-                return self.fail("not_accepted", &message, Some(&name));
+                let message = Message::not_accepted(&settings.accept, &file);
+                return self.fail(message, Some(&name));
             }
             Err(error) => {
                 self.progress.set(None);
-                return self.fail(error.code(), &error.to_string(), Some(&name));
+                return self.fail(Message::Failed(error), Some(&name));
             }
         };
         self.state.set(UploadState::Uploading);
-        self.progress.set(Some(ProgressView::start(file.size)));
+        self.progress.set(Some(ProgressFigures::start(file.size)));
+        self.announcement.set(Some(Announcement::Started {
+            filename: file.filename.clone(),
+        }));
         self.upload_id.set(None);
         self.parts.set(None);
         let buttons = UploadControl::default();
@@ -412,6 +487,7 @@ impl Widget {
             .local(|l| {
                 l.filename = file.filename.clone();
                 l.throttle = ProgressThrottle::default();
+                l.announced_quarter = 0;
                 l.control = Some(buttons.clone());
                 l.api.clone()
             })
@@ -466,11 +542,10 @@ impl Widget {
             // PROGRESS_INTERVAL_MS (XHR progress comes far more often), and
             // always the last.
             Report::Progress(progress) => {
-                let view = ProgressView::from(progress);
-                let figures = (progress.loaded(), progress.total(), progress.percent());
+                let figures = ProgressFigures::from(progress);
                 let now = now_ms();
                 let offered = self.local(|l| {
-                    l.unsent_progress = Some((view, figures));
+                    l.unsent_progress = Some(figures);
                     l.throttle.offer(now)
                 });
                 match offered {
@@ -516,11 +591,13 @@ impl Widget {
             Ok(video) => {
                 // The bar shows the end at once; the page's event keeps its
                 // turn (see `emit_complete`).
-                let last = self.local(|l| l.unsent_progress.as_ref().map(|(view, _)| view.clone()));
-                if let Some(view) = last.flatten() {
-                    self.progress.set(Some(view));
+                if let Some(figures) = self.local(|l| l.unsent_progress).flatten() {
+                    self.progress.set(Some(figures));
                 }
                 self.state.set(UploadState::Done);
+                self.announcement.set(Some(Announcement::Done {
+                    filename: video.summary.filename.clone(),
+                }));
                 if !self.is_mounted() {
                     return self.emit_complete(video, None);
                 }
@@ -540,12 +617,12 @@ impl Widget {
             }
             Err(UploadError::Cancelled) => {
                 self.state.set(UploadState::Cancelled);
+                self.announcement.set(None);
                 self.local(|l| l.call_notice = false);
-                self.notice
-                    .set(Some(Notice::info(UploadError::Cancelled.to_string())));
+                self.notice.set(Some(Message::Cancelled));
                 self.emit(&events::Cancel { filename });
             }
-            Err(error) => self.fail(error.code(), &error.to_string(), Some(filename)),
+            Err(error) => self.fail(Message::Failed(error), Some(filename)),
         }
     }
 
@@ -615,12 +692,12 @@ impl Widget {
         self.spawn(async move {
             match api.list_videos().await {
                 Ok(list) => {
-                    self.videos.set(list.iter().map(VideoItem::from).collect());
+                    self.videos.set(list);
                     if self.local(|l| std::mem::take(&mut l.call_notice)) == Some(true) {
                         self.notice.set(None);
                     }
                 }
-                Err(error) => self.fail_call(&error),
+                Err(error) => self.fail_call(error),
             }
         })
     }
@@ -638,7 +715,7 @@ impl Widget {
                     self.playing.set(Some(PlayableVideo::from(&video)));
                 }
                 Ok(_) => {}
-                Err(error) => self.fail_call(&error),
+                Err(error) => self.fail_call(error),
             }
         })
     }

@@ -60,8 +60,9 @@ pub struct Settings {
     /// Tries per part, and per backend call during an upload
     /// (`max-attempts`).
     pub max_attempts: u32,
-    /// A BCP 47 language tag (`locale`); `None`: the browser's. Reflected as
-    /// the root's `lang`.
+    /// A BCP 47 language tag (`locale`): the language the widget speaks
+    /// if it has it (see [`crate::locale::choose`]); `None`: the browser's.
+    /// The chosen locale's tag is the root's `lang`.
     pub locale: Option<String>,
     /// `theme`: reflected as the root's `data-theme`.
     pub theme: Theme,

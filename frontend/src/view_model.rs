@@ -1,13 +1,22 @@
 //! What the components show, built from what the engine and the backend
 //! report: the one place where numbers and wire types become words,
-//! percents and labels. The engine counts bytes; the components show text;
-//! this sits between them, so neither knows the other.
+//! percents and labels, in the words of a locale ([`Strings`]). The engine
+//! counts bytes; the components show text; this sits between them, so
+//! neither knows the other.
+//!
+//! What the widget keeps is what happened ([`ProgressFigures`],
+//! [`Message`], [`Announcement`], the listed videos), never its words:
+//! they are made as they are shown, so a new `locale` rewords all of it
+//! at once.
 
-use crate::components::{PlayableVideo, ProgressView, VideoItem};
-use crate::engine::{CheckedFile, ProgressTracker};
+use crate::api::ApiError;
+use crate::components::{Notice, PlayableVideo, ProgressView, VideoItem};
+use crate::engine::s3_error::S3Error;
+use crate::engine::{CheckedFile, ProgressTracker, RetryReason, UploadError};
+use crate::locale::{Strings, fill};
 use crate::settings::Accept;
 use vidrop_shared::api::{Video, VideoSummary};
-use vidrop_shared::policy::human_size;
+use vidrop_shared::policy::PolicyError;
 use wasm_bindgen::JsValue;
 
 /// Where the latest upload stands; the root's `data-state`.
@@ -58,69 +67,275 @@ pub struct PartCounts {
     pub resumed: u32,
 }
 
-impl From<&ProgressTracker> for ProgressView {
+/// An upload's progress in numbers, as the bar shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProgressFigures {
+    /// Whole percent, 0 to 100.
+    pub percent: u8,
+    /// Bytes sent.
+    pub loaded: u64,
+    /// The file's size.
+    pub total: u64,
+    /// Bytes a second, once measured.
+    pub speed: Option<f64>,
+    /// Seconds left, while they can be estimated.
+    pub eta: Option<f64>,
+}
+
+impl From<&ProgressTracker> for ProgressFigures {
     fn from(progress: &ProgressTracker) -> Self {
-        ProgressView {
+        ProgressFigures {
             percent: progress.percent(),
-            text: progress_text(progress),
-            eta: eta_text(progress),
+            loaded: progress.loaded(),
+            total: progress.total(),
+            speed: progress.bytes_per_second(),
+            eta: progress.eta_seconds(),
         }
     }
 }
 
-impl ProgressView {
+impl ProgressFigures {
     /// Nothing sent yet of `total` bytes.
     pub fn start(total: u64) -> Self {
-        ProgressView::from(&ProgressTracker::new(total, 0.0))
+        ProgressFigures::from(&ProgressTracker::new(total, 0.0))
+    }
+
+    /// The bar, its line and the time left, in `s`'s words.
+    pub fn view(&self, s: &Strings) -> ProgressView {
+        ProgressView {
+            percent: self.percent,
+            percent_text: s.percent(self.percent),
+            text: progress_text(self, s),
+            eta: eta_text(self, s),
+        }
     }
 }
 
 /// The line under the progress bar: `42 % · 1.2 MiB of 3 MiB · 3.4 MiB/s`.
-pub fn progress_text(progress: &ProgressTracker) -> String {
-    let speed = progress.bytes_per_second().unwrap_or(0.0);
-    format!(
-        "{} % · {} of {} · {}/s",
-        progress.percent(),
-        human_size(progress.loaded()),
-        human_size(progress.total()),
-        human_size(speed.round() as u64)
+pub fn progress_text(progress: &ProgressFigures, s: &Strings) -> String {
+    let speed = progress.speed.unwrap_or(0.0).round() as u64;
+    fill(
+        s.progress.line,
+        &[
+            ("percent", &s.percent(progress.percent)),
+            ("loaded", &s.size(progress.loaded)),
+            ("total", &s.size(progress.total)),
+            (
+                "speed",
+                &fill(s.progress.speed, &[("size", &s.size(speed))]),
+            ),
+        ],
     )
 }
 
 /// Time left in words (`about 12 s left`, `about 3 min left`), or `None`
 /// when there is nothing sensible to say.
-pub fn eta_text(progress: &ProgressTracker) -> Option<String> {
-    let secs = progress.eta_seconds()?.ceil();
+pub fn eta_text(progress: &ProgressFigures, s: &Strings) -> Option<String> {
+    let secs = progress.eta?.ceil();
     if !secs.is_finite() {
         return None;
     }
     let secs = secs as u64;
-    Some(match secs {
-        0..=59 => format!("about {secs} s left"),
-        60..=5_999 => format!("about {} min left", secs.div_ceil(60)),
-        _ => format!("about {} h left", secs.div_ceil(3600)),
-    })
+    let (template, n) = match secs {
+        0..=59 => (s.progress.seconds_left, secs),
+        60..=5_999 => (s.progress.minutes_left, secs.div_ceil(60)),
+        _ => (s.progress.hours_left, secs.div_ceil(3600)),
+    };
+    Some(fill(template, &[("n", &s.integer(n))]))
 }
 
-/// Why a video the page's `accept` leaves out is refused.
-pub fn not_accepted(accept: &Accept, file: &CheckedFile) -> String {
-    format!(
-        "This page takes only {} files; \"{}\" is {}.",
-        accept.describe(),
-        file.filename,
-        file.content_type
-    )
+/// What the message line says: kept as what happened, worded as it is
+/// shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// An upload failed or its file was refused, or a call outside an
+    /// upload (listing, playing) failed.
+    Failed(UploadError),
+    /// The page's `accept` leaves the file out.
+    NotAccepted {
+        accept: String,
+        filename: String,
+        content_type: String,
+    },
+    /// The user cancelled the upload.
+    Cancelled,
 }
 
-impl From<&VideoSummary> for VideoItem {
-    fn from(video: &VideoSummary) -> Self {
-        VideoItem {
-            id: video.id.clone(),
-            filename: video.filename.clone(),
-            size: human_size(video.size),
-            uploaded_at: video.uploaded_at.clone(),
-            uploaded: local_time(&video.uploaded_at),
+impl Message {
+    /// Why a video the page's `accept` leaves out is refused.
+    pub fn not_accepted(accept: &Accept, file: &CheckedFile) -> Self {
+        Message::NotAccepted {
+            accept: accept.describe(),
+            filename: file.filename.clone(),
+            content_type: file.content_type.clone(),
         }
+    }
+
+    /// A stable code for the host page (`vidrop:error`'s `code`).
+    pub fn code(&self) -> &str {
+        match self {
+            Message::Failed(error) => error.code(),
+            Message::NotAccepted { .. } => "not_accepted",
+            Message::Cancelled => "cancelled",
+        }
+    }
+
+    /// The sentence, in `s`'s words.
+    pub fn text(&self, s: &Strings) -> String {
+        match self {
+            Message::Failed(error) => error_text(error, s),
+            Message::NotAccepted {
+                accept,
+                filename,
+                content_type,
+            } => fill(
+                s.errors.not_accepted,
+                &[
+                    ("accept", accept),
+                    ("name", filename),
+                    ("type", content_type),
+                ],
+            ),
+            Message::Cancelled => s.errors.cancelled.to_owned(),
+        }
+    }
+
+    /// The message line: an error, or information for a cancel.
+    pub fn notice(&self, s: &Strings) -> Notice {
+        match self {
+            Message::Cancelled => Notice::info(self.text(s)),
+            _ => Notice::error(self.text(s)),
+        }
+    }
+}
+
+/// Why an upload or a call failed, in `s`'s words. What the backend or
+/// storage said in words of its own (a refusal's `message`, S3's
+/// `<Message>`) is kept as it was written, inside the widget's sentence
+/// where there is one.
+pub fn error_text(error: &UploadError, s: &Strings) -> String {
+    let e = &s.errors;
+    let status_text = |status: &u16| status.to_string();
+    match error {
+        UploadError::Policy(error) => policy_text(error, s),
+        UploadError::Api(error) => api_text(error, s),
+        UploadError::Storage { status, error } => {
+            let status = status_text(status);
+            match error {
+                Some(S3Error { code, message }) if message.is_empty() => fill(
+                    e.storage_refused_code,
+                    &[("status", &status), ("code", code)],
+                ),
+                Some(S3Error { code, message }) => fill(
+                    e.storage_refused_message,
+                    &[("status", &status), ("code", code), ("message", message)],
+                ),
+                None => fill(e.storage_refused, &[("status", &status)]),
+            }
+        }
+        UploadError::ConnectionLost => e.connection_lost.to_owned(),
+        UploadError::TimedOut => e.timed_out.to_owned(),
+        UploadError::Cancelled => e.cancelled.to_owned(),
+        UploadError::UnsupportedPlan(kind) => fill(e.unsupported_plan, &[("kind", kind)]),
+        UploadError::Browser(detail) => fill(e.browser, &[("detail", detail)]),
+        UploadError::PartFailed {
+            part_number,
+            attempts,
+            reason,
+        } => fill(
+            e.part_failed,
+            &[
+                ("part", &s.integer(u64::from(*part_number))),
+                ("attempts", &s.integer(u64::from(*attempts))),
+                ("reason", &reason_text(*reason, s)),
+            ],
+        ),
+        UploadError::UploadGone => e.upload_gone.to_owned(),
+        UploadError::MissingEtag => e.missing_etag.to_owned(),
+        UploadError::Read(detail) => fill(e.unreadable, &[("detail", detail)]),
+        UploadError::NoChecksum => e.no_checksum.to_owned(),
+    }
+}
+
+/// Why the shared policy refuses a file, in `s`'s words (the backend words
+/// its own refusals, which come as [`ApiError::Refused`]).
+fn policy_text(error: &PolicyError, s: &Strings) -> String {
+    let e = &s.errors;
+    match error {
+        PolicyError::NotAVideo { content_type } if content_type.is_empty() => e.no_type.to_owned(),
+        PolicyError::NotAVideo { content_type } => fill(e.not_a_video, &[("type", content_type)]),
+        PolicyError::Empty => e.empty.to_owned(),
+        PolicyError::TooLarge { size, max_size } => fill(
+            e.too_large,
+            &[("size", &s.size(*size)), ("max", &s.size(*max_size))],
+        ),
+    }
+}
+
+/// A failed call to the backend: its own sentence when it sent one, else
+/// the widget's.
+fn api_text(error: &ApiError, s: &Strings) -> String {
+    let e = &s.errors;
+    match error {
+        ApiError::Refused { message, .. } => message.clone(),
+        ApiError::Unreachable => e.unreachable.to_owned(),
+        ApiError::Unexplained { status } => fill(e.unexplained, &[("status", &status.to_string())]),
+        ApiError::BadAnswer(detail) => fill(e.bad_answer, &[("detail", detail)]),
+    }
+}
+
+fn reason_text(reason: RetryReason, s: &Strings) -> String {
+    let r = &s.errors.reasons;
+    match reason {
+        RetryReason::Network => r.network.to_owned(),
+        RetryReason::Timeout => r.timeout.to_owned(),
+        RetryReason::Stalled => r.stalled.to_owned(),
+        RetryReason::Status(status) => fill(r.status, &[("status", &status.to_string())]),
+        RetryReason::Expired => r.expired.to_owned(),
+        RetryReason::BadDigest => r.bad_digest.to_owned(),
+    }
+}
+
+/// What the announcer says: an upload's start, each quarter, its end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Announcement {
+    Started { filename: String },
+    Progress { filename: String, percent: u8 },
+    Done { filename: String },
+}
+
+impl Announcement {
+    /// The sentence, in `s`'s words.
+    pub fn text(&self, s: &Strings) -> String {
+        let a = &s.announce;
+        match self {
+            Announcement::Started { filename } => fill(a.started, &[("name", filename)]),
+            Announcement::Progress { filename, percent } => fill(
+                a.progress,
+                &[("name", filename), ("percent", &s.percent(*percent))],
+            ),
+            Announcement::Done { filename } => fill(a.done, &[("name", filename)]),
+        }
+    }
+}
+
+/// The quarter (25, 50 or 75 %) to announce when an upload is at
+/// `percent` and the last one announced was `last` (0 for none): only a
+/// quarter newly reached, and never 100 %, which its completion tells.
+pub fn quarter_reached(last: u8, percent: u8) -> Option<u8> {
+    let quarter = percent / 25 * 25;
+    (quarter > last && quarter < 100).then_some(quarter)
+}
+
+/// A stored video as the list shows it, in `s`'s words.
+pub fn video_item(video: &VideoSummary, s: &Strings) -> VideoItem {
+    VideoItem {
+        id: video.id.clone(),
+        filename: video.filename.clone(),
+        size: s.size(video.size),
+        uploaded_at: video.uploaded_at.clone(),
+        uploaded: local_time(&video.uploaded_at, s.tag),
+        play_label: fill(s.play_label, &[("name", &video.filename)]),
     }
 }
 
@@ -134,9 +349,9 @@ impl From<&Video> for PlayableVideo {
     }
 }
 
-/// An RFC 3339 time in the reader's locale and time zone (by the browser's
-/// `Intl`); the text as it came when the browser cannot read it.
-fn local_time(rfc3339: &str) -> String {
+/// An RFC 3339 time in locale `tag` and the reader's time zone (by the
+/// browser's `Intl`); the text as it came when the browser cannot read it.
+fn local_time(rfc3339: &str, tag: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
     if date.get_time().is_nan() {
         return rfc3339.to_owned();
@@ -144,41 +359,283 @@ fn local_time(rfc3339: &str) -> String {
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
     let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
-    // "default" is a well-formed tag naming no locale: the browser's own.
-    date.to_locale_string("default", &options).into()
+    date.to_locale_string(tag, &options).into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::xhr::XhrError;
+    use crate::locale::{EN, LOCALES, ZH_CN};
     use vidrop_shared::limits::MIB;
+
+    fn figures(p: &ProgressTracker) -> ProgressFigures {
+        ProgressFigures::from(p)
+    }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn the_text_reads_well() {
         let mut p = ProgressTracker::new(3 * MIB, 0.0);
-        assert_eq!(progress_text(&p), "0 % · 0 B of 3 MiB · 0 B/s");
+        assert_eq!(
+            progress_text(&figures(&p), &EN),
+            "0 % · 0 B of 3 MiB · 0 B/s"
+        );
         p.update(MIB + MIB / 2, 500.0);
-        assert_eq!(progress_text(&p), "50 % · 1.5 MiB of 3 MiB · 3 MiB/s");
+        assert_eq!(
+            progress_text(&figures(&p), &EN),
+            "50 % · 1.5 MiB of 3 MiB · 3 MiB/s"
+        );
+        assert_eq!(
+            progress_text(&figures(&p), &ZH_CN),
+            "50% · 已上传 1.5 MiB，共 3 MiB · 3 MiB/秒"
+        );
         p.finish(1000.0);
-        assert_eq!(progress_text(&p), "100 % · 3 MiB of 3 MiB · 3 MiB/s");
-        assert_eq!(ProgressView::from(&p).percent, 100);
-        assert_eq!(ProgressView::from(&p).eta, None);
+        assert_eq!(
+            progress_text(&figures(&p), &EN),
+            "100 % · 3 MiB of 3 MiB · 3 MiB/s"
+        );
+        let view = figures(&p).view(&EN);
+        assert_eq!((view.percent, view.percent_text.as_str()), (100, "100 %"));
+        assert_eq!(view.eta, None);
+        assert_eq!(figures(&p).view(&ZH_CN).percent_text, "100%");
+        assert_eq!(
+            progress_text(&ProgressFigures::start(500), &ZH_CN),
+            "0% · 已上传 0 字节，共 500 字节 · 0 字节/秒"
+        );
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn time_left_reads_in_seconds_minutes_or_hours() {
         let mut p = ProgressTracker::new(10 * MIB, 0.0);
-        assert_eq!(eta_text(&p), None);
+        assert_eq!(eta_text(&figures(&p), &EN), None);
         p.update(2 * MIB, 2000.0);
-        assert_eq!(eta_text(&p).as_deref(), Some("about 8 s left"));
+        assert_eq!(
+            eta_text(&figures(&p), &EN).as_deref(),
+            Some("about 8 s left")
+        );
+        assert_eq!(
+            eta_text(&figures(&p), &ZH_CN).as_deref(),
+            Some("剩余约 8 秒")
+        );
         let mut slow = ProgressTracker::new(1000 * MIB, 0.0);
         slow.update(MIB, 1000.0);
-        assert_eq!(eta_text(&slow).as_deref(), Some("about 17 min left"));
+        assert_eq!(
+            eta_text(&figures(&slow), &EN).as_deref(),
+            Some("about 17 min left")
+        );
+        assert_eq!(
+            eta_text(&figures(&slow), &ZH_CN).as_deref(),
+            Some("剩余约 17 分钟")
+        );
         let mut slower = ProgressTracker::new(10_000 * MIB, 0.0);
         slower.update(MIB, 1000.0);
-        assert_eq!(eta_text(&slower).as_deref(), Some("about 3 h left"));
+        assert_eq!(
+            eta_text(&figures(&slower), &EN).as_deref(),
+            Some("about 3 h left")
+        );
+        let mut slowest = ProgressTracker::new(10_000_000 * MIB, 0.0);
+        slowest.update(MIB, 1000.0);
+        assert_eq!(
+            eta_text(&figures(&slowest), &ZH_CN).as_deref(),
+            Some("剩余约 2,778 小时"),
+            "counts are grouped"
+        );
+    }
+
+    /// One error of every kind the widget words.
+    fn every_error() -> Vec<UploadError> {
+        vec![
+            PolicyError::NotAVideo {
+                content_type: String::new(),
+            }
+            .into(),
+            PolicyError::NotAVideo {
+                content_type: "text/plain".into(),
+            }
+            .into(),
+            PolicyError::Empty.into(),
+            PolicyError::TooLarge {
+                size: 3 * MIB,
+                max_size: MIB,
+            }
+            .into(),
+            ApiError::Unreachable.into(),
+            ApiError::Unexplained { status: 500 }.into(),
+            ApiError::BadAnswer("missing field `id`".into()).into(),
+            ApiError::Refused {
+                status: 401,
+                code: "token_expired".into(),
+                message: "The upload token has expired.".into(),
+            }
+            .into(),
+            UploadError::Storage {
+                status: 403,
+                error: None,
+            },
+            UploadError::Storage {
+                status: 403,
+                error: Some(S3Error {
+                    code: "AccessDenied".into(),
+                    message: String::new(),
+                }),
+            },
+            UploadError::Storage {
+                status: 403,
+                error: Some(S3Error {
+                    code: "AccessDenied".into(),
+                    message: "Request has expired".into(),
+                }),
+            },
+            XhrError::Network.into(),
+            XhrError::Timeout.into(),
+            XhrError::Aborted.into(),
+            UploadError::UnsupportedPlan("POST".into()),
+            XhrError::Browser("InvalidStateError".into()).into(),
+            UploadError::PartFailed {
+                part_number: 3,
+                attempts: 10,
+                reason: RetryReason::Stalled,
+            },
+            UploadError::PartFailed {
+                part_number: 10_000,
+                attempts: 2,
+                reason: RetryReason::Status(503),
+            },
+            UploadError::UploadGone,
+            UploadError::MissingEtag,
+            UploadError::Read("NotReadableError".into()),
+            UploadError::NoChecksum,
+        ]
+    }
+
+    #[test]
+    fn english_errors_read_as_the_engine_words_them() {
+        for error in every_error() {
+            if matches!(error, UploadError::PartFailed { part_number, .. } if part_number >= 1000) {
+                // English groups the part number; `Display` does not.
+                continue;
+            }
+            assert_eq!(error_text(&error, &EN), error.to_string(), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn every_error_is_worded_in_every_locale() {
+        for locale in LOCALES {
+            for error in every_error() {
+                let text = error_text(&error, locale);
+                assert!(!text.is_empty() && !text.contains('{'), "{text}");
+                // What the server and storage said stays as they said it.
+                match &error {
+                    UploadError::Api(ApiError::Refused { message, .. }) => {
+                        assert_eq!(&text, message)
+                    }
+                    UploadError::Storage {
+                        error: Some(S3Error { code, message }),
+                        ..
+                    } => assert!(text.contains(code) && text.contains(message), "{text}"),
+                    _ => {}
+                }
+            }
+        }
+        let zh = |error: UploadError| error_text(&error, &ZH_CN);
+        assert_eq!(zh(PolicyError::Empty.into()), "此文件是空的。");
+        assert_eq!(
+            zh(PolicyError::TooLarge {
+                size: 3 * MIB,
+                max_size: 1000
+            }
+            .into()),
+            "此文件大小为 3 MiB；允许上传的最大大小为 1000 字节。"
+        );
+        assert_eq!(
+            zh(UploadError::PartFailed {
+                part_number: 10_000,
+                attempts: 2,
+                reason: RetryReason::Status(503),
+            }),
+            "第 10,000 个分片尝试 2 次后仍未能上传（HTTP 503）。请检查网络连接，\
+             然后再次选择同一文件，从中断处继续。"
+        );
+        assert_eq!(
+            zh(UploadError::Storage {
+                status: 403,
+                error: Some(S3Error {
+                    code: "AccessDenied".into(),
+                    message: "Request has expired".into(),
+                }),
+            }),
+            "存储拒绝了上传（403 AccessDenied：Request has expired）。"
+        );
+    }
+
+    #[test]
+    fn messages_and_announcements_are_worded_when_shown() {
+        let refused = Message::NotAccepted {
+            accept: ".webm".into(),
+            filename: "clip.mp4".into(),
+            content_type: "video/mp4".into(),
+        };
+        assert_eq!(
+            refused.text(&EN),
+            "This page takes only .webm files; \"clip.mp4\" is video/mp4."
+        );
+        assert_eq!(
+            refused.text(&ZH_CN),
+            "此页面只接受 .webm 文件；“clip.mp4”的类型是 video/mp4。"
+        );
+        assert_eq!(
+            Message::Cancelled.notice(&EN),
+            Notice::info("Upload cancelled.")
+        );
+        assert_eq!(
+            Message::Failed(PolicyError::Empty.into()).notice(&ZH_CN),
+            Notice::error("此文件是空的。")
+        );
+
+        let name = || "sunset clip.webm".to_owned();
+        let said = |a: Announcement| (a.text(&EN), a.text(&ZH_CN));
+        assert_eq!(
+            said(Announcement::Started { filename: name() }),
+            (
+                "Uploading sunset clip.webm".into(),
+                "正在上传 sunset clip.webm".into()
+            )
+        );
+        assert_eq!(
+            said(Announcement::Progress {
+                filename: name(),
+                percent: 50
+            }),
+            (
+                "sunset clip.webm: 50 % uploaded".into(),
+                "sunset clip.webm：已上传 50%".into()
+            )
+        );
+        assert_eq!(
+            said(Announcement::Done { filename: name() }),
+            (
+                "sunset clip.webm uploaded".into(),
+                "sunset clip.webm 已上传".into()
+            )
+        );
+    }
+
+    #[test]
+    fn progress_is_announced_once_a_quarter() {
+        let mut last = 0;
+        let mut said = Vec::new();
+        for percent in [0, 3, 24, 25, 26, 49, 80, 80, 99, 100] {
+            if let Some(quarter) = quarter_reached(last, percent) {
+                said.push(quarter);
+                last = quarter;
+            }
+        }
+        assert_eq!(said, [25, 75], "a quarter skipped over is not told late");
+        assert_eq!(quarter_reached(0, 100), None, "completion says 100 %");
+        assert_eq!(quarter_reached(0, 50), Some(50));
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

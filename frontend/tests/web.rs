@@ -20,7 +20,8 @@ use vidrop_frontend::components::{
 use vidrop_frontend::engine::s3_error::parse_s3_error;
 use vidrop_frontend::engine::timer::sleep;
 use vidrop_frontend::engine::{CheckedFile, ProgressTracker, UploadError};
-use vidrop_frontend::view_model::progress_text;
+use vidrop_frontend::locale::{self, EN, ZH_CN};
+use vidrop_frontend::view_model::{ProgressFigures, progress_text, video_item};
 use vidrop_frontend::{App, Settings};
 use vidrop_shared::api::{Video, VideoSummary};
 use wasm_bindgen::closure::Closure;
@@ -85,7 +86,8 @@ fn progress_never_passes_100_and_measures_speed() {
     assert_eq!(progress.percent(), 99);
     progress.finish(3_500.0);
     assert_eq!(progress.percent(), 100);
-    assert!(progress_text(&progress).starts_with("100 % · 1.9 MiB of 1.9 MiB · "));
+    let figures = ProgressFigures::from(&progress);
+    assert!(progress_text(&figures, &EN).starts_with("100 % · 1.9 MiB of 1.9 MiB · "));
 }
 
 /// S3's XML error body gives the code and message shown to the user.
@@ -149,8 +151,8 @@ async fn drop_zone_and_idle_cancel_button() {
     let root = wrapper();
     let _mounted = mount_to(root.clone(), move || {
         view! {
-            <DropZone on_file=Callback::new(|_file: File| {}) busy=false />
-            <CancelButton enabled=false on_cancel=Callback::new(|()| {}) />
+            <DropZone on_file=Callback::new(|_file: File| {}) busy=false words=EN.words />
+            <CancelButton enabled=false on_cancel=Callback::new(|()| {}) words=EN.words />
         }
     });
     tick().await;
@@ -183,7 +185,7 @@ async fn pause_button_offers_pause_then_resume() {
     let (clicks, set_clicks) = signal(0);
     let on_toggle = Callback::new(move |()| set_clicks.update(|n| *n += 1));
     let _mounted = mount_to(root.clone(), move || {
-        view! { <PauseButton paused enabled on_toggle /> }
+        view! { <PauseButton paused enabled on_toggle words=EN.words /> }
     });
     tick().await;
     let button = find(&root, "button#vidrop-pause");
@@ -212,7 +214,13 @@ async fn choosing_a_file_calls_back() {
     let root = wrapper();
     let (chosen, set_chosen) = signal(None::<String>);
     let _mounted = mount_to(root.clone(), move || {
-        view! { <DropZone on_file=Callback::new(move |file: File| set_chosen.set(Some(file.name()))) busy=false /> }
+        view! {
+            <DropZone
+                on_file=Callback::new(move |file: File| set_chosen.set(Some(file.name())))
+                busy=false
+                words=EN.words
+            />
+        }
     });
     tick().await;
     let input: HtmlInputElement = find(&root, "#vidrop-file").unchecked_into();
@@ -244,7 +252,7 @@ async fn progress_bar_shows_percent_bytes_and_speed() {
 
     let mut tracker = ProgressTracker::new(1_258_291, 0.0);
     tracker.update(629_146, 500.0);
-    set_progress.set(Some(ProgressView::from(&tracker)));
+    set_progress.set(Some(ProgressFigures::from(&tracker).view(&EN)));
     tick().await;
     assert_eq!(bar.get_attribute("data-percent").as_deref(), Some("50"));
     assert_eq!(bar.get_attribute("value").as_deref(), Some("50"));
@@ -254,7 +262,7 @@ async fn progress_bar_shows_percent_bytes_and_speed() {
     );
 
     tracker.finish(1_000.0);
-    set_progress.set(Some(ProgressView::from(&tracker)));
+    set_progress.set(Some(ProgressFigures::from(&tracker).view(&EN)));
     tick().await;
     let same_bar = find(&root, "#vidrop-progress");
     assert!(same_bar == bar, "the element is updated, not replaced");
@@ -297,12 +305,13 @@ async fn video_list_and_player() {
         summary("01A", "first clip.mp4"),
     ]
     .iter()
-    .map(VideoItem::from)
+    .map(|video| video_item(video, &EN))
     .collect();
     let _mounted = mount_to(root.clone(), move || {
         view! {
-            <Player video />
+            <Player video words=EN.words />
             <VideoList
+                words=EN.words
                 videos=Signal::stored(videos)
                 playing=Signal::derive(move || video.with(|v| v.as_ref().map(|v| v.id.clone())))
                 on_play=Callback::new(move |id: String| set_played.set(Some(id)))
@@ -504,6 +513,10 @@ async fn the_element_mounts_into_its_shadow_root_and_follows_its_attributes() {
     assert!(root.query_selector("style, [style]").unwrap().is_none());
     let widget = in_shadow(&element, "#vidrop");
     assert_eq!(widget.get_attribute("lang").as_deref(), Some("zh-CN"));
+    let cancel = in_shadow(&element, "#vidrop-cancel");
+    assert_eq!(cancel.text_content().as_deref(), Some(ZH_CN.words.cancel));
+    let announcer = in_shadow(&element, "#vidrop-announcer");
+    assert_eq!(announcer.get_attribute("role").as_deref(), Some("status"));
     assert_eq!(widget.get_attribute("data-theme").as_deref(), Some("dark"));
     assert!(widget.has_attribute("data-multiple"));
     let input = in_shadow(&element, "#vidrop-file");
@@ -520,7 +533,19 @@ async fn the_element_mounts_into_its_shadow_root_and_follows_its_attributes() {
     tick().await;
     assert!(in_shadow(&element, "#vidrop") == widget, "the same widget");
     assert_eq!(widget.get_attribute("data-theme").as_deref(), Some("light"));
-    assert!(!widget.has_attribute("lang"));
+    assert_eq!(
+        widget.get_attribute("lang").as_deref(),
+        Some(locale::choose(None, &locale::browser_languages()).tag),
+        "without the attribute, the browser's language"
+    );
+    element.set_attribute("locale", "en-GB").unwrap();
+    tick().await;
+    assert_eq!(widget.get_attribute("lang").as_deref(), Some("en"));
+    assert_eq!(
+        cancel.text_content().as_deref(),
+        Some(EN.words.cancel),
+        "at once"
+    );
     assert!(!widget.has_attribute("data-multiple"));
     assert_eq!(input.get_attribute("accept").as_deref(), Some("video/*"));
     element.remove();

@@ -1,5 +1,6 @@
 //! The button that stops the running upload.
 
+use super::words::Words;
 use leptos::prelude::*;
 
 /// "Cancel", enabled only while an upload runs.
@@ -8,6 +9,9 @@ pub fn CancelButton(
     /// Whether there is an upload to cancel.
     #[prop(into)]
     enabled: Signal<bool>,
+    /// The words of the moment (its own is `cancel`).
+    #[prop(into)]
+    words: Signal<Words>,
     /// Called when the user clicks.
     on_cancel: Callback<()>,
 ) -> impl IntoView {
@@ -19,7 +23,7 @@ pub fn CancelButton(
             disabled=move || !enabled.get()
             on:click=move |_| on_cancel.run(())
         >
-            "Cancel"
+            {move || words.get().cancel}
         </button>
     }
 }

@@ -1,6 +1,7 @@
 //! Where a video comes in: drag it onto the zone, or choose it with the file
 //! picker.
 
+use super::words::Words;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement, Node};
@@ -17,12 +18,16 @@ pub fn DropZone(
     /// While true (an upload is running) new files are refused.
     #[prop(into)]
     busy: Signal<bool>,
+    /// The words of the moment (its own are `drop_zone`).
+    #[prop(into)]
+    words: Signal<Words>,
     /// The file input's `accept` (`video/*` when not given).
     #[prop(into, optional)]
     accept: Option<Signal<String>>,
 ) -> impl IntoView {
     let accept = move || accept.map_or_else(|| "video/*".to_owned(), |accept| accept.get());
     let (dragging, set_dragging) = signal(false);
+    let text = move || words.get().drop_zone;
 
     let on_drag_over = move |ev: DragEvent| {
         // Without this the browser opens the dropped file itself.
@@ -79,7 +84,7 @@ pub fn DropZone(
                 <path d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z"></path>
             </svg>
             <p class="vidrop-dropzone-title">
-                {move || if busy.get() { "Uploading…" } else { "Drop a video here" }}
+                {move || if busy.get() { text().busy } else { text().title }}
             </p>
             <input
                 type="file"
@@ -90,9 +95,9 @@ pub fn DropZone(
                 on:change=on_change
             />
             <label for="vidrop-file" class="vidrop-button vidrop-button--primary">
-                "Choose a video"
+                {move || text().choose}
             </label>
-            <p class="vidrop-dropzone-hint">"MP4, WebM, MOV, MKV… sent straight to storage."</p>
+            <p class="vidrop-dropzone-hint">{move || text().hint}</p>
         </div>
     }
 }

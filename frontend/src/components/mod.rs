@@ -1,13 +1,16 @@
 //! The widget's parts, each named for what the user sees (drop zone,
 //! progress bar, pause and cancel buttons, message line, player, video
-//! list). They take signals of plain view models ([`ProgressView`],
-//! [`Notice`], [`PlayableVideo`], [`VideoItem`]: text and numbers ready to
-//! show) and callbacks, and know nothing of uploads, the engine, the backend
-//! or its wire types: they import nothing else of the crate. The
-//! [`App`] wires them up, and `crate::view_model` builds what they show.
+//! list) or hears (the announcer). They take signals of plain view models
+//! ([`ProgressView`], [`Notice`], [`PlayableVideo`], [`VideoItem`]: text and
+//! numbers ready to show), their [`Words`] (the locale's, see
+//! `crate::locale`) and callbacks, and know nothing of uploads, the engine,
+//! the backend, its wire types or languages: they import nothing else of
+//! the crate. The [`App`] wires them up, and `crate::view_model` builds
+//! what they show.
 //!
 //! [`App`]: crate::App
 
+mod announcer;
 mod cancel_button;
 mod drop_zone;
 mod error_message;
@@ -15,7 +18,9 @@ mod pause_button;
 mod player;
 mod progress_bar;
 mod video_list;
+mod words;
 
+pub use announcer::Announcer;
 pub use cancel_button::CancelButton;
 pub use drop_zone::DropZone;
 pub use error_message::{ErrorMessage, Notice, NoticeKind};
@@ -23,3 +28,4 @@ pub use pause_button::PauseButton;
 pub use player::{PlayableVideo, Player};
 pub use progress_bar::{ProgressBar, ProgressView};
 pub use video_list::{VideoItem, VideoList};
+pub use words::{DropZoneText, PauseText, PlayerText, VideoListText, Words};

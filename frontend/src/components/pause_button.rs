@@ -1,5 +1,6 @@
 //! The button that pauses the running upload, and resumes it.
 
+use super::words::Words;
 use leptos::prelude::*;
 
 /// "Pause" while an upload runs, "Resume" while it is paused; disabled
@@ -12,6 +13,9 @@ pub fn PauseButton(
     /// Whether there is an upload to pause or resume.
     #[prop(into)]
     enabled: Signal<bool>,
+    /// The words of the moment (its own are `pause`).
+    #[prop(into)]
+    words: Signal<Words>,
     /// Called when the user clicks, to pause or resume.
     on_toggle: Callback<()>,
 ) -> impl IntoView {
@@ -24,7 +28,10 @@ pub fn PauseButton(
             disabled=move || !enabled.get()
             on:click=move |_| on_toggle.run(())
         >
-            {move || if paused.get() { "Resume" } else { "Pause" }}
+            {move || {
+                let text = words.get().pause;
+                if paused.get() { text.resume } else { text.pause }
+            }}
         </button>
     }
 }

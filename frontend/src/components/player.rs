@@ -4,6 +4,7 @@
 //! for one), so a video the browser cannot play says so in words instead of
 //! leaving a black box.
 
+use super::words::{PlayerText, Words};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -33,10 +34,14 @@ pub fn Player(
     /// the video could not be loaded).
     #[prop(optional)]
     on_metadata: Option<Callback<(String, Option<f64>)>>,
+    /// The words of the moment (its own are `player`).
+    #[prop(into)]
+    words: Signal<Words>,
 ) -> impl IntoView {
     let element = NodeRef::<html::Video>::new();
-    // Why the current video cannot play, for the person watching.
-    let failure = RwSignal::new(None::<&'static str>);
+    // The `MediaError.code` of the current video, when it cannot play:
+    // worded as it is shown, so in the language of the moment.
+    let failure = RwSignal::new(None::<u16>);
     Effect::new(move |_| {
         video.track();
         failure.set(None);
@@ -58,13 +63,18 @@ pub fn Player(
             on_metadata.run((id, duration.filter(|d| d.is_finite())));
         }
     };
+    let message = move || {
+        failure
+            .get()
+            .and_then(|code| playback_failure(code, &words.get().player))
+    };
     let on_loaded = move |_| tell(element.get_untracked().map(|v| v.duration()));
     let on_error = move |_| {
         let code = element
             .get_untracked()
             .and_then(|v| v.error())
             .map(|error| error.code());
-        failure.set(code.and_then(playback_failure));
+        failure.set(code);
         tell(None);
     };
     view! {
@@ -76,58 +86,54 @@ pub fn Player(
                     controls
                     playsinline
                     preload="metadata"
+                    aria-labelledby="vidrop-player-caption"
                     src=field(|v| v.url.clone())
                     data-video-id=field(|v| v.id.clone())
                     on:loadedmetadata=on_loaded
                     on:error=on_error
                 ></video>
-                <Show when=move || failure.get().is_some()>
+                <Show when=move || message().is_some()>
                     <p
                         id="vidrop-player-error"
                         role="alert"
                         class="vidrop-message vidrop-message--error"
                     >
-                        {move || failure.get()}
+                        {message}
                     </p>
                 </Show>
-                <figcaption class="vidrop-player-caption">{field(|v| v.title.clone())}</figcaption>
+                <figcaption id="vidrop-player-caption" class="vidrop-player-caption">{field(|v| v.title.clone())}</figcaption>
             </figure>
         </Show>
     }
 }
 
 /// What a person reads when the `<video>` fails with `MediaError.code`
-/// `code`; `None` for an abort (code 1), which the page itself caused.
-pub fn playback_failure(code: u16) -> Option<&'static str> {
+/// `code`, in `text`'s words; `None` for an abort (code 1), which the page
+/// itself caused.
+pub fn playback_failure(code: u16, text: &PlayerText) -> Option<&'static str> {
     match code {
         1 => None,
-        2 => Some(
-            "The video could not be fetched for playback (a network error). \
-             It is stored; reload the page to try again.",
-        ),
-        3 => Some(
-            "This browser could not decode this video. The file is stored as \
-             uploaded; it may play in another browser.",
-        ),
-        _ => Some(
-            "This browser cannot play this video's format: it has no decoder \
-             for it. The file is stored as uploaded; a browser that supports \
-             the format plays it.",
-        ),
+        2 => Some(text.fetch_failed),
+        3 => Some(text.cannot_decode),
+        _ => Some(text.unsupported_format),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::playback_failure;
+    use super::{PlayerText, playback_failure};
 
     #[test]
     fn every_media_error_but_an_abort_is_told() {
-        assert_eq!(playback_failure(1), None);
-        for code in [2, 3, 4] {
-            let message = playback_failure(code).expect("a message");
-            assert!(message.contains("stored"), "{message}");
-        }
-        assert!(playback_failure(4).unwrap().contains("cannot play"));
+        let text = PlayerText {
+            fetch_failed: "network",
+            cannot_decode: "decode",
+            unsupported_format: "format",
+        };
+        assert_eq!(playback_failure(1, &text), None);
+        assert_eq!(playback_failure(2, &text), Some("network"));
+        assert_eq!(playback_failure(3, &text), Some("decode"));
+        assert_eq!(playback_failure(4, &text), Some("format"));
+        assert_eq!(playback_failure(5, &text), Some("format"), "a code to come");
     }
 }

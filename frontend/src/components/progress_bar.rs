@@ -7,6 +7,9 @@ use leptos::prelude::*;
 pub struct ProgressView {
     /// 0 to 100: the bar's value and its `data-percent`.
     pub percent: u8,
+    /// The percent in words (`42 %`): what a browser without `<progress>`
+    /// shows instead of the bar.
+    pub percent_text: String,
     /// The line under the bar (`42 % · 1.2 MiB of 3 MiB · 3.4 MiB/s`).
     pub text: String,
     /// Time left (`about 12 s left`), while it can be estimated.
@@ -32,7 +35,7 @@ pub fn ProgressBar(
                 data-percent=percent
                 aria-labelledby="vidrop-progress-text"
             >
-                {move || format!("{} %", percent())}
+                {move || progress.with(|p| p.as_ref().map(|p| p.percent_text.clone()))}
             </progress>
             <div class="vidrop-progress-line">
                 <span id="vidrop-progress-text">

@@ -1,9 +1,11 @@
 //! The uploaded videos, newest first, each with a Play button.
 
+use super::words::Words;
 use leptos::prelude::*;
 
-/// One stored video, as the list shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One stored video, as the list shows it: all of it in the reader's words,
+/// so that a row is drawn again when any of it changes (another language).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VideoItem {
     /// Its id: the item's `data-video-id`, and what Play hands back.
     pub id: String,
@@ -15,6 +17,9 @@ pub struct VideoItem {
     pub uploaded_at: String,
     /// When it was stored, in the reader's words.
     pub uploaded: String,
+    /// Its Play button's accessible name (`Play clip.webm`): "Play" alone
+    /// does not say which.
+    pub play_label: String,
 }
 
 /// The list of stored videos.
@@ -28,26 +33,28 @@ pub fn VideoList(
     playing: Signal<Option<String>>,
     /// Called with a video's id when its Play button is clicked.
     on_play: Callback<String>,
+    /// The words of the moment (its own are `videos`).
+    #[prop(into)]
+    words: Signal<Words>,
 ) -> impl IntoView {
     view! {
         <section class="vidrop-library" aria-labelledby="vidrop-videos-title">
             <h2 id="vidrop-videos-title" class="vidrop-library-title">
-                "Uploaded videos"
+                {move || words.get().videos.title}
             </h2>
             <Show when=move || videos.with(Vec::is_empty)>
-                <p class="vidrop-empty">"No videos yet. Uploaded videos appear here."</p>
+                <p class="vidrop-empty">{move || words.get().videos.empty}</p>
             </Show>
             <ul id="vidrop-videos" class="vidrop-videos">
                 <For
                     each=move || videos.get()
-                    key=|video| video.id.clone()
+                    key=VideoItem::clone
                     children=move |video| {
                         let id = video.id.clone();
                         let is_playing = {
                             let id = id.clone();
                             move || playing.with(|p| p.as_deref() == Some(id.as_str()))
                         };
-                        let play_label = format!("Play {}", video.filename);
                         let play = {
                             let id = id.clone();
                             move |_| on_play.run(id.clone())
@@ -72,10 +79,10 @@ pub fn VideoList(
                                 <button
                                     type="button"
                                     class="vidrop-play vidrop-button vidrop-button--secondary"
-                                    aria-label=play_label
+                                    aria-label=video.play_label
                                     on:click=play
                                 >
-                                    "Play"
+                                    {move || words.get().videos.play}
                                 </button>
                             </li>
                         }
