@@ -39,6 +39,10 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-dev-shm-usage",
     "--autoplay-policy=no-user-gesture-required",
     "--window-size=1100,1000",
+    // The widget speaks the browser's language; the tests read English
+    // whatever the machine's locale.
+    "--lang=en-US",
+    "--accept-lang=en-US",
 ];
 
 /// `vidrop(selector)`, defined before every script the helpers run: the
@@ -157,6 +161,8 @@ impl Browser {
                             "datareporting.policy.dataSubmissionEnabled": false,
                             "network.captive-portal-service.enabled": false,
                             "network.connectivity-service.enabled": false,
+                            // English, whatever the machine's locale.
+                            "intl.accept_languages": "en-US",
                         },
                     }),
                 );
@@ -181,6 +187,9 @@ impl Browser {
                 let mut driver = Command::new(engine::WEBKIT_DRIVER);
                 driver.arg(format!("--port={port}"));
                 driver.env("DISPLAY", format!(":{number}"));
+                // WebKitGTK's `navigator.language` comes from the locale:
+                // English, whatever the machine's.
+                driver.env("LC_ALL", "C.UTF-8");
                 // Automation sessions are ephemeral; whatever WebKitGTK
                 // still writes (caches, GStreamer's registry) goes to the
                 // profile folder rather than the home folder.

@@ -384,6 +384,10 @@ impl Widget {
                 total: figures.total,
                 percent: figures.percent,
             });
+            // The interval runs from when the page has heard this one, so
+            // the page's own clock sees the next at least an interval
+            // later, however long its listeners took.
+            self.local(|l| l.throttle.sent(now_ms()));
         }
     }
 
