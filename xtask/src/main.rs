@@ -15,6 +15,9 @@
 //! - `setup`: only install the tools.
 //! - `screenshot`: upload a video in headless Chromium and save `docs/screenshot.png`.
 //! - `bench`: the benchmarks; writes `BENCHMARKS.md`.
+//! - `garage`: build Garage 2.5.0 once (cached; over twenty minutes on two
+//!   cores, too long for CI's budget) and run `backend/tests/garage.rs`, two
+//!   backends on a three-node Garage cluster.
 
 mod example;
 mod tools;
@@ -39,6 +42,7 @@ Tasks:
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload a video in headless Chromium and save docs/screenshot.png
   bench       benchmarks (widget vs curl, browser memory, 5 GiB in every engine, SHA-256 in the browser, the scheduler per event, widget size) into BENCHMARKS.md
+  garage      build Garage 2.5.0 once (cached in ~/.cache/vidrop/garage) and run the tests on a three-node Garage cluster
   example     serve examples/ at http://127.0.0.1:8081, pages of another origin embedding the widget (with `dev` running)
 ";
 
@@ -66,6 +70,7 @@ fn try_main() -> Result {
         Some("screenshot") => screenshot(),
         Some("bench") => bench(),
         Some("example") => example::run(&project_root()),
+        Some("garage") => garage(),
         Some(other) => Err(format!("unknown task {other:?}\n\n{TASKS}")),
         None => {
             print!("{TASKS}");
@@ -175,6 +180,19 @@ fn page_answers(addr: &str) -> bool {
 /// first; the native test crates but the widget build in one cargo
 /// invocation. The dev-loop test among them runs `cargo xtask dev` itself, so
 /// ports 3000 and 8080 must be free.
+/// The packages whose native tests `test` runs in one invocation (so one
+/// build of their dependencies' features serves all of them, and `garage`).
+const NATIVE_TEST_PACKAGES: [&str; 8] = [
+    "--package",
+    "vidrop-shared",
+    "--package",
+    "vidrop-store",
+    "--package",
+    "vidrop",
+    "--package",
+    "vidrop-e2e",
+];
+
 fn test() -> Result {
     tools::setup(tools::Need::Everything)?;
     build_widget()?;
@@ -182,17 +200,8 @@ fn test() -> Result {
     // and with native panics and backtraces.
     run(cargo().args(["test", "--package", "vidrop-frontend", "--lib"]))?;
     run(cargo()
-        .args([
-            "test",
-            "--package",
-            "vidrop-shared",
-            "--package",
-            "vidrop-store",
-            "--package",
-            "vidrop",
-            "--package",
-            "vidrop-e2e",
-        ])
+        .arg("test")
+        .args(NATIVE_TEST_PACKAGES)
         .env("VIDROP_DIST", project_root().join("dist")))?;
     run(cargo()
         .args([
@@ -489,6 +498,19 @@ fn target_dir() -> PathBuf {
     env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| project_root().join("target"))
+}
+
+/// The tests on a real distributed store (`backend/tests/garage.rs`,
+/// ignored by `test`), with Garage built once and cached.
+fn garage() -> Result {
+    tools::setup(tools::Need::Everything)?;
+    let garage = tools::install_garage()?;
+    // The packages of `test`, so its build serves here too.
+    run(cargo()
+        .arg("test")
+        .args(NATIVE_TEST_PACKAGES)
+        .args(["--test", "garage", "--", "--include-ignored", "--nocapture"])
+        .env("VIDROP_GARAGE", garage))
 }
 
 /// `cargo` (the one running xtask), in the workspace root.

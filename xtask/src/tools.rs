@@ -19,6 +19,10 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// `--locked`, so every machine drives Firefox ESR with the same one.
 const GECKODRIVER_VERSION: &str = "0.37.1";
 
+/// The distributed S3 store the cluster tests run on (`cargo xtask garage`):
+/// pinned, as the issue asks, and `--locked`.
+const GARAGE_VERSION: &str = "2.5.0";
+
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// What a task needs installed.
@@ -155,6 +159,37 @@ fn install_geckodriver() -> Result {
         GECKODRIVER_VERSION,
         "--locked",
     ]))
+}
+
+/// Garage's binary, built once into `~/.cache/vidrop/garage/bin` (or
+/// `$VIDROP_GARAGE_ROOT/bin`) and kept there: the build takes over twenty
+/// minutes on two cores. Its build folder is removed afterwards (gigabytes).
+pub fn install_garage() -> Result<PathBuf> {
+    let root = env::var_os("VIDROP_GARAGE_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| {
+            env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/vidrop/garage"))
+        })
+        .ok_or("no HOME to keep Garage's build in: set VIDROP_GARAGE_ROOT")?;
+    let binary = root.join("bin/garage");
+    let version = output(command(&binary).arg("--version"));
+    if version.is_some_and(|v| v.contains(&format!("cargo:{GARAGE_VERSION}"))) {
+        return Ok(binary);
+    }
+    let build = root.join("build");
+    run(cargo()
+        .args([
+            "install",
+            "garage",
+            "--version",
+            GARAGE_VERSION,
+            "--locked",
+            "--root",
+        ])
+        .arg(&root)
+        .env("CARGO_TARGET_DIR", &build))?;
+    let _ = std::fs::remove_dir_all(&build);
+    Ok(binary)
 }
 
 /// The CLI must be exactly the `wasm-bindgen` version in `Cargo.lock`, or
