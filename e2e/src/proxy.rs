@@ -67,6 +67,11 @@ impl Record {
         self.method == "PUT" && self.part_number.is_some()
     }
 
+    /// A PUT of a video's bytes (whole, or a part): not of its poster.
+    pub fn is_video_put(&self) -> bool {
+        is_video_put(&self.method, &self.path)
+    }
+
     pub fn succeeded(&self) -> bool {
         matches!(self.outcome, Outcome::Forwarded(status) if (200..300).contains(&status))
     }
@@ -80,6 +85,17 @@ pub struct Arrival {
     pub method: String,
     pub path: String,
     pub at: Instant,
+}
+
+impl Arrival {
+    /// A PUT of a video's bytes (whole, or a part): not of its poster.
+    pub fn is_video_put(&self) -> bool {
+        is_video_put(&self.method, &self.path)
+    }
+}
+
+fn is_video_put(method: &str, path: &str) -> bool {
+    method == "PUT" && !path.ends_with(vidrop_shared::keys::POSTER_SUFFIX)
 }
 
 /// What the proxy does to traffic; change it at any time.

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use tempfile::TempDir;
 use vidrop::{ServeArgs, Server};
-use vidrop_shared::api::{IssuedToken, Video, VideoList};
+use vidrop_shared::api::{IssuedToken, Video, VideoDetails, VideoList};
 
 /// `vidrop serve`'s flags, parsed exactly as the binary parses them.
 #[derive(Parser)]
@@ -183,7 +183,11 @@ impl Stack {
             .all_store_keys()
             .await
             .into_iter()
-            .find(|key| key.starts_with(vidrop_shared::keys::VIDEO_PREFIX) && key.contains(id))
+            .find(|key| {
+                key.starts_with(vidrop_shared::keys::VIDEO_PREFIX)
+                    && key.contains(id)
+                    && !key.ends_with(vidrop_shared::keys::POSTER_SUFFIX)
+            })
             .unwrap_or_else(|| panic!("no object for video {id}"));
         let (s3, bucket) = self.s3();
         s3.head_object()
@@ -252,6 +256,23 @@ impl Stack {
     /// `GET /api/videos/{id}`.
     pub async fn video(&self, id: &str) -> Video {
         self.get_json(&format!("/api/videos/{id}")).await
+    }
+
+    /// `GET /api/videos/{id}` in full: what the browser read of the video,
+    /// and its `poster_url`.
+    pub async fn video_details(&self, id: &str) -> VideoDetails {
+        self.get_json(&format!("/api/videos/{id}")).await
+    }
+
+    /// The body at a presigned `url`, which must answer 200.
+    pub async fn fetch(&self, url: &str) -> Vec<u8> {
+        let response = self.http.get(url).send().await.expect("S3 answers");
+        assert!(
+            response.status().is_success(),
+            "GET {url}: {}",
+            response.status()
+        );
+        response.bytes().await.expect("the body").to_vec()
     }
 
     /// The stored object's bytes, fetched from S3 through the video's

@@ -90,11 +90,10 @@ impl TestVideo {
     }
 }
 
-/// How WebM and Matroska files begin.
-const EBML_MAGIC: [u8; 4] = [0x1A, 0x45, 0xDF, 0xA3];
-
-/// A large file of pseudo-random bytes named like a video, for the tests of
-/// multipart transfer where what matters is every byte, not playback.
+/// A large file of pseudo-random bytes after a short real WebM, for the
+/// tests of multipart transfer where what matters is every byte, not
+/// playback: the browser reads the WebM's header as the file's (one second
+/// of 320×240 video), so the widget takes it for the video it is named as.
 pub struct LargeFile {
     pub path: PathBuf,
     pub size: u64,
@@ -105,11 +104,13 @@ impl LargeFile {
     /// pseudo-random MiB, each copy stamped with its index, so every MiB of
     /// the file differs (a part stored at the wrong offset changes the hash)
     /// and gigabytes are written at disk speed even in a debug build. The
-    /// file begins with the EBML magic number, as WebM and Matroska files
-    /// do, so the backend's check of the container's first bytes passes
-    /// (name it `.webm` or `.mkv`).
+    /// file begins with a one-second WebM made by ffmpeg (name it `.webm`
+    /// or `.mkv`), so the widget's probe and the backend's check of the
+    /// container's first bytes both pass.
     pub fn random(dir: &Path, name: &str, size: u64, seed: u64) -> LargeFile {
         use std::io::Write;
+        let head = TestVideo::webm(dir, &format!(".head-of-{name}.webm"), 1);
+        let head = head.bytes();
         const BLOCK: usize = 1 << 20;
         let mut block = vec![0u8; BLOCK];
         let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -125,12 +126,16 @@ impl LargeFile {
         let mut index = 0u64;
         while written < size {
             block[..8].copy_from_slice(&index.to_le_bytes());
-            if index == 0 {
-                block[..4].copy_from_slice(&EBML_MAGIC);
-            }
             let take = (size - written).min(BLOCK as u64) as usize;
-            out.write_all(&block[..take])
-                .expect("the large file is written");
+            if index == 0 {
+                let head = &head[..head.len().min(take)];
+                out.write_all(head).expect("the large file is written");
+                out.write_all(&block[head.len()..take])
+                    .expect("the large file is written");
+            } else {
+                out.write_all(&block[..take])
+                    .expect("the large file is written");
+            }
             written += take as u64;
             index += 1;
         }
@@ -153,6 +158,30 @@ impl LargeFile {
         }
         hasher.finalize().into()
     }
+}
+
+/// The width and height of a picture or video's first stream, by ffprobe.
+pub fn frame_size(path: &Path) -> (u32, u32) {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=width,height",
+            "-of",
+            "csv=p=0:s=x",
+        ])
+        .arg(path)
+        .output()
+        .expect("ffprobe runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (width, height) = text
+        .trim()
+        .split_once('x')
+        .unwrap_or_else(|| panic!("ffprobe names no size for {}: {text}", path.display()));
+    (width.parse().unwrap(), height.parse().unwrap())
 }
 
 /// The container's duration in seconds, by ffprobe.

@@ -76,6 +76,66 @@ async fn a_chosen_video_uploads_to_s3_and_plays(engine: Engine) {
     harness.close().await;
 }
 
+/// Before a video goes up the widget reads it: its duration and frame size
+/// are stored with it and answered by `GET /api/videos/{id}`, and a JPEG
+/// poster of one frame, at the video's aspect ratio, is stored beside it.
+#[tokio::test]
+async fn a_video_goes_up_with_its_duration_frame_size_and_poster() {
+    let harness = Harness::start().await;
+    let video = TestVideo::webm(harness.stack.data_dir(), "wide clip.webm", 3);
+    harness.open_widget().await;
+    harness.choose_file(&video.path).await;
+    harness.wait_for_upload().await;
+    let id = harness
+        .browser
+        .attribute("#vidrop-player", "data-video-id")
+        .await
+        .expect("the player names the video it plays");
+
+    let details = harness.stack.video_details(&id).await;
+    let duration = details.listed.media.duration.expect("a duration");
+    assert!(
+        (duration - video.duration).abs() <= 0.2,
+        "duration {duration} against ffprobe's {}",
+        video.duration
+    );
+    assert_eq!(details.listed.media.width, Some(320));
+    assert_eq!(details.listed.media.height, Some(240));
+    let poster_url = details.listed.poster_url.expect("a poster");
+    let poster = harness.stack.fetch(&poster_url).await;
+    assert_eq!(&poster[..3], &[0xFF, 0xD8, 0xFF], "the poster is a JPEG");
+    let poster_path = harness.stack.data_dir().join("poster.jpg");
+    std::fs::write(&poster_path, &poster).unwrap();
+    assert_eq!(
+        vidrop_e2e::video::frame_size(&poster_path),
+        (320, 240),
+        "the poster has the video's size (it is under 640 pixels wide)"
+    );
+    harness.close().await;
+}
+
+/// A file named as a video that neither the browser can read nor begins
+/// as its container is refused before any request, in words.
+#[tokio::test]
+async fn a_file_the_browser_cannot_read_as_video_is_refused_before_upload() {
+    let harness = Harness::start().await;
+    let fake = harness.stack.data_dir().join("holiday.webm");
+    std::fs::write(&fake, "these are the notes of a holiday, not a video").unwrap();
+    harness.open_widget().await;
+    harness.choose_file(&fake).await;
+    harness.wait_for_state("error").await;
+    let message = harness.browser.text("#vidrop-error").await;
+    assert!(
+        message.contains("cannot read this file as a video"),
+        "message: {message:?}"
+    );
+    assert!(
+        harness.stack.all_store_keys().await.is_empty(),
+        "nothing was stored, not even a plan"
+    );
+    harness.close().await;
+}
+
 /// A file that is not a video is refused with a readable message and nothing
 /// is stored; the widget then still uploads a real video.
 #[tokio::test]

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::rc::Rc;
 use vidrop_shared::api::{
-    CompleteUpload, CreateUpload, ErrorBody, SignParts, SignedParts, StoredParts, UploadPlan,
+    CompleteUpload, ErrorBody, SignParts, SignedParts, StoredParts, UploadPlan, UploadRequest,
     Video, VideoList, VideoSummary,
 };
 
@@ -145,7 +145,7 @@ impl Api {
     }
 
     /// `POST /api/uploads`: asks where and how to upload a file.
-    pub async fn create_upload(&self, body: &CreateUpload) -> Result<UploadPlan, ApiError> {
+    pub async fn create_upload(&self, body: &UploadRequest) -> Result<UploadPlan, ApiError> {
         let request = self
             .authorized(Request::post(&self.url("/api/uploads")))
             .json(body)

@@ -254,6 +254,8 @@ pub fn error_text(error: &UploadError, s: &Strings) -> String {
         UploadError::MissingEtag => e.missing_etag.to_owned(),
         UploadError::Read(detail) => fill(e.unreadable, &[("detail", detail)]),
         UploadError::NoChecksum => e.no_checksum.to_owned(),
+        UploadError::NotAVideo => e.unreadable_video.to_owned(),
+        UploadError::NoPicture => e.no_picture.to_owned(),
     }
 }
 
@@ -507,6 +509,8 @@ mod tests {
             UploadError::MissingEtag,
             UploadError::Read("NotReadableError".into()),
             UploadError::NoChecksum,
+            UploadError::NotAVideo,
+            UploadError::NoPicture,
         ]
     }
 

@@ -52,6 +52,16 @@ fn text_file(name: &str, content_type: &str, text: &str) -> File {
     File::new_with_str_sequence_and_options(&parts, name, &options).unwrap()
 }
 
+/// A file that begins as a WebM does (the EBML magic) but is no video the
+/// browser can read: the widget's probe lets it go up on its container.
+fn webm_like_file(name: &str) -> File {
+    let options = FilePropertyBag::new();
+    options.set_type("video/webm");
+    let bytes: &[u8] = b"\x1A\x45\xDF\xA3 not really a video";
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes).into());
+    File::new_with_u8_array_sequence_and_options(&parts, name, &options).unwrap()
+}
+
 /// Waits up to five seconds for `condition`; the async parts of the widget
 /// (fetches) finish on their own schedule.
 async fn wait_for(what: &str, condition: impl Fn() -> bool) {
@@ -418,7 +428,7 @@ async fn app_explains_an_unreachable_backend_and_a_refused_file() {
     );
 
     // Still usable: a video goes on to the (unreachable) backend.
-    choose(&input, text_file("clip.webm", "video/webm", "data"));
+    choose(&input, webm_like_file("clip.webm"));
     tick().await;
     wait_for("the upload to fail", || {
         widget.get_attribute("data-state").as_deref() == Some("error")

@@ -10,6 +10,7 @@
 use crate::api::{Api, ApiError};
 use crate::engine::control::{Cancelled, UploadControl};
 use crate::engine::hash::Sha256Backend;
+use crate::engine::probe::Unplayable;
 use crate::engine::progress::ProgressTracker;
 use crate::engine::retry::{RetryPolicy, retry_api};
 use crate::engine::s3_error::S3Error;
@@ -18,7 +19,7 @@ use crate::engine::scheduler::{
 };
 use crate::engine::timer::{random, sleep};
 use crate::engine::xhr::XhrError;
-use vidrop_shared::api::CreateUpload;
+use vidrop_shared::api::{CreateUpload, MediaInfo, PosterRequest, UploadRequest};
 use vidrop_shared::checksum::Sha256Checksum;
 use vidrop_shared::filename::clean_filename;
 use vidrop_shared::policy::{PolicyError, check_upload, chosen_file_type};
@@ -85,6 +86,25 @@ pub enum UploadError {
         "Large files go up in checksummed parts, which needs the browser's WebCrypto: open this page over HTTPS (or from localhost) to upload this file."
     )]
     NoChecksum,
+    /// The browser cannot read the file as media (checked before any
+    /// request).
+    #[error(
+        "This browser cannot read this file as a video, so it was not uploaded. Choose a video file (MP4, WebM, MOV, …)."
+    )]
+    NotAVideo,
+    /// The file reads as media without a picture (checked before any
+    /// request).
+    #[error("This file has no picture (sound only?), so it was not uploaded. Choose a video file.")]
+    NoPicture,
+}
+
+impl From<Unplayable> for UploadError {
+    fn from(refusal: Unplayable) -> Self {
+        match refusal {
+            Unplayable::NotMedia => UploadError::NotAVideo,
+            Unplayable::NoPicture => UploadError::NoPicture,
+        }
+    }
 }
 
 impl UploadError {
@@ -105,6 +125,8 @@ impl UploadError {
             UploadError::MissingEtag => "missing_etag",
             UploadError::Read(_) => "unreadable_file",
             UploadError::NoChecksum => "no_checksum",
+            UploadError::NotAVideo => "not_a_video",
+            UploadError::NoPicture => "no_picture",
         }
     }
 
@@ -178,13 +200,23 @@ impl CheckedFile {
 
     /// The `POST /api/uploads` body that plans an upload of this file,
     /// with the whole file's SHA-256 when it was computed (the backend binds
-    /// it into a single PUT's signature).
-    pub fn create_request(&self, sha256: Option<Sha256Checksum>) -> CreateUpload {
-        CreateUpload {
-            filename: self.filename.clone(),
-            content_type: self.content_type.clone(),
-            size: self.size,
-            sha256,
+    /// it into a single PUT's signature), what the browser read of the
+    /// video, and the size of the poster it will send.
+    pub fn create_request(
+        &self,
+        sha256: Option<Sha256Checksum>,
+        media: MediaInfo,
+        poster_size: Option<u64>,
+    ) -> UploadRequest {
+        UploadRequest {
+            upload: CreateUpload {
+                filename: self.filename.clone(),
+                content_type: self.content_type.clone(),
+                size: self.size,
+                sha256,
+            },
+            media,
+            poster: poster_size.map(|size| PosterRequest { size }),
         }
     }
 }
@@ -272,6 +304,8 @@ pub(crate) struct Context<'a> {
     pub hasher: Option<Sha256Backend>,
     /// The whole file's SHA-256, for a file small enough to go up in one PUT.
     pub file_sha256: Option<Sha256Checksum>,
+    /// What the browser read of the video, sent with every plan of it.
+    pub media: MediaInfo,
 }
 
 impl Context<'_> {

@@ -13,6 +13,8 @@
 //! - [`xhr`]: the `XMLHttpRequest` PUT that streams a `Blob` and reports
 //!   progress.
 //! - [`s3_error`]: S3's XML error answers, read by the browser's `DOMParser`.
+//! - [`probe`]: what the browser reads of a video before it goes up
+//!   (duration, frame size, a JPEG poster), and which files it refuses.
 //! - [`progress`]: bytes, percent, speed and time left, from timestamps
 //!   (pure Rust).
 //! - [`control`]: pause, resume and cancel from outside.
@@ -35,6 +37,7 @@
 pub mod context;
 pub mod control;
 pub mod hash;
+pub mod probe;
 pub mod progress;
 pub mod resume;
 pub mod retry;

@@ -618,7 +618,11 @@ fn spawn_sign(cx: &Context<'_>, id: String, body: SignParts, sender: &UnboundedS
 fn spawn_replan(cx: &Context<'_>, sender: &UnboundedSender<Event>) {
     let api = cx.api.clone();
     let policy = cx.config.api_retry();
-    let body = cx.file.create_request(cx.file_sha256.clone());
+    // Without a poster: the first plan's went up already, and a new one
+    // would be a second upload of the same frame.
+    let body = cx
+        .file
+        .create_request(cx.file_sha256.clone(), cx.media, None);
     let sender = sender.clone();
     spawn_local(async move {
         let plan = retry_api(policy, random, sleep, || api.create_upload(&body)).await;

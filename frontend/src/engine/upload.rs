@@ -10,14 +10,19 @@ use crate::api::{Api, ApiError};
 use crate::engine::context::{CheckedFile, Context, Report, UploadConfig, UploadError};
 use crate::engine::control::UploadControl;
 use crate::engine::hash::Sha256Backend;
+use crate::engine::probe::probe;
 use crate::engine::progress::ProgressTracker;
 use crate::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord};
 use crate::engine::retry::retry_api;
 use crate::engine::scheduler::PartScheduler;
 use crate::engine::timer::{now_ms, random, sleep};
 use crate::engine::transfer::{Sent, Target, Transfer, put_plan};
-use vidrop_shared::api::{MultipartUpload, SingleUpload, StoredPart, UploadPlan, Video};
+use crate::engine::xhr;
+use vidrop_shared::api::{
+    MultipartUpload, PosterUpload, SingleUpload, StoredPart, UploadPlan, Video,
+};
 use vidrop_shared::parts::{DEFAULT_MULTIPART_THRESHOLD, PartPlan};
+use web_sys::Blob;
 
 /// Uploads `file` and returns the stored video. Resumes an earlier upload of
 /// the same file when this browser remembers one; `report` hears what
@@ -30,6 +35,14 @@ pub async fn upload(
     report: impl Fn(Report<'_>),
 ) -> Result<Video, UploadError> {
     control.check()?;
+    // What the browser cannot read as a video is refused before any request.
+    let probe = control
+        .unless_cancelled(async {
+            probe(&file.file, &file.content_type)
+                .await
+                .map_err(UploadError::from)
+        })
+        .await?;
     let hasher = Sha256Backend::preferred();
     // A file that can go up in one PUT is sent with its SHA-256, which the
     // backend binds into the signature: the store takes those bytes only.
@@ -56,6 +69,7 @@ pub async fn upload(
         report: &report,
         hasher,
         file_sha256,
+        media: probe.media,
     };
     let book = LocalResumeBook::new(api.base());
     // A file that cannot be read is found out by the upload itself.
@@ -78,15 +92,37 @@ pub async fn upload(
         }
     }
 
-    let request = file.create_request(cx.file_sha256.clone());
+    let poster = probe.poster;
+    let request = file.create_request(
+        cx.file_sha256.clone(),
+        cx.media,
+        poster.as_ref().map(|poster| poster.size() as u64),
+    );
     let plan = cx
         .call(cx.config.create_retry(), || api.create_upload(&request))
         .await?;
+    let poster_put = match &plan {
+        UploadPlan::Single(single) => single.poster.as_ref(),
+        UploadPlan::Multipart(multipart) => multipart.poster.as_ref(),
+    };
+    if let (Some(put), Some(poster)) = (poster_put, &poster) {
+        // First: its URL expires before a long upload would end.
+        send_poster(put, poster).await;
+    }
     match plan {
         UploadPlan::Single(single) => upload_single(&cx, single).await,
         UploadPlan::Multipart(multipart) => {
             upload_multipart(&cx, &book, multipart, fingerprint).await
         }
+    }
+}
+
+/// PUTs the poster where the plan says. The video is what matters: a
+/// poster the store does not take is left out, and the video goes up
+/// without one.
+async fn send_poster(put: &PosterUpload, poster: &Blob) {
+    if let Ok(request) = xhr::put(&put.url, &put.headers, poster, |_| {}) {
+        let _ = request.response().await;
     }
 }
 

@@ -86,6 +86,10 @@ pub const EN: Strings = Strings {
         no_checksum: "Large files go up in checksummed parts, which needs the browser's \
                       WebCrypto: open this page over HTTPS (or from localhost) to upload this \
                       file.",
+        unreadable_video: "This browser cannot read this file as a video, so it was not uploaded. \
+                      Choose a video file (MP4, WebM, MOV, …).",
+        no_picture: "This file has no picture (sound only?), so it was not uploaded. Choose a \
+                     video file.",
         reasons: RetryWords {
             network: "network",
             timeout: "timeout",

@@ -262,6 +262,8 @@ mod tests {
             e.upload_gone,
             e.missing_etag,
             e.no_checksum,
+            e.unreadable_video,
+            e.no_picture,
             e.reasons.network,
             e.reasons.timeout,
             e.reasons.stalled,

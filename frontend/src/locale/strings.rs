@@ -100,6 +100,10 @@ pub struct ErrorWords {
     /// The file could not be read; `{detail}` is the browser's reason.
     pub unreadable: &'static str,
     pub no_checksum: &'static str,
+    /// The browser cannot read the file as a video (refused before upload).
+    pub unreadable_video: &'static str,
+    /// The file has sound but no picture (refused before upload).
+    pub no_picture: &'static str,
     /// Why a part was tried again, for `part_failed`'s `{reason}`.
     pub reasons: RetryWords,
 }

@@ -78,6 +78,8 @@ pub const ZH_CN: Strings = Strings {
         unreadable: "无法读取该文件（{detail}）。请重新选择。",
         no_checksum: "大文件以带校验和的分片上传，这需要浏览器的 WebCrypto：\
                       请通过 HTTPS（或从 localhost）打开此页面来上传此文件。",
+        unreadable_video: "此浏览器无法将该文件读取为视频，因此未上传。请选择视频文件（MP4、WebM、MOV 等）。",
+        no_picture: "该文件没有画面（可能只有声音），因此未上传。请选择视频文件。",
         reasons: RetryWords {
             network: "网络错误",
             timeout: "超时",
