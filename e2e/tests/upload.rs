@@ -78,7 +78,8 @@ async fn a_chosen_video_uploads_to_s3_and_plays(engine: Engine) {
 
 /// Before a video goes up the widget reads it: its duration and frame size
 /// are stored with it and answered by `GET /api/videos/{id}`, and a JPEG
-/// poster of one frame, at the video's aspect ratio, is stored beside it.
+/// poster of one frame, at the video's aspect ratio, is stored beside it
+/// and shown by the player.
 #[tokio::test]
 async fn a_video_goes_up_with_its_duration_frame_size_and_poster() {
     let harness = Harness::start().await;
@@ -102,6 +103,12 @@ async fn a_video_goes_up_with_its_duration_frame_size_and_poster() {
     assert_eq!(details.listed.media.width, Some(320));
     assert_eq!(details.listed.media.height, Some(240));
     let poster_url = details.listed.poster_url.expect("a poster");
+    let shown = harness
+        .browser
+        .attribute("#vidrop-player", "poster")
+        .await
+        .expect("the player shows the poster until it plays");
+    assert!(shown.contains(".poster.jpg?"), "{shown}");
     let poster = harness.stack.fetch(&poster_url).await;
     assert_eq!(&poster[..3], &[0xFF, 0xD8, 0xFF], "the poster is a JPEG");
     let poster_path = harness.stack.data_dir().join("poster.jpg");

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use vidrop_shared::api::{
     CompleteUpload, ErrorBody, SignParts, SignedParts, StoredParts, UploadPlan, UploadRequest,
-    Video, VideoList, VideoSummary,
+    VideoDetails, VideoList, VideoSummary,
 };
 
 /// Why a call to the backend failed.
@@ -180,7 +180,7 @@ impl Api {
         &self,
         id: &str,
         body: &CompleteUpload,
-    ) -> Result<Video, ApiError> {
+    ) -> Result<VideoDetails, ApiError> {
         let url = self.url(&format!("/api/uploads/{}/complete", path_segment(id)));
         let request = self
             .authorized(Request::post(&url))
@@ -225,7 +225,7 @@ impl Api {
     }
 
     /// `GET /api/videos/{id}`: one video with a fresh presigned URL to play.
-    pub async fn video(&self, id: &str) -> Result<Video, ApiError> {
+    pub async fn video(&self, id: &str) -> Result<VideoDetails, ApiError> {
         let url = self.url(&format!("/api/videos/{}", path_segment(id)));
         read_json(self.authorized(Request::get(&url)).send().await).await
     }

@@ -67,7 +67,7 @@ use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local;
 use std::future::Future;
-use vidrop_shared::api::{Video, VideoSummary};
+use vidrop_shared::api::{VideoDetails, VideoSummary};
 use vidrop_shared::filename::clean_filename;
 use web_sys::{EventTarget, File};
 
@@ -148,7 +148,7 @@ struct Local {
     /// The last quarter of the upload announced (25, 50, 75; 0 for none).
     announced_quarter: u8,
     /// The stored video whose `vidrop:complete` waits for its duration.
-    completing: Option<Video>,
+    completing: Option<VideoDetails>,
 }
 
 impl Widget {
@@ -394,9 +394,9 @@ impl Widget {
     /// `vidrop:complete`, after the progress not told yet (whose send is
     /// scheduled within [`events::PROGRESS_INTERVAL_MS`]): the page hears the last
     /// figures first, and nothing of this upload after.
-    fn emit_complete(self, video: Video, duration: Option<f64>) {
+    fn emit_complete(self, video: VideoDetails, duration: Option<f64>) {
         let tell = move || {
-            let summary = &video.summary;
+            let summary = &video.listed.summary;
             self.emit(&events::Complete {
                 id: &summary.id,
                 filename: &summary.filename,
@@ -586,7 +586,7 @@ impl Widget {
         }
     }
 
-    fn on_upload_end(self, result: Result<Video, UploadError>, filename: &str) {
+    fn on_upload_end(self, result: Result<VideoDetails, UploadError>, filename: &str) {
         if result.is_err() {
             // Nothing more of this upload's progress is told.
             self.local(|l| l.unsent_progress = None);
@@ -600,14 +600,14 @@ impl Widget {
                 }
                 self.state.set(UploadState::Done);
                 self.announcement.set(Some(Announcement::Done {
-                    filename: video.summary.filename.clone(),
+                    filename: video.listed.summary.filename.clone(),
                 }));
                 if !self.is_mounted() {
                     return self.emit_complete(video, None);
                 }
                 // `vidrop:complete` waits for the player to read the
                 // duration (or gives up); one still waiting goes now.
-                let id = video.summary.id.clone();
+                let id = video.listed.summary.id.clone();
                 let playable = PlayableVideo::from(&video);
                 if let Some(earlier) = self.local(|l| l.completing.replace(video)).flatten() {
                     self.emit_complete(earlier, None);
@@ -635,7 +635,7 @@ impl Widget {
     fn on_metadata(self, id: &str, duration: Option<f64>) {
         let waiting = self
             .local(|l| match &l.completing {
-                Some(video) if video.summary.id == id => l.completing.take(),
+                Some(video) if video.listed.summary.id == id => l.completing.take(),
                 _ => None,
             })
             .flatten();

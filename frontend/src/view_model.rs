@@ -15,7 +15,7 @@ use crate::engine::s3_error::S3Error;
 use crate::engine::{CheckedFile, ProgressTracker, RetryReason, UploadError};
 use crate::locale::{Strings, fill};
 use crate::settings::Accept;
-use vidrop_shared::api::{Video, VideoSummary};
+use vidrop_shared::api::{VideoDetails, VideoSummary};
 use vidrop_shared::policy::PolicyError;
 use wasm_bindgen::JsValue;
 
@@ -341,12 +341,13 @@ pub fn video_item(video: &VideoSummary, s: &Strings) -> VideoItem {
     }
 }
 
-impl From<&Video> for PlayableVideo {
-    fn from(video: &Video) -> Self {
+impl From<&VideoDetails> for PlayableVideo {
+    fn from(video: &VideoDetails) -> Self {
         PlayableVideo {
-            id: video.summary.id.clone(),
+            id: video.listed.summary.id.clone(),
             url: video.url.clone(),
-            title: video.summary.filename.clone(),
+            title: video.listed.summary.filename.clone(),
+            poster: video.listed.poster_url.clone(),
         }
     }
 }
@@ -369,6 +370,7 @@ mod tests {
     use super::*;
     use crate::engine::xhr::XhrError;
     use crate::locale::{EN, LOCALES, ZH_CN};
+    use vidrop_shared::api::{ListedVideo, MediaInfo};
     use vidrop_shared::limits::MIB;
 
     fn figures(p: &ProgressTracker) -> ProgressFigures {
@@ -645,13 +647,17 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn a_video_plays_under_its_file_name() {
-        let video = Video {
-            summary: VideoSummary {
-                id: "01A".into(),
-                filename: "first clip.mp4".into(),
-                content_type: "video/mp4".into(),
-                size: 1,
-                uploaded_at: "2026-11-23T15:10:00Z".into(),
+        let video = VideoDetails {
+            listed: ListedVideo {
+                summary: VideoSummary {
+                    id: "01A".into(),
+                    filename: "first clip.mp4".into(),
+                    content_type: "video/mp4".into(),
+                    size: 1,
+                    uploaded_at: "2026-11-23T15:10:00Z".into(),
+                },
+                media: MediaInfo::default(),
+                poster_url: Some("http://s3/videos/01A.poster.jpg?X-Amz-Signature=def".into()),
             },
             url: "http://s3/videos/01A.mp4?X-Amz-Signature=abc".into(),
             expires_at: "2026-11-23T16:10:00Z".into(),
@@ -662,6 +668,7 @@ mod tests {
                 id: "01A".into(),
                 url: "http://s3/videos/01A.mp4?X-Amz-Signature=abc".into(),
                 title: "first clip.mp4".into(),
+                poster: Some("http://s3/videos/01A.poster.jpg?X-Amz-Signature=def".into()),
             }
         );
     }

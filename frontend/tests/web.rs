@@ -23,7 +23,7 @@ use vidrop_frontend::engine::{CheckedFile, ProgressTracker, UploadError};
 use vidrop_frontend::locale::{self, EN, ZH_CN};
 use vidrop_frontend::view_model::{ProgressFigures, progress_text, video_item};
 use vidrop_frontend::{App, Settings};
-use vidrop_shared::api::{Video, VideoSummary};
+use vidrop_shared::api::{ListedVideo, MediaInfo, VideoDetails, VideoSummary};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
@@ -344,8 +344,14 @@ async fn video_list_and_player() {
         .click();
     assert_eq!(played.get_untracked().as_deref(), Some("01A"));
 
-    set_video.set(Some(PlayableVideo::from(&Video {
-        summary: summary("01A", "first clip.mp4"),
+    set_video.set(Some(PlayableVideo::from(&VideoDetails {
+        listed: ListedVideo {
+            summary: summary("01A", "first clip.mp4"),
+            media: MediaInfo::default(),
+            poster_url: Some(
+                "http://127.0.0.1:9/bucket/videos/01A.poster.jpg?X-Amz-Signature=def".into(),
+            ),
+        },
         url: "http://127.0.0.1:9/bucket/videos/01A.mp4?X-Amz-Signature=abc".into(),
         expires_at: "2026-11-23T16:10:00Z".into(),
     })));
@@ -359,6 +365,11 @@ async fn video_list_and_player() {
     assert_eq!(
         player.get_attribute("src").as_deref(),
         Some("http://127.0.0.1:9/bucket/videos/01A.mp4?X-Amz-Signature=abc")
+    );
+    assert_eq!(
+        player.get_attribute("poster").as_deref(),
+        Some("http://127.0.0.1:9/bucket/videos/01A.poster.jpg?X-Amz-Signature=def"),
+        "the poster shows until it plays"
     );
     assert_eq!(
         second.get_attribute("aria-current").as_deref(),

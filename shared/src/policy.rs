@@ -173,15 +173,21 @@ pub fn content_type_from_filename(filename: &str) -> Option<&'static str> {
         .map(|(ty, _)| *ty)
 }
 
-/// A size for people: `512 B`, `1.5 MiB`, `5 GiB`.
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+/// How many binary units sizes are counted in: B, KiB, MiB, GiB, TiB.
+pub const SIZE_UNITS: usize = 5;
+
+/// `bytes` as people read a size: the number (with a `.` for decimals) and
+/// the index of its binary unit (B, KiB, MiB, GiB, TiB). An exact count
+/// under 1 KiB; above, whole from 100 up and one decimal below, unless it
+/// is `.0` (`"512"`, `"1.5"`, `"46"`, `"118"`). The backend's sentences
+/// ([`human_size`]) and the widget's locales both word this.
+pub fn scaled_size(bytes: u64) -> (String, usize) {
     if bytes < 1024 {
-        return format!("{bytes} B");
+        return (bytes.to_string(), 0);
     }
     let mut value = bytes as f64;
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
+    while value >= 1024.0 && unit < SIZE_UNITS - 1 {
         value /= 1024.0;
         unit += 1;
     }
@@ -191,7 +197,14 @@ pub fn human_size(bytes: u64) -> String {
     } else {
         format!("{value:.1}")
     };
-    format!("{} {}", text.trim_end_matches(".0"), UNITS[unit])
+    (text.trim_end_matches(".0").to_owned(), unit)
+}
+
+/// A size for people: `512 B`, `1.5 MiB`, `5 GiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; SIZE_UNITS] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let (number, unit) = scaled_size(bytes);
+    format!("{number} {}", UNITS[unit])
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ pub struct PlayableVideo {
     pub url: String,
     /// The caption: the file name it was uploaded as.
     pub title: String,
+    /// Its poster frame (a presigned GET), shown until it plays.
+    pub poster: Option<String>,
 }
 
 /// A `<video controls>` playing the chosen video, absent until there is one.
@@ -88,6 +90,7 @@ pub fn Player(
                     preload="metadata"
                     aria-labelledby="vidrop-player-caption"
                     src=field(|v| v.url.clone())
+                    poster=move || video.with(|v| v.as_ref().and_then(|v| v.poster.clone()))
                     data-video-id=field(|v| v.id.clone())
                     on:loadedmetadata=on_loaded
                     on:error=on_error

@@ -19,7 +19,7 @@ use crate::engine::timer::{now_ms, random, sleep};
 use crate::engine::transfer::{Sent, Target, Transfer, put_plan};
 use crate::engine::xhr;
 use vidrop_shared::api::{
-    MultipartUpload, PosterUpload, SingleUpload, StoredPart, UploadPlan, Video,
+    MultipartUpload, PosterUpload, SingleUpload, StoredPart, UploadPlan, VideoDetails,
 };
 use vidrop_shared::parts::{DEFAULT_MULTIPART_THRESHOLD, PartPlan};
 use web_sys::Blob;
@@ -33,7 +33,7 @@ pub async fn upload(
     control: &UploadControl,
     config: UploadConfig,
     report: impl Fn(Report<'_>),
-) -> Result<Video, UploadError> {
+) -> Result<VideoDetails, UploadError> {
     control.check()?;
     // What the browser cannot read as a video is refused before any request.
     let probe = control
@@ -160,7 +160,7 @@ async fn upload_multipart(
     book: &LocalResumeBook,
     multipart: MultipartUpload,
     fingerprint: Option<Fingerprint>,
-) -> Result<Video, UploadError> {
+) -> Result<VideoDetails, UploadError> {
     let size = cx.file.size;
     let plan = match PartPlan::announced(size, multipart.part_size, multipart.part_count) {
         // The backend signs parts only with their checksums.
@@ -202,7 +202,7 @@ async fn upload_parts(
     upload_id: &str,
     plan: PartPlan,
     stored: &[StoredPart],
-) -> Result<Video, UploadError> {
+) -> Result<VideoDetails, UploadError> {
     let mut scheduler = PartScheduler::new(plan, cx.config.scheduler, cx.hasher.is_some());
     for part in stored {
         scheduler.mark_stored(part);
@@ -226,7 +226,10 @@ async fn upload_parts(
 }
 
 /// One PUT of the whole file: a plan of one part, without a checksum.
-async fn upload_single(cx: &Context<'_>, single: SingleUpload) -> Result<Video, UploadError> {
+async fn upload_single(
+    cx: &Context<'_>,
+    single: SingleUpload,
+) -> Result<VideoDetails, UploadError> {
     let target = Target::Single {
         plan: put_plan(single)?,
         fresh: true,
@@ -245,7 +248,7 @@ async fn send_and_complete(
     scheduler: PartScheduler,
     target: Target,
     tracker: ProgressTracker,
-) -> Result<Video, UploadError> {
+) -> Result<VideoDetails, UploadError> {
     let Sent {
         id,
         complete,

@@ -2,6 +2,7 @@
 //! sizes, and how a template's blanks are filled ([`fill`]).
 
 use crate::components::Words;
+use vidrop_shared::policy::{SIZE_UNITS, scaled_size};
 
 /// Everything the widget says in one language.
 #[derive(Debug)]
@@ -32,7 +33,7 @@ pub struct NumberWords {
     /// A size: `{n}` and `{unit}` (`1.5 MiB`).
     pub size: &'static str,
     /// Size units, binary multiples from bytes up: B, KiB, MiB, GiB, TiB.
-    pub units: [&'static str; 5],
+    pub units: [&'static str; SIZE_UNITS],
 }
 
 /// The progress line under the bar.
@@ -132,34 +133,16 @@ impl Strings {
     }
 
     /// A number of bytes in binary units, rounded as the backend's
-    /// `human_size` rounds (so its sentences and the widget's agree): under
-    /// 100 with one decimal unless it is `.0`, else whole (`512 B`,
-    /// `1.5 MiB`, `118 GiB`). Never more than four digits before the
-    /// decimals, so not grouped.
+    /// `human_size` rounds, by the same shared rule (so its sentences and the
+    /// widget's agree): `512 B`, `1.5 MiB`, `118 GiB`. Never more than four
+    /// digits before the decimals, so not grouped.
     pub fn size(&self, bytes: u64) -> String {
-        let units = &self.number.units;
-        let (number, unit) = if bytes < 1024 {
-            (bytes.to_string(), 0)
-        } else {
-            let mut value = bytes as f64;
-            let mut unit = 0;
-            while value >= 1024.0 && unit < units.len() - 1 {
-                value /= 1024.0;
-                unit += 1;
-            }
-            // Rounded first, so 45.99 reads "46 MiB", not "46.0 MiB".
-            let text = if value >= 100.0 {
-                format!("{value:.0}")
-            } else {
-                format!("{value:.1}")
-            };
-            (
-                text.trim_end_matches(".0")
-                    .replace('.', self.number.decimal),
-                unit,
-            )
-        };
-        fill(self.number.size, &[("n", &number), ("unit", units[unit])])
+        let (number, unit) = scaled_size(bytes);
+        let number = number.replace('.', self.number.decimal);
+        fill(
+            self.number.size,
+            &[("n", &number), ("unit", self.number.units[unit])],
+        )
     }
 }
 
