@@ -266,7 +266,8 @@ async fn the_strict_csp_example_uploads_without_a_violation() {
         .await;
     let policy = policy.as_str().unwrap();
     assert!(
-        policy.contains(&format!("media-src {} blob:;", stack.store_origin())),
+        policy.contains(&format!("media-src {} blob:;", stack.store_origin()))
+            && policy.contains(&format!("img-src 'self' {};", stack.store_origin())),
         "the test names the store exactly: {policy}"
     );
     assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
