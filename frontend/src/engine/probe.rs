@@ -27,6 +27,20 @@ extern "C" {
     ) -> JsValue;
 }
 
+/// The types a browser's `<video>` is asked to read: those browsers play.
+/// Others (MPEG-TS, AVI, MPEG-PS, 3GP, FLV, WMV) go up unread, on the
+/// backend's container check alone: no browser plays them all, and
+/// WebKitGTK's pipeline was seen to hang on an MPEG-TS file read this way
+/// (under load, in CI), with the page.
+const READ_TYPES: &[&str] = &[
+    "video/mp4",
+    "video/webm",
+    "video/quicktime",
+    "video/x-matroska",
+    "video/ogg",
+    "video/x-m4v",
+];
+
 /// The poster's largest width in pixels: enough for a gallery tile, and a
 /// JPEG of it stays far below [`MAX_POSTER_SIZE`].
 const POSTER_WIDTH: u32 = 640;
@@ -66,8 +80,12 @@ pub struct Answer {
     pub height: Option<u32>,
 }
 
-/// Reads `file`, of the checked `content_type`, in the browser.
+/// Reads `file`, of the checked `content_type`, in the browser (only the
+/// [`READ_TYPES`]; other files are not read, and refuse nothing).
 pub async fn probe(file: &File, content_type: &str) -> Result<Probe, Unplayable> {
+    if !READ_TYPES.contains(&content_type) {
+        return Ok(Probe::default());
+    }
     let raw = probe_video(
         file,
         POSTER_WIDTH,
