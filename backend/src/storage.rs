@@ -493,7 +493,7 @@ impl Storage {
         body: Vec<u8>,
         content_type: &str,
     ) -> Result<bool, StorageError> {
-        match self
+        let result = self
             .client
             .put_object()
             .bucket(&self.bucket)
@@ -502,12 +502,8 @@ impl Storage {
             .if_none_match("*")
             .body(ByteStream::from(body))
             .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err) if err.code() == Some("PreconditionFailed") => Ok(false),
-            Err(err) => Err(StorageError::new("PutObject", err)),
-        }
+            .await;
+        created(result)
     }
 
     /// Writes a small object (the backend's own bookkeeping) in one call.
@@ -842,6 +838,19 @@ fn playback_window_start(now: u64, expiry: Duration) -> u64 {
 
 /// Whether S3 answered 404 (a missing key or bucket), whatever the error's
 /// modelled type (HeadObject's 404 has no body to name it).
+/// A create-only `PutObject`'s outcome (`If-None-Match: *`): true when this
+/// call created the object, false when the key already existed.
+fn created<T, E>(result: Result<T, SdkError<E, HttpResponse>>) -> Result<bool, StorageError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if err.code() == Some("PreconditionFailed") => Ok(false),
+        Err(err) => Err(StorageError::new("PutObject", err)),
+    }
+}
+
 fn is_not_found<E>(err: &SdkError<E, HttpResponse>) -> bool {
     matches!(err, SdkError::ServiceError(_))
         && err.raw_response().map(|raw| raw.status().as_u16()) == Some(404)

@@ -4,8 +4,7 @@
 //! SHA-256, which S3 checks), downloads come back as a stream of chunks, so
 //! nothing here holds a whole video.
 
-use super::{Storage, StorageError, is_not_found};
-use aws_sdk_s3::error::ProvideErrorMetadata;
+use super::{Storage, StorageError, created, is_not_found};
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
 use futures::StreamExt;
@@ -111,7 +110,7 @@ impl Storage {
     pub async fn put_object_bytes(&self, put: PutBytes<'_>) -> Result<bool, StorageError> {
         let length =
             i64::try_from(put.body.len()).map_err(|err| StorageError::new("PutObject", err))?;
-        match self
+        let result = self
             .client
             .put_object()
             .bucket(&self.bucket)
@@ -123,12 +122,8 @@ impl Storage {
             .if_none_match("*")
             .body(ByteStream::from(put.body))
             .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err) if err.code() == Some("PreconditionFailed") => Ok(false),
-            Err(err) => Err(StorageError::new("PutObject", err)),
-        }
+            .await;
+        created(result)
     }
 
     /// Uploads part `part_number` of a multipart upload with its SHA-256;
