@@ -69,6 +69,7 @@ use leptos::task::spawn_local;
 use std::future::Future;
 use vidrop_shared::api::{VideoDetails, VideoSummary};
 use vidrop_shared::filename::clean_filename;
+use wasm_bindgen::JsCast;
 use web_sys::{EventTarget, File};
 
 pub use crate::settings::Settings;
@@ -80,6 +81,10 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 /// How long `vidrop:complete` waits for the player to read the video's
 /// duration before it goes out without one.
 const DURATION_WAIT_MS: f64 = 10_000.0;
+
+/// Where keyboard focus goes from the chooser when an upload starts: its
+/// first button that is enabled.
+const UPLOAD_BUTTONS: &str = "#vidrop-pause:enabled, #vidrop-cancel:enabled";
 
 /// The widget: drop zone, progress, pause and cancel, messages, the player
 /// and the list of uploaded videos. The `<vidrop-uploader>` element
@@ -263,6 +268,7 @@ impl Widget {
             <div
                 id="vidrop"
                 class="vidrop"
+                part="root"
                 lang=move || locale.get().tag
                 data-theme=move || settings.with(|s| s.theme.as_str())
                 data-multiple=move || settings.with(|s| s.multiple).then_some("")
@@ -479,7 +485,13 @@ impl Widget {
                 return self.fail(Message::Failed(error), Some(&name));
             }
         };
+        // The chooser is disabled while the upload runs: a keyboard user
+        // on it goes on to the upload's buttons.
+        let refocus = self.has_match("#vidrop-file:focus");
         self.state.set(UploadState::Uploading);
+        if refocus {
+            self.focus_soon(UPLOAD_BUTTONS);
+        }
         self.progress.set(Some(ProgressFigures::start(file.size)));
         self.announcement.set(Some(Announcement::Started {
             filename: file.filename.clone(),
@@ -587,6 +599,11 @@ impl Widget {
     }
 
     fn on_upload_end(self, result: Result<VideoDetails, UploadError>, filename: &str) {
+        // The upload's buttons are disabled once it ends: a keyboard user
+        // on one of them goes back to the chooser.
+        if self.has_match("#vidrop-pause:focus, #vidrop-cancel:focus") {
+            self.focus_soon("#vidrop-file");
+        }
         if result.is_err() {
             // Nothing more of this upload's progress is told.
             self.local(|l| l.unsent_progress = None);
@@ -642,6 +659,33 @@ impl Widget {
         if let Some(video) = waiting {
             self.emit_complete(video, duration);
         }
+    }
+
+    /// Whether any of the widget's elements matches `selectors`
+    /// (`#vidrop-file:focus`: whether the chooser has focus).
+    fn has_match(&self, selectors: &str) -> bool {
+        self.root
+            .try_get_untracked()
+            .flatten()
+            .and_then(|root| root.query_selector(selectors).ok().flatten())
+            .is_some()
+    }
+
+    /// Moves keyboard focus to the first of the widget's elements matching
+    /// `selectors`, once the view shows the state just set (which may
+    /// enable it).
+    fn focus_soon(self, selectors: &'static str) {
+        self.spawn(async move {
+            sleep(0.0).await;
+            let target = self
+                .root
+                .try_get_untracked()
+                .flatten()
+                .and_then(|root| root.query_selector(selectors).ok().flatten());
+            if let Some(target) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = target.focus();
+            }
+        });
     }
 
     /// Cancels the upload under way, if any.

@@ -64,7 +64,9 @@ pub struct Settings {
     /// if it has it (see [`crate::locale::choose`]); `None`: the browser's.
     /// The chosen locale's tag is the root's `lang`.
     pub locale: Option<String>,
-    /// `theme`: reflected as the root's `data-theme`.
+    /// `theme`: the palette. The stylesheet reads the element's attribute
+    /// itself (`:host([theme="dark" i])`, see `widget.css`); the root's
+    /// `data-theme` reflects it.
     pub theme: Theme,
 }
 

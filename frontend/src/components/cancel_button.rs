@@ -20,6 +20,7 @@ pub fn CancelButton(
             type="button"
             id="vidrop-cancel"
             class="vidrop-button vidrop-button--secondary"
+            part="button cancel"
             disabled=move || !enabled.get()
             on:click=move |_| on_cancel.run(())
         >

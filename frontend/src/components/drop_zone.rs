@@ -73,6 +73,7 @@ pub fn DropZone(
         <div
             id="vidrop-dropzone"
             class="vidrop-dropzone"
+            part="dropzone"
             class:vidrop-dropzone--active=move || dragging.get() && !busy.get()
             class:vidrop-dropzone--busy=move || busy.get()
             on:dragenter=on_drag_over
@@ -94,7 +95,7 @@ pub fn DropZone(
                 disabled=move || busy.get()
                 on:change=on_change
             />
-            <label for="vidrop-file" class="vidrop-button vidrop-button--primary">
+            <label for="vidrop-file" class="vidrop-button vidrop-button--primary" part="button choose">
                 {move || text().choose}
             </label>
             <p class="vidrop-dropzone-hint">{move || text().hint}</p>

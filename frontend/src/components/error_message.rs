@@ -49,6 +49,11 @@ pub fn ErrorMessage(
             id="vidrop-error"
             role="alert"
             class="vidrop-message"
+            part=move || match kind() {
+                Some(NoticeKind::Error) => "message error",
+                Some(NoticeKind::Info) => "message info",
+                None => "message",
+            }
             class:vidrop-message--error=move || kind() == Some(NoticeKind::Error)
             class:vidrop-message--info=move || kind() == Some(NoticeKind::Info)
         >

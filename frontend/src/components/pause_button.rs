@@ -24,6 +24,7 @@ pub fn PauseButton(
             type="button"
             id="vidrop-pause"
             class="vidrop-button vidrop-button--secondary"
+            part="button pause"
             aria-pressed=move || if paused.get() { "true" } else { "false" }
             disabled=move || !enabled.get()
             on:click=move |_| on_toggle.run(())

@@ -81,9 +81,10 @@ pub fn Player(
     };
     view! {
         <Show when=move || video.with(Option::is_some)>
-            <figure class="vidrop-player">
+            <figure class="vidrop-player" part="player">
                 <video
                     id="vidrop-player"
+                    part="video"
                     node_ref=element
                     controls
                     playsinline
@@ -100,6 +101,7 @@ pub fn Player(
                         id="vidrop-player-error"
                         role="alert"
                         class="vidrop-message vidrop-message--error"
+                        part="message error"
                     >
                         {message}
                     </p>

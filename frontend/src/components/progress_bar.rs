@@ -30,6 +30,7 @@ pub fn ProgressBar(
         <div class="vidrop-progress">
             <progress
                 id="vidrop-progress"
+                part="progress"
                 max="100"
                 value=percent
                 data-percent=percent
@@ -38,7 +39,7 @@ pub fn ProgressBar(
                 {move || progress.with(|p| p.as_ref().map(|p| p.percent_text.clone()))}
             </progress>
             <div class="vidrop-progress-line">
-                <span id="vidrop-progress-text">
+                <span id="vidrop-progress-text" part="progress-text">
                     {move || progress.with(|p| p.as_ref().map(|p| p.text.clone()))}
                 </span>
                 <span class="vidrop-eta">

@@ -45,7 +45,7 @@ pub fn VideoList(
             <Show when=move || videos.with(Vec::is_empty)>
                 <p class="vidrop-empty">{move || words.get().videos.empty}</p>
             </Show>
-            <ul id="vidrop-videos" class="vidrop-videos">
+            <ul id="vidrop-videos" class="vidrop-videos" part="list">
                 <For
                     each=move || videos.get()
                     key=VideoItem::clone
@@ -62,6 +62,7 @@ pub fn VideoList(
                         view! {
                             <li
                                 class="vidrop-video"
+                                part="item"
                                 class:vidrop-video--playing=is_playing.clone()
                                 aria-current=move || is_playing().then_some("true")
                                 data-video-id=id
@@ -79,6 +80,7 @@ pub fn VideoList(
                                 <button
                                     type="button"
                                     class="vidrop-play vidrop-button vidrop-button--secondary"
+                                    part="button play"
                                     aria-label=video.play_label
                                     on:click=play
                                 >
