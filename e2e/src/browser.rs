@@ -14,7 +14,9 @@
 
 use crate::PAGE_TIMEOUT;
 use crate::engine::{self, Engine};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -583,6 +585,80 @@ impl Browser {
             .into_iter()
             .filter(|entry| entry.level == "SEVERE")
             .collect()
+    }
+
+    /// Presses `keys` together, as a person at the keyboard does, on
+    /// whatever has focus: each goes down in order and up in reverse
+    /// (`&[Key::Shift, Key::Tab]` is Shift+Tab). WebDriver key actions, so
+    /// the browser handles them as real key presses (focus moves, buttons
+    /// activate), which no script's `dispatchEvent` does.
+    pub async fn press(&self, keys: &[Key]) {
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        for key in keys {
+            actions = actions.then(KeyAction::Down {
+                value: char::from(*key),
+            });
+        }
+        for key in keys.iter().rev() {
+            actions = actions.then(KeyAction::Up {
+                value: char::from(*key),
+            });
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .unwrap_or_else(|e| panic!("the keys {keys:?} are pressed: {e}"));
+    }
+
+    /// Emulates CSS media features for the page, as a person's settings
+    /// would set them: `[("prefers-color-scheme", "dark")]`,
+    /// `[("prefers-reduced-motion", "reduce")]`; an empty list ends the
+    /// emulation. It lasts for the session, across navigations.
+    ///
+    /// Chromium only: DevTools' `Emulation.setEmulatedMedia`, through
+    /// ChromeDriver's `goog/cdp/execute`; classic WebDriver has no such
+    /// command.
+    pub async fn emulate_media(&self, features: &[(&str, &str)]) {
+        let features: Vec<Value> = features
+            .iter()
+            .map(|(name, value)| json!({ "name": name, "value": value }))
+            .collect();
+        self.devtools(
+            "Emulation.setEmulatedMedia",
+            json!({ "features": features }),
+        )
+        .await;
+    }
+
+    /// Runs a Chrome DevTools Protocol command in the page's target,
+    /// through ChromeDriver; fails the test if it is refused.
+    async fn devtools(&self, command: &str, params: Value) -> Value {
+        assert_eq!(
+            self.engine,
+            Engine::Chromium,
+            "DevTools commands go through ChromeDriver only"
+        );
+        let session = self
+            .client
+            .session_id()
+            .await
+            .ok()
+            .flatten()
+            .expect("a WebDriver session");
+        let url = format!("{}/session/{session}/goog/cdp/execute", self.driver_url);
+        let response = reqwest::Client::new()
+            .post(&url)
+            .json(&json!({ "cmd": command, "params": params }))
+            .send()
+            .await
+            .expect("ChromeDriver answers");
+        let status = response.status();
+        let answer: Value = response
+            .json()
+            .await
+            .expect("ChromeDriver's answer as JSON");
+        assert!(status.is_success(), "{command} was refused: {answer}");
+        answer["value"].clone()
     }
 
     /// A PNG of the viewport.

@@ -14,7 +14,8 @@
 //! - [`engine`]: the engines (Chromium, Firefox, WebKit), what each needs
 //!   installed, and the [`in_every_engine!`] macro.
 //! - [`browser`]: the engine's driver, the WebDriver session and page helpers
-//!   (set a file on an input, wait for a DOM state, read a `<video>`'s state).
+//!   (set a file on an input, wait for a DOM state, read a `<video>`'s state,
+//!   press keys, emulate media features).
 //! - [`stack`]: the backend and its embedded store on a temporary folder.
 //! - [`proxy`]: a proxy between browser and store that counts requests,
 //!   injects faults and throttles.
@@ -22,7 +23,9 @@
 //! - [`host`]: a host site on another origin, serving `examples/` and the
 //!   pages a test writes, that embeds the widget from the backend.
 //! - [`size`]: the size of the built widget, raw and gzipped.
+//! - [`axe`]: axe-core's WCAG rules run in the page ([`Browser::axe`]).
 
+pub mod axe;
 pub mod browser;
 pub mod engine;
 pub mod host;
@@ -31,8 +34,11 @@ pub mod size;
 pub mod stack;
 pub mod video;
 
+pub use axe::AxeReport;
 pub use browser::{Browser, ConsoleEntry, RendererMemory, VideoState};
 pub use engine::Engine;
+/// The keys [`Browser::press`] takes.
+pub use fantoccini::key::Key;
 pub use host::HostSite;
 pub use proxy::{Conditions, StoreProxy};
 pub use stack::Stack;

@@ -202,7 +202,8 @@ fn test() -> Result {
     run(cargo()
         .arg("test")
         .args(NATIVE_TEST_PACKAGES)
-        .env("VIDROP_DIST", project_root().join("dist")))?;
+        .env("VIDROP_DIST", project_root().join("dist"))
+        .env("VIDROP_AXE_CORE", tools::axe_core_script()?))?;
     run(cargo()
         .args([
             "test",

@@ -19,6 +19,11 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// `--locked`, so every machine drives Firefox ESR with the same one.
 const GECKODRIVER_VERSION: &str = "0.37.1";
 
+/// axe-core, the accessibility engine `e2e/tests/accessibility.rs` injects
+/// into the page: npm's package, pinned (as `e2e/src/axe.rs`'s
+/// `AXE_CORE_VERSION`, which checks it).
+const AXE_CORE_VERSION: &str = "4.14.1";
+
 /// The distributed S3 store the cluster tests run on (`cargo xtask garage`):
 /// pinned, as the issue asks, and `--locked`.
 const GARAGE_VERSION: &str = "2.5.0";
@@ -52,6 +57,8 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
     ("xvfb", "/usr/bin/Xvfb"),
     ("ffmpeg", "/usr/bin/ffmpeg"),
     ("curl", "/usr/bin/curl"),
+    // To install axe-core (Debian's npm brings Node.js with it).
+    ("npm", "/usr/bin/npm"),
 ];
 
 pub fn setup(need: Need) -> Result {
@@ -60,6 +67,7 @@ pub fn setup(need: Need) -> Result {
         if need >= Need::Everything {
             apt_install(&missing(TEST_PACKAGES))?;
             install_geckodriver()?;
+            install_axe_core()?;
         }
         install_trunk()?;
         install_wasm_bindgen()?;
@@ -159,6 +167,46 @@ fn install_geckodriver() -> Result {
         GECKODRIVER_VERSION,
         "--locked",
     ]))
+}
+
+/// Where npm packages for the tests go: `~/.cache/vidrop/npm`, beside the
+/// other cached tools.
+fn npm_prefix() -> Result<PathBuf> {
+    env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".cache/vidrop/npm"))
+        .ok_or_else(|| "no HOME to keep npm packages in".to_owned())
+}
+
+/// axe-core's script, as the browser tests inject it (`cargo xtask test`
+/// hands its path to them as `VIDROP_AXE_CORE`).
+pub fn axe_core_script() -> Result<PathBuf> {
+    Ok(npm_prefix()?.join("node_modules/axe-core/axe.min.js"))
+}
+
+/// axe-core [`AXE_CORE_VERSION`] from npm's registry into [`npm_prefix`],
+/// unless that very release is there already. Only the package's own files:
+/// it has no dependencies, and no install script runs.
+fn install_axe_core() -> Result {
+    let prefix = npm_prefix()?;
+    let manifest = prefix.join("node_modules/axe-core/package.json");
+    let installed = std::fs::read_to_string(&manifest).unwrap_or_default();
+    let wanted = format!("\"version\": \"{AXE_CORE_VERSION}\"");
+    if installed.contains(&wanted) && axe_core_script()?.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    run(command("npm")
+        .args([
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .arg(format!("axe-core@{AXE_CORE_VERSION}")))
 }
 
 /// Garage's binary, built once into `~/.cache/vidrop/garage/bin` (or
