@@ -13,7 +13,9 @@
 //! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings` on every crate.
 //! - `build`: the release widget (cargo profile `widget`) into `dist/`.
 //! - `setup`: only install the tools.
-//! - `screenshot`: upload a video in headless Chromium and save `docs/screenshot.png`.
+//! - `screenshot`: upload videos in headless Chromium and save
+//!   `docs/screenshot.png`, the widget's light, dark and Chinese views
+//!   (`docs/widget-*.png`) and the example pages'.
 //! - `bench`: the benchmarks; writes `BENCHMARKS.md`.
 //! - `garage`: build Garage 2.5.0 once (cached; over twenty minutes on two
 //!   cores, too long for CI's budget) and run `backend/tests/garage.rs`, two
@@ -40,7 +42,7 @@ Tasks:
   lint        cargo fmt --check and cargo clippy -D warnings on every crate
   build       build the release widget (cargo profile `widget`) into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
-  screenshot  upload a video in headless Chromium and save docs/screenshot.png
+  screenshot  upload videos in headless Chromium and save docs/screenshot.png, docs/widget-{light,dark,zh-CN}.png and the example pages' screenshots
   bench       benchmarks (widget vs curl, browser memory, 5 GiB in every engine, SHA-256 in the browser, the scheduler per event, widget size) into BENCHMARKS.md
   garage      build Garage 2.5.0 once (cached in ~/.cache/vidrop/garage) and run the tests on a three-node Garage cluster
   example     serve examples/ at http://127.0.0.1:8081, pages of another origin embedding the widget (with `dev` running)
@@ -260,8 +262,19 @@ fn trunk_command() -> Command {
 }
 
 fn screenshot() -> Result {
-    tools::setup(tools::Need::Everything)?;
+    tools::setup_screenshots()?;
     build_widget()?;
+    run(cargo()
+        .args([
+            "run",
+            "--package",
+            "vidrop-e2e",
+            "--bin",
+            "theme_screenshots",
+            "--",
+        ])
+        .arg(project_root().join("docs"))
+        .env("VIDROP_DIST", project_root().join("dist")))?;
     run(cargo()
         .args([
             "run",

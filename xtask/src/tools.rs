@@ -75,6 +75,19 @@ pub fn setup(need: Need) -> Result {
     Ok(())
 }
 
+/// A font with Chinese glyphs, for the screenshot of the widget in Chinese
+/// (`cargo xtask screenshot`; no test needs it).
+const CJK_FONT: (&str, &str) = (
+    "fonts-noto-cjk",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+);
+
+/// What `cargo xtask screenshot` needs besides [`Need::Everything`].
+pub fn setup_screenshots() -> Result {
+    setup(Need::Everything)?;
+    apt_install(&missing(&[CJK_FONT]))
+}
+
 /// A command for `program` whose `PATH` starts with cargo's `bin` folder
 /// (`$CARGO_HOME/bin`, else `~/.cargo/bin`), so the tools `cargo install`
 /// puts there (Trunk, the wasm-bindgen CLI) are found, by this command and by
