@@ -46,6 +46,9 @@
 //!   whose rejections answer the same way.
 //! - [`http_log`]: the `tracing` span of each HTTP request (method and path,
 //!   never the query).
+//! - [`test_store`]: the store the test suites run on (the embedded one, or
+//!   the S3-compatible store `VIDROP_TEST_S3_ENDPOINT` names); unused by
+//!   `vidrop serve`.
 //! - [`cli`]: the command-line client (`vidrop put|get|upload`), which talks to a server over HTTP only.
 //!
 //! Handlers use the services; the services use `storage`, `manifest`,
@@ -73,6 +76,7 @@ pub mod serving;
 pub mod state;
 pub mod storage;
 pub mod sweep;
+pub mod test_store;
 pub mod uploads;
 pub mod video_id;
 pub mod videos;

@@ -179,14 +179,17 @@ pub struct PendingUpload {
     pub initiated: Option<SystemTime>,
 }
 
-/// Error codes with which S3 refuses a completion's parts list.
-const REFUSED_COMPLETION_CODES: [&str; 8] = [
+/// Error codes with which S3 refuses a completion's parts list. A part's
+/// checksum that does not match is `BadDigest` to AWS and `InvalidDigest`
+/// to Garage.
+const REFUSED_COMPLETION_CODES: [&str; 9] = [
     "PreconditionFailed",
     "InvalidPart",
     "InvalidPartOrder",
     "EntityTooSmall",
     "InvalidRequest",
     "BadDigest",
+    "InvalidDigest",
     "MalformedXML",
     "InvalidArgument",
 ];

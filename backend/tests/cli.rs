@@ -36,7 +36,7 @@ async fn fetch(url: &str) -> Vec<u8> {
 /// The parts the store holds of an upload in progress, by the API.
 async fn stored_parts(app: &Harness, id: &str, upload_id: &str) -> Vec<u32> {
     let url = format!("{}/api/uploads/{id}/parts?upload_id={upload_id}", app.url());
-    let response = reqwest::get(url).await.expect("GET parts");
+    let response = app.http.get(url).send().await.expect("GET parts");
     assert_eq!(response.status(), StatusCode::OK);
     let stored: StoredParts = response.json().await.expect("stored parts");
     let mut numbers: Vec<u32> = stored.parts.iter().map(|p| p.part_number).collect();
@@ -114,7 +114,10 @@ async fn upload_sends_large_files_in_parallel_parts() {
     ] {
         let (id, url) = parse_upload_line(line);
         assert!(fetch(&url).await == *bytes, "{id}: the stored bytes");
-        let video: Video = reqwest::get(format!("{}/api/videos/{id}", app.url()))
+        let video: Video = app
+            .http
+            .get(format!("{}/api/videos/{id}", app.url()))
+            .send()
             .await
             .unwrap()
             .json()

@@ -91,7 +91,7 @@ async fn logs_never_carry_secrets() {
         .init();
 
     let app = Closed::start(|args| args.cors_origins = vec!["https://host.example".into()]).await;
-    let store_secret = app.server.embedded_store().unwrap().secret_key.clone();
+    let store_secret = app.store().secret_key;
     let mut secrets: Vec<(String, String)> = vec![
         ("the API key".into(), API_KEY.into()),
         ("the token secret".into(), TOKEN_SECRET.into()),
@@ -146,7 +146,13 @@ async fn logs_never_carry_secrets() {
     // A replayed PUT (412), a tampered URL (403), a foreign copy source.
     let headers = header_pairs(&plan.headers);
     let response = raw_to_url("PUT", &plan.url, &headers, body.clone()).await;
-    assert_eq!(response.status, 412);
+    // Garage ignores If-None-Match and takes the same bytes again.
+    let replay_refused = if app.store().refuses_overwrites().await {
+        412
+    } else {
+        200
+    };
+    assert_eq!(response.status, replay_refused);
     let signature = query_param(&plan.url, "X-Amz-Signature").unwrap();
     let flipped = if signature.starts_with('0') { "1" } else { "0" };
     let tampered = plan
@@ -275,7 +281,16 @@ async fn logs_never_carry_secrets() {
         format!("{}/{}", app.bucket(), plan.key),
     ));
     let response = raw_to_url("PUT", &put_again.url, &headers, vec![0u8; 10]).await;
-    assert_eq!(response.status, 501, "the store copies nothing");
+    // 501 from the embedded store; another store refuses in its own words.
+    if app.server.embedded_store().is_some() {
+        assert_eq!(response.status, 501, "the store copies nothing");
+    } else {
+        assert!(
+            (400..500).contains(&response.status),
+            "the store copies nothing: {}",
+            response.status
+        );
+    }
 
     // Refused credentials of every kind.
     let signer = TokenSigner::new(TOKEN_SECRET.as_bytes()).unwrap();
@@ -325,12 +340,14 @@ async fn logs_never_carry_secrets() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let embedded = app.server.embedded_store().is_some();
     app.server.shutdown().await;
 
     let logs = String::from_utf8_lossy(&buffer.lock().unwrap()).into_owned();
-    // The capture works: the server's own lines are there, and the store's.
+    // The capture works: the server's own lines are there, and the
+    // embedded store's when it runs in this process.
     assert!(logs.lines().count() > 100, "{logs}");
-    assert!(logs.contains("vidrop_store"), "{logs}");
+    assert!(!embedded || logs.contains("vidrop_store"), "{logs}");
     for expected in [
         "upload planned",
         "request refused",

@@ -1,11 +1,18 @@
 //! The server side of a browser test: `vidrop serve` on `127.0.0.1:0` with its
 //! embedded S3 on a fresh temporary folder, serving the built widget.
+//!
+//! With `VIDROP_TEST_S3_ENDPOINT` set (`cargo xtask garage`), the backend
+//! stores in a bucket of its own on that store instead (`vidrop::test_store`);
+//! a server on a bucket must check credentials, so one the test would run
+//! open is closed with the suite's API key, and the page it serves carries
+//! an upload token minted with it.
 
 use crate::proxy::StoreProxy;
 use clap::Parser;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use tempfile::TempDir;
+use vidrop::test_store::{StoreAccess, TestClient};
 use vidrop::{ServeArgs, Server};
 use vidrop_shared::api::{IssuedToken, Video, VideoDetails, VideoList};
 
@@ -20,8 +27,13 @@ struct ServeCommand {
 pub struct Stack {
     server: Server,
     data_dir: TempDir,
-    http: reqwest::Client,
+    /// Sends the suite's API key to the backend when it was closed to run
+    /// on an external store.
+    http: TestClient,
     proxy: Option<StoreProxy>,
+    /// The upload token the served page carries, when the backend was
+    /// closed to run on an external store.
+    page_token: Option<String>,
 }
 
 impl Stack {
@@ -40,7 +52,7 @@ impl Stack {
 
     async fn start_inner(extra_flags: &[&str], proxy: Option<StoreProxy>) -> Stack {
         let data_dir = tempfile::tempdir().expect("a temporary data folder");
-        let dist = dist_dir();
+        let dist = page_folder(data_dir.path());
         let mut argv = vec![
             "vidrop-serve".to_owned(),
             "--addr".into(),
@@ -54,22 +66,48 @@ impl Stack {
             argv.extend(["--public-s3-endpoint".into(), proxy.endpoint()]);
         }
         argv.extend(extra_flags.iter().map(|flag| flag.to_string()));
-        let args = ServeCommand::try_parse_from(&argv)
+        let mut args = ServeCommand::try_parse_from(&argv)
             .unwrap_or_else(|e| panic!("bad test flags {argv:?}: {e}"))
             .args;
+        let api_key = vidrop::test_store::place_closed(&mut args).await;
         let server = Server::start(args).await.expect("the backend starts");
-        if let Some(proxy) = &proxy {
-            let store = server
-                .embedded_store()
-                .expect("tests run on the embedded store");
-            proxy.set_upstream(&store.endpoint);
-        }
-        Stack {
+        let mut stack = Stack {
+            http: TestClient::new(&server.base_url(), api_key),
             server,
             data_dir,
-            http: reqwest::Client::new(),
             proxy,
+            page_token: None,
+        };
+        if let Some(proxy) = &stack.proxy {
+            proxy.set_upstream(&stack.store().endpoint);
         }
+        if let Some(api_key) = api_key {
+            let token = stack
+                .mint_token(api_key, serde_json::json!({ "prefix": "" }))
+                .await;
+            let index = dist.join("index.html");
+            let page = std::fs::read_to_string(&index).expect("the page");
+            let page = page.replace(
+                "<vidrop-uploader>",
+                &format!("<vidrop-uploader token=\"{}\">", token.token),
+            );
+            std::fs::write(&index, page).expect("the page is written");
+            stack.page_token = Some(token.token);
+        }
+        stack
+    }
+
+    /// The upload token a page must give the widget, when the backend was
+    /// closed to run on an external store (see the module's doc); `None` on
+    /// the embedded store.
+    pub fn page_token(&self) -> Option<&str> {
+        self.page_token.as_deref()
+    }
+
+    /// The server's store (embedded, or the suite's external one), with its
+    /// credentials.
+    fn store(&self) -> StoreAccess {
+        StoreAccess::of(self.server.embedded_store(), self.server.storage().bucket())
     }
 
     /// The proxy between browser and store, for stacks started behind one.
@@ -79,28 +117,12 @@ impl Stack {
             .expect("the stack was started behind a proxy")
     }
 
-    /// An S3 client on the embedded store, with its credentials: to look at
-    /// the store directly (ListMultipartUploads, ListObjectsV2).
+    /// An S3 client on the server's store, with its credentials, and the
+    /// bucket: to look at the store directly (ListMultipartUploads,
+    /// ListObjectsV2).
     pub fn s3(&self) -> (aws_sdk_s3::Client, String) {
-        let store = self
-            .server
-            .embedded_store()
-            .expect("tests run on the embedded store");
-        let credentials = aws_sdk_s3::config::Credentials::new(
-            &store.access_key,
-            &store.secret_key,
-            None,
-            None,
-            "vidrop-e2e",
-        );
-        let config = aws_sdk_s3::Config::builder()
-            .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-            .region(aws_sdk_s3::config::Region::new("us-east-1"))
-            .endpoint_url(&store.endpoint)
-            .force_path_style(true)
-            .credentials_provider(credentials)
-            .build();
-        (aws_sdk_s3::Client::from_conf(config), store.bucket.clone())
+        let store = self.store();
+        (store.client, store.bucket)
     }
 
     /// Keys of every object under `videos/`, and every multipart upload in
@@ -207,16 +229,11 @@ impl Stack {
     }
 
     /// The store's origin as browsers reach it: the proxy's when the stack
-    /// runs behind one, else the embedded store's.
+    /// runs behind one, else the store's own.
     pub fn store_origin(&self) -> String {
         match &self.proxy {
             Some(proxy) => proxy.endpoint(),
-            None => self
-                .server
-                .embedded_store()
-                .expect("tests run on the embedded store")
-                .endpoint
-                .clone(),
+            None => self.store().endpoint,
         }
     }
 
@@ -225,6 +242,7 @@ impl Stack {
     pub async fn mint_token(&self, api_key: &str, grant: serde_json::Value) -> IssuedToken {
         let response = self
             .http
+            .without_key()
             .post(format!("{}/api/tokens", self.base_url()))
             .bearer_auth(api_key)
             .json(&grant)
@@ -235,13 +253,9 @@ impl Stack {
         response.json().await.expect("a token")
     }
 
-    /// The embedded store's secret key, which must never leave the backend.
+    /// The store's secret key, which must never leave the backend.
     pub fn store_secret_key(&self) -> String {
-        self.server
-            .embedded_store()
-            .expect("tests run on the embedded store")
-            .secret_key
-            .clone()
+        self.store().secret_key
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -313,6 +327,32 @@ impl Stack {
 
     pub async fn shutdown(self) {
         self.server.shutdown().await;
+    }
+}
+
+/// The folder the backend serves the page from: [`dist_dir`] itself, or on
+/// an external store (whose page gets a token written in) a copy of it in
+/// `data_dir`.
+fn page_folder(data_dir: &std::path::Path) -> PathBuf {
+    let dist = dist_dir();
+    if vidrop::test_store::ExternalStore::from_env().is_none() {
+        return dist;
+    }
+    let copy = data_dir.join("page");
+    copy_folder(&dist, &copy);
+    copy
+}
+
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("a folder for the page");
+    for entry in std::fs::read_dir(from).expect("the built widget") {
+        let entry = entry.expect("an entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a copy");
+        }
     }
 }
 

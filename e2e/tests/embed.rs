@@ -38,6 +38,12 @@ async fn start_in(
     };
     site.replace(EXAMPLES_BACKEND, &stack.base_url());
     site.replace(EXAMPLES_STORE, &stack.store_origin());
+    if let Some(token) = stack.page_token() {
+        site.replace(
+            "<vidrop-uploader",
+            &format!("<vidrop-uploader token='{token}'"),
+        );
+    }
     (site, stack, Browser::start_in(engine).await)
 }
 
@@ -535,11 +541,14 @@ async fn removing_the_element_mid_upload_cancels_cleanly_and_adding_it_again_wor
     );
 
     proxy.set_conditions(Conditions::default());
+    // The page's token, when the backend runs closed (on another store).
+    let token = stack.page_token().unwrap_or_default();
     browser
         .execute(&format!(
             "const w = document.createElement('vidrop-uploader');
              w.id = 'w';
              w.setAttribute('endpoint', {:?});
+             if ({token:?}) w.setAttribute('token', {token:?});
              document.getElementById('place').append(w);
              return null;",
             stack.base_url()

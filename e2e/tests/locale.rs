@@ -108,7 +108,10 @@ async fn a_chinese_widget_shows_no_english_and_switches_at_once() {
              document.addEventListener('vidrop:error', (e) => window.__errors.push(e.detail));
              const element = document.createElement('vidrop-uploader');
              element.setAttribute('locale', 'zh-CN');
-             document.querySelector('vidrop-uploader').replaceWith(element);
+             const page = document.querySelector('vidrop-uploader');
+             const token = page.getAttribute('token');
+             if (token) element.setAttribute('token', token);
+             page.replaceWith(element);
              return null;",
         )
         .await;

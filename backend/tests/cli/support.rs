@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 use tempfile::TempDir;
+use vidrop::test_store::{StoreAccess, TestClient};
 use vidrop::{ServeArgs, Server};
 use vidrop_shared::limits::MIB;
 
@@ -20,6 +21,11 @@ pub struct Harness {
     pub server: Server,
     /// The proxy presigned URLs name, when started with one.
     pub proxy: Option<StoreProxy>,
+    /// The API key every run sends, when the server was closed to run on
+    /// an external store (`vidrop::test_store`).
+    api_key: Option<&'static str>,
+    /// For the test's own API calls (with that key, if any).
+    pub http: TestClient,
     /// The server's data folder.
     _data: TempDir,
     /// The test's own files.
@@ -44,7 +50,10 @@ impl Harness {
             args.multipart_threshold = 5 * MIB;
         })
         .await;
-        let store = harness.server.embedded_store().expect("the embedded store");
+        let store = StoreAccess::of(
+            harness.server.embedded_store(),
+            harness.server.storage().bucket(),
+        );
         harness.proxy().forward_to(&store.endpoint);
         harness
     }
@@ -53,9 +62,12 @@ impl Harness {
         let data = tempfile::tempdir().expect("a data folder");
         let mut args = ServeArgs::for_tests(data.path());
         tweak(&mut args);
+        let api_key = vidrop::test_store::place_closed(&mut args).await;
         let server = Server::start(args).await.expect("the server starts");
         Harness {
+            http: TestClient::new(&server.base_url(), api_key),
             server,
+            api_key,
             proxy,
             _data: data,
             files: tempfile::tempdir().expect("a folder for files"),
@@ -107,6 +119,9 @@ impl Harness {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = vidrop(self.state.path());
         command.args(args).args(["-s", &self.url()]);
+        if let Some(key) = self.api_key {
+            command.env("VIDROP_TOKEN", key);
+        }
         command
     }
 

@@ -1,15 +1,15 @@
 //! A Vidrop server as a deployment runs it, *closed*: API keys and a token
-//! secret configured, the embedded store, `/presign` under `shared/`, a
+//! secret configured, the embedded store (or the suite's external one, see
+//! `vidrop::test_store`), `/presign` under `shared/`, a
 //! one-second header timeout, no rate limit (unless a test sets one). And
 //! what the access tests look at it with: a raw HTTP/1.1 client over a TCP
 //! stream (which sends a request target exactly as written, `..` and
 //! `%2e%2e` included, where `reqwest` would normalise them away), an
-//! `aws-sdk-s3` client on the embedded store, and a snapshot of everything
+//! `aws-sdk-s3` client on its store, and a snapshot of everything
 //! the store holds.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
-use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -19,11 +19,10 @@ use std::time::Duration;
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use vidrop::storage::Storage;
+use vidrop::test_store::StoreAccess;
 use vidrop::{ServeArgs, Server};
 use vidrop_shared::api::{IssuedToken, SingleUpload, UploadPlan, Video};
 use vidrop_shared::limits::MIB;
-use vidrop_store::EMBEDDED_REGION;
 
 /// The host site's API key.
 pub const API_KEY: &str = "host-key-0123456789abcdef";
@@ -72,6 +71,7 @@ impl Closed {
     pub async fn start_in(data_dir: &Path, tweak: impl FnOnce(&mut ServeArgs)) -> Closed {
         let mut args = closed_args(data_dir);
         tweak(&mut args);
+        vidrop::test_store::place(&mut args).await;
         let server = Server::start(args).await.expect("the server starts");
         Closed {
             server,
@@ -186,27 +186,19 @@ impl Closed {
         (plan, video)
     }
 
-    /// An S3 client on the embedded store, with its credentials.
+    /// The server's store (embedded, or the external one the suite runs
+    /// on), with its credentials.
+    pub fn store(&self) -> StoreAccess {
+        StoreAccess::of(self.server.embedded_store(), self.server.storage().bucket())
+    }
+
+    /// An S3 client on the server's store, with its credentials.
     pub fn s3(&self) -> aws_sdk_s3::Client {
-        let store = self.server.embedded_store().expect("the embedded store");
-        let config = Storage::static_config(
-            &store.endpoint,
-            EMBEDDED_REGION,
-            &store.access_key,
-            &store.secret_key,
-        )
-        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
-        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
-        .build();
-        aws_sdk_s3::Client::from_conf(config)
+        self.store().client
     }
 
     pub fn bucket(&self) -> String {
-        self.server
-            .embedded_store()
-            .expect("the embedded store")
-            .bucket
-            .clone()
+        self.server.storage().bucket().to_owned()
     }
 
     /// Everything the store holds: every object (key, size, ETag), every

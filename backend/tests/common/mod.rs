@@ -36,13 +36,12 @@ pub const CONTAINER_MAGIC: [u8; 8] = [0x1A, 0x45, 0xDF, 0xA3, b'f', b't', b'y', 
 /// The JSON error body's code, after checking the status and that a
 /// message for people comes with it.
 pub async fn error_code(response: reqwest::Response, status: StatusCode) -> String {
-    assert_eq!(response.status(), status, "status");
-    assert_eq!(
-        response.headers()[CONTENT_TYPE],
-        "application/json",
-        "errors are JSON"
-    );
-    let body: Value = response.json().await.expect("a JSON error");
+    let answered = response.status();
+    let content_type = response.headers()[CONTENT_TYPE].clone();
+    let text = response.text().await.expect("a body");
+    assert_eq!(answered, status, "status, with {text}");
+    assert_eq!(content_type, "application/json", "errors are JSON");
+    let body: Value = serde_json::from_str(&text).expect("a JSON error");
     assert!(
         body["error"]["message"]
             .as_str()
