@@ -620,6 +620,7 @@ fn garage() -> Result {
         .args(NATIVE_TEST_PACKAGES)
         .arg("--no-fail-fast")
         .env("VIDROP_DIST", project_root().join("dist"))
+        .env("VIDROP_AXE_CORE", tools::axe_core_script()?)
         .envs(node.environment())
         .arg("--");
     for (name, why) in NOT_ON_GARAGE {
