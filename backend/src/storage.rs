@@ -329,7 +329,7 @@ impl Storage {
         key: &str,
         content_disposition: Option<String>,
     ) -> Result<Presigned, StorageError> {
-        self.presign_get_from(unix_secs(SystemTime::now()), key, content_disposition)
+        self.presign_get_from(unix_secs(SystemTime::now()), key, content_disposition, None)
             .await
     }
 
@@ -343,15 +343,19 @@ impl Storage {
         content_disposition: Option<String>,
     ) -> Result<Presigned, StorageError> {
         let start = playback_window_start(unix_secs(SystemTime::now()), self.presign_expiry);
-        self.presign_get_from(start, key, content_disposition).await
+        let cache = playback_cache_control(self.presign_expiry);
+        self.presign_get_from(start, key, content_disposition, Some(cache))
+            .await
     }
 
-    /// Presigns a `GetObject` signed at `start` (Unix seconds).
+    /// Presigns a `GetObject` signed at `start` (Unix seconds), with the
+    /// `Content-Disposition` and `Cache-Control` S3 should answer.
     async fn presign_get_from(
         &self,
         start: u64,
         key: &str,
         content_disposition: Option<String>,
+        cache_control: Option<String>,
     ) -> Result<Presigned, StorageError> {
         let (config, expires_at) = self.presigning_config_from(start)?;
         let request = self
@@ -360,6 +364,7 @@ impl Storage {
             .bucket(&self.bucket)
             .key(key)
             .set_response_content_disposition(content_disposition)
+            .set_response_cache_control(cache_control)
             .presigned(config)
             .await
             .map_err(|err| StorageError::new("GetObject presign", err))?;
@@ -837,6 +842,14 @@ fn unix_secs(time: SystemTime) -> u64 {
 fn playback_window_start(now: u64, expiry: Duration) -> u64 {
     let window = (expiry.as_secs() / 2).max(1);
     now - now % window
+}
+
+/// The `Cache-Control` a playback URL asks S3 to answer with: the browser
+/// may keep the video as long as the URL lives (a URL is the same all
+/// window long, so playing a video again is served from its cache), for
+/// this reader only. A video's bytes never change under its key.
+fn playback_cache_control(expiry: Duration) -> String {
+    format!("private, max-age={}, immutable", expiry.as_secs())
 }
 
 /// Whether S3 answered 404 (a missing key or bucket), whatever the error's

@@ -713,7 +713,8 @@ async fn metadata_nobody_approved_fails_verification() {
 /// Two `GET /api/videos/{id}` a moment apart answer byte-identical `url` and
 /// `poster_url` (the browser's cache serves them again), `expires_at` is
 /// the URLs' own expiry, at least half `--presign-expiry` ahead, and the
-/// store takes both URLs.
+/// store takes both URLs, answering a `Cache-Control` that lets the browser
+/// keep them.
 #[tokio::test]
 async fn playback_urls_are_the_same_within_their_window() {
     let app = Closed::start(|_| {}).await;
@@ -776,12 +777,16 @@ async fn playback_urls_are_the_same_within_their_window() {
     let list = listing(&app, API_KEY).await;
     assert_eq!(list["videos"][0]["poster_url"], json!(poster_url));
 
-    // The store takes both.
+    // The store takes both, and tells the browser it may keep them for
+    // this reader as long as the URLs live.
+    let cache_control = format!("private, max-age={expiry}, immutable");
     let played = app.http.get(&first.url).send().await.unwrap();
     assert_eq!(played.status(), StatusCode::OK);
+    assert_eq!(played.headers()["cache-control"], cache_control.as_str());
     assert_eq!(played.bytes().await.unwrap().as_ref(), body.as_slice());
     let served = app.http.get(&poster_url).send().await.unwrap();
     assert_eq!(served.status(), StatusCode::OK);
+    assert_eq!(served.headers()["cache-control"], cache_control.as_str());
     assert_eq!(served.bytes().await.unwrap().as_ref(), still.as_slice());
     app.server.shutdown().await;
 }

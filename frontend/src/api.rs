@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::rc::Rc;
 use vidrop_shared::api::{
-    CompleteUpload, ErrorBody, SignParts, SignedParts, StoredParts, UploadPlan, UploadRequest,
-    VideoDetails, VideoList, VideoSummary,
+    CompleteUpload, ErrorBody, ListedVideo, SignParts, SignedParts, StoredParts, UploadPlan,
+    UploadRequest, VideoDetails, VideoPage,
 };
 
 /// Why a call to the backend failed.
@@ -213,15 +213,16 @@ impl Api {
         }
     }
 
-    /// `GET /api/videos`: every stored video, newest first.
-    pub async fn list_videos(&self) -> Result<Vec<VideoSummary>, ApiError> {
-        let list: VideoList = read_json(
+    /// `GET /api/videos`: the stored videos (the first page), newest first,
+    /// each with what the browser read of it and its poster's URL.
+    pub async fn list_videos(&self) -> Result<Vec<ListedVideo>, ApiError> {
+        let page: VideoPage = read_json(
             self.authorized(Request::get(&self.url("/api/videos")))
                 .send()
                 .await,
         )
         .await?;
-        Ok(list.videos)
+        Ok(page.videos)
     }
 
     /// `GET /api/videos/{id}`: one video with a fresh presigned URL to play.

@@ -67,7 +67,7 @@ use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local;
 use std::future::Future;
-use vidrop_shared::api::{VideoDetails, VideoSummary};
+use vidrop_shared::api::{ListedVideo, VideoDetails};
 use vidrop_shared::filename::clean_filename;
 use wasm_bindgen::JsCast;
 use web_sys::{EventTarget, File};
@@ -116,7 +116,7 @@ pub(crate) struct Widget {
     notice: RwSignal<Option<Message>>,
     /// What the announcer says (a polite live region).
     announcement: RwSignal<Option<Announcement>>,
-    videos: RwSignal<Vec<VideoSummary>>,
+    videos: RwSignal<Vec<ListedVideo>>,
     playing: RwSignal<Option<PlayableVideo>>,
     upload_id: RwSignal<Option<String>>,
     parts: RwSignal<Option<PartCounts>>,

@@ -10,12 +10,12 @@
 //! at once.
 
 use crate::api::ApiError;
-use crate::components::{Notice, PlayableVideo, ProgressView, VideoItem};
+use crate::components::{Notice, PlayableVideo, ProgressView, VideoDuration, VideoItem};
 use crate::engine::s3_error::S3Error;
 use crate::engine::{CheckedFile, ProgressTracker, RetryReason, UploadError};
 use crate::locale::{Strings, fill};
 use crate::settings::Accept;
-use vidrop_shared::api::{VideoDetails, VideoSummary};
+use vidrop_shared::api::{ListedVideo, VideoDetails};
 use vidrop_shared::policy::PolicyError;
 use wasm_bindgen::JsValue;
 
@@ -330,14 +330,39 @@ pub fn quarter_reached(last: u8, percent: u8) -> Option<u8> {
 }
 
 /// A stored video as the list shows it, in `s`'s words.
-pub fn video_item(video: &VideoSummary, s: &Strings) -> VideoItem {
+pub fn video_item(video: &ListedVideo, s: &Strings) -> VideoItem {
+    let summary = &video.summary;
     VideoItem {
-        id: video.id.clone(),
-        filename: video.filename.clone(),
-        size: s.size(video.size),
-        uploaded_at: video.uploaded_at.clone(),
-        uploaded: local_time(&video.uploaded_at, s.tag),
-        play_label: fill(s.play_label, &[("name", &video.filename)]),
+        id: summary.id.clone(),
+        filename: summary.filename.clone(),
+        size: s.size(summary.size),
+        duration: video.media.duration.and_then(video_duration),
+        uploaded_at: summary.uploaded_at.clone(),
+        uploaded: local_time(&summary.uploaded_at, s.tag),
+        poster: video.poster_url.clone(),
+        play_label: fill(s.play_label, &[("name", &summary.filename)]),
+    }
+}
+
+/// A duration of `seconds` as a clock (`0:07`, `1:05`, `1:02:03`, the same
+/// in every locale) and as ISO 8601 (`PT65S`), rounded to the second; `None`
+/// for a duration that is not a finite, positive number.
+pub fn video_duration(seconds: f64) -> Option<VideoDuration> {
+    {
+        if !seconds.is_finite() || seconds <= 0.0 {
+            return None;
+        }
+        let total = seconds.round().max(1.0) as u64;
+        let (hours, minutes, secs) = (total / 3600, total / 60 % 60, total % 60);
+        let clock = if hours > 0 {
+            format!("{hours}:{minutes:02}:{secs:02}")
+        } else {
+            format!("{minutes}:{secs:02}")
+        };
+        Some(VideoDuration {
+            clock,
+            iso: format!("PT{total}S"),
+        })
     }
 }
 
@@ -370,7 +395,7 @@ mod tests {
     use super::*;
     use crate::engine::xhr::XhrError;
     use crate::locale::{EN, LOCALES, ZH_CN};
-    use vidrop_shared::api::{ListedVideo, MediaInfo};
+    use vidrop_shared::api::{MediaInfo, VideoSummary};
     use vidrop_shared::limits::MIB;
 
     fn figures(p: &ProgressTracker) -> ProgressFigures {
@@ -642,6 +667,18 @@ mod tests {
         assert_eq!(said, [25, 75], "a quarter skipped over is not told late");
         assert_eq!(quarter_reached(0, 100), None, "completion says 100 %");
         assert_eq!(quarter_reached(0, 50), Some(50));
+    }
+
+    #[test]
+    fn a_duration_reads_as_a_clock_in_every_locale() {
+        let clock = |seconds| video_duration(seconds).map(|d| (d.clock, d.iso));
+        assert_eq!(clock(7.4), Some(("0:07".into(), "PT7S".into())));
+        assert_eq!(clock(0.3), Some(("0:01".into(), "PT1S".into())));
+        assert_eq!(clock(65.0), Some(("1:05".into(), "PT65S".into())));
+        assert_eq!(clock(3723.0), Some(("1:02:03".into(), "PT3723S".into())));
+        assert_eq!(clock(0.0), None);
+        assert_eq!(clock(f64::INFINITY), None);
+        assert_eq!(clock(f64::NAN), None);
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -303,16 +303,28 @@ async fn error_message_is_an_alert() {
     assert!(!alert.class_list().contains("vidrop-message--error"));
 }
 
-/// The list shows each video with its name, and Play hands back its id; the
-/// player plays the presigned URL.
+/// The list shows each video with its name, size, poster and duration, and
+/// Play hands back its id; the player plays the presigned URL.
 #[wasm_bindgen_test]
 async fn video_list_and_player() {
     let root = wrapper();
     let (played, set_played) = signal(None::<String>);
     let (video, set_video) = signal(None::<PlayableVideo>);
     let videos: Vec<VideoItem> = [
-        summary("01B", "second.webm"),
-        summary("01A", "first clip.mp4"),
+        ListedVideo {
+            summary: summary("01B", "second.webm"),
+            media: MediaInfo {
+                duration: Some(65.4),
+                width: Some(320),
+                height: Some(240),
+            },
+            poster_url: Some("http://127.0.0.1:9/bucket/videos/01B.poster.jpg?s=1".into()),
+        },
+        ListedVideo {
+            summary: summary("01A", "first clip.mp4"),
+            media: MediaInfo::default(),
+            poster_url: None,
+        },
     ]
     .iter()
     .map(|video| video_item(video, &EN))
@@ -338,7 +350,36 @@ async fn video_list_and_player() {
     assert_eq!(first.get_attribute("data-video-id").as_deref(), Some("01B"));
     assert!(first.text_content().unwrap().contains("second.webm"));
     assert!(first.text_content().unwrap().contains("1.5 MiB"));
+    // Its poster and duration; the other, known to have neither, shows a
+    // play sign and no duration.
+    let poster = find(&first, ".vidrop-video-thumb img");
+    assert_eq!(
+        poster.get_attribute("src").as_deref(),
+        Some("http://127.0.0.1:9/bucket/videos/01B.poster.jpg?s=1")
+    );
+    assert_eq!(poster.get_attribute("alt").as_deref(), Some(""));
+    let duration = find(&first, "time.vidrop-video-duration");
+    assert_eq!(duration.text_content().as_deref(), Some("1:05"));
+    assert_eq!(duration.get_attribute("datetime").as_deref(), Some("PT65S"));
     let second: Element = items.get(1).unwrap().unchecked_into();
+    assert!(
+        second
+            .query_selector(".vidrop-video-thumb img")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        second
+            .query_selector(".vidrop-video-thumb svg")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        second
+            .query_selector(".vidrop-video-duration")
+            .unwrap()
+            .is_none()
+    );
     find(&second, "button.vidrop-play")
         .unchecked_into::<HtmlElement>()
         .click();

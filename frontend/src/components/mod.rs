@@ -27,5 +27,5 @@ pub use error_message::{ErrorMessage, Notice, NoticeKind};
 pub use pause_button::PauseButton;
 pub use player::{PlayableVideo, Player};
 pub use progress_bar::{ProgressBar, ProgressView};
-pub use video_list::{VideoItem, VideoList};
+pub use video_list::{VideoDuration, VideoItem, VideoList};
 pub use words::{DropZoneText, PauseText, PlayerText, VideoListText, Words};

@@ -1,4 +1,5 @@
-//! The uploaded videos, newest first, each with a Play button.
+//! The uploaded videos (the gallery), newest first: each with its poster,
+//! name, size, duration and upload time, and a Play button.
 
 use super::words::Words;
 use leptos::prelude::*;
@@ -13,6 +14,10 @@ pub struct VideoItem {
     pub filename: String,
     /// Its size in words (`1.5 MiB`).
     pub size: String,
+    /// How long it plays, when the browser that uploaded it could tell.
+    pub duration: Option<VideoDuration>,
+    /// A presigned URL of its poster frame (a JPEG), if it has one.
+    pub poster: Option<String>,
     /// When it was stored, machine-readable (the `<time datetime>`).
     pub uploaded_at: String,
     /// When it was stored, in the reader's words.
@@ -20,6 +25,15 @@ pub struct VideoItem {
     /// Its Play button's accessible name (`Play clip.webm`): "Play" alone
     /// does not say which.
     pub play_label: String,
+}
+
+/// How long a video plays, as shown and as machine-readable text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VideoDuration {
+    /// `1:05`.
+    pub clock: String,
+    /// ISO 8601, for `<time datetime>`: `PT65S`.
+    pub iso: String,
 }
 
 /// The list of stored videos.
@@ -67,15 +81,50 @@ pub fn VideoList(
                                 aria-current=move || is_playing().then_some("true")
                                 data-video-id=id
                             >
-                                <div class="vidrop-video-info">
-                                    <span class="vidrop-video-name" title=video.filename.clone()>
-                                        {video.filename.clone()}
-                                    </span>
-                                    <span class="vidrop-video-meta">
-                                        {video.size}
-                                        " · "
-                                        <time datetime=video.uploaded_at>{video.uploaded}</time>
-                                    </span>
+                                <div class="vidrop-video-main">
+                                    // The name beside it says what it is: no
+                                    // alternative text of its own.
+                                    <div class="vidrop-video-thumb" part="poster">
+                                        {match video.poster {
+                                            Some(src) => {
+                                                view! {
+                                                    <img src=src alt="" loading="lazy" decoding="async" />
+                                                }
+                                                    .into_any()
+                                            }
+                                            None => {
+                                                view! {
+                                                    <svg viewBox="0 0 24 24" aria-hidden="true">
+                                                        <path d="M8 5v14l11-7z"></path>
+                                                    </svg>
+                                                }
+                                                    .into_any()
+                                            }
+                                        }}
+                                    </div>
+                                    <div class="vidrop-video-info">
+                                        <span class="vidrop-video-name" title=video.filename.clone()>
+                                            {video.filename.clone()}
+                                        </span>
+                                        <span class="vidrop-video-meta">
+                                            {video.size}
+                                            {video
+                                                .duration
+                                                .map(|duration| {
+                                                    view! {
+                                                        " · "
+                                                        <time
+                                                            class="vidrop-video-duration"
+                                                            datetime=duration.iso
+                                                        >
+                                                            {duration.clock}
+                                                        </time>
+                                                    }
+                                                })}
+                                            " · "
+                                            <time datetime=video.uploaded_at>{video.uploaded}</time>
+                                        </span>
+                                    </div>
                                 </div>
                                 <button
                                     type="button"
