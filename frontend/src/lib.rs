@@ -1,6 +1,6 @@
-//! Vidrop's upload widget: drop a video, watch it go straight to S3 through
-//! presigned PUTs (one, or many parts for a large file), then play it back
-//! straight from S3.
+//! Vidrop's upload widget: drop a video (or several, with `multiple`), watch
+//! it go straight to S3 through presigned PUTs (one, or many parts for a
+//! large file), then play it back straight from S3.
 //!
 //! Client-side rendered with Leptos and built by Trunk. The widget asks the
 //! Vidrop backend for presigned URLs (small JSON calls); the video's bytes
@@ -14,7 +14,8 @@
 //! - [`element`]: the `<vidrop-uploader>` custom element (with its
 //!   JavaScript class, `element.js`): mount, attributes, unmount, methods.
 //! - `Widget` and [`App`] (here): the whole widget; holds its state in
-//!   signals, runs the engine on a chosen file and tells the host page what
+//!   signals (each file's upload a `FileUpload`; with `multiple`, a queue of
+//!   them), runs the engine on the files chosen and tells the host page what
 //!   happened. `App` mounts it without an element (tests).
 //! - [`components`]: what the user sees (drop zone, progress bar, pause and
 //!   cancel buttons, message line, player, video list), given plain view
@@ -53,10 +54,10 @@ pub mod view_model;
 use crate::api::{Api, ApiError, Credential};
 use crate::components::{
     Announcer, CancelButton, DropZone, ErrorMessage, PauseButton, PlayableVideo, Player,
-    ProgressBar, VideoList,
+    ProgressBar, UploadQueue, VideoList,
 };
 use crate::engine::timer::{now_ms, sleep};
-use crate::engine::{CheckedFile, Report, UploadControl, UploadError};
+use crate::engine::{CheckedFile, Report, Slots, UploadControl, UploadError};
 use crate::events::{ProgressThrottle, Throttled, WidgetEvent};
 use crate::locale::Locale;
 use crate::view_model::{
@@ -111,15 +112,16 @@ pub(crate) struct Widget {
     /// The locale the widget speaks: the `locale` attribute's, else the
     /// browser's first the widget has, else English.
     locale: Memo<Locale>,
-    state: RwSignal<UploadState>,
-    progress: RwSignal<Option<ProgressFigures>>,
+    /// The latest file's upload: what the status area and the root's
+    /// `data-*` show.
+    current: RwSignal<Option<FileUpload>>,
+    /// The files added with `multiple`, in the order they came: the queue.
+    queue: RwSignal<Vec<FileUpload>>,
     notice: RwSignal<Option<Message>>,
     /// What the announcer says (a polite live region).
     announcement: RwSignal<Option<Announcement>>,
     videos: RwSignal<Vec<ListedVideo>>,
     playing: RwSignal<Option<PlayableVideo>>,
-    upload_id: RwSignal<Option<String>>,
-    parts: RwSignal<Option<PartCounts>>,
     /// What nothing on screen follows; not `Send`, so in local storage.
     local: StoredValue<Local, LocalStorage>,
 }
@@ -143,18 +145,86 @@ struct Local {
     /// Whether the notice is about a call outside an upload (listing,
     /// playing), which a later successful listing clears.
     call_notice: bool,
-    /// The running upload's buttons.
-    control: Option<UploadControl>,
-    /// The cleaned name of the latest upload's file: every event names it.
+    /// The stored video whose `vidrop:complete` waits for its duration,
+    /// and its file's upload.
+    completing: Option<(VideoDetails, FileUpload)>,
+    /// The requests in flight every upload of this widget shares
+    /// (`concurrency`).
+    slots: Slots,
+    /// The key the next file added gets.
+    next_key: u64,
+}
+
+/// One file's upload: what is shown of it, as signals, and what runs it.
+#[derive(Clone, Copy)]
+struct FileUpload {
+    /// The queue's id for it.
+    key: u64,
+    state: RwSignal<UploadState>,
+    progress: RwSignal<Option<ProgressFigures>>,
+    /// Why it failed or was left out, or that it was cancelled.
+    message: RwSignal<Option<Message>>,
+    upload_id: RwSignal<Option<String>>,
+    parts: RwSignal<Option<PartCounts>>,
+    run: StoredValue<Run, LocalStorage>,
+}
+
+/// What a file's upload needs that nothing on screen follows.
+struct Run {
+    /// The cleaned file name: every event about it names it.
     filename: String,
+    /// The file as checked, to send (again, on Retry); `None` for one left
+    /// out before anything was sent.
+    file: Option<CheckedFile>,
+    /// Its buttons while it runs.
+    control: Option<UploadControl>,
     throttle: ProgressThrottle,
     /// The latest progress not shown and told yet.
     unsent_progress: Option<ProgressFigures>,
     /// The last quarter of the upload announced (25, 50, 75; 0 for none).
     announced_quarter: u8,
-    /// The stored video whose `vidrop:complete` waits for its duration.
-    completing: Option<VideoDetails>,
 }
+
+impl FileUpload {
+    fn new(key: u64, filename: String, file: Option<CheckedFile>) -> Self {
+        FileUpload {
+            key,
+            state: RwSignal::new(UploadState::Idle),
+            progress: RwSignal::new(None),
+            message: RwSignal::new(None),
+            upload_id: RwSignal::new(None),
+            parts: RwSignal::new(None),
+            run: StoredValue::new_local(Run {
+                filename,
+                file,
+                control: None,
+                throttle: ProgressThrottle::default(),
+                unsent_progress: None,
+                announced_quarter: 0,
+            }),
+        }
+    }
+
+    fn run<T>(&self, f: impl FnOnce(&mut Run) -> T) -> Option<T> {
+        self.run.try_update_value(f)
+    }
+
+    fn filename(&self) -> String {
+        self.run(|r| r.filename.clone()).unwrap_or_default()
+    }
+
+    fn control(&self) -> Option<UploadControl> {
+        self.run(|r| r.control.clone()).flatten()
+    }
+
+    fn is_active(&self) -> bool {
+        self.state.get_untracked().is_active()
+    }
+}
+
+/// How many files of the queue upload at once; their parts share the
+/// widget's `concurrency` whatever the number.
+const FILES_AT_ONCE: usize = 3;
 
 impl Widget {
     /// A widget with `settings`, telling `host` (else its root element)
@@ -170,12 +240,9 @@ impl Widget {
             owner: Owner::current().map(|owner| owner.downgrade()),
             mounted: true,
             call_notice: false,
-            control: None,
-            filename: String::new(),
-            throttle: ProgressThrottle::default(),
-            unsent_progress: None,
-            announced_quarter: 0,
             completing: None,
+            slots: Slots::new(settings.concurrency),
+            next_key: 1,
         };
         let settings = RwSignal::new(settings);
         let languages = RwSignal::new(locale::browser_languages());
@@ -188,14 +255,12 @@ impl Widget {
             root: NodeRef::new(),
             languages,
             locale,
-            state: RwSignal::new(UploadState::Idle),
-            progress: RwSignal::new(None),
+            current: RwSignal::new(None),
+            queue: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
             announcement: RwSignal::new(None),
             videos: RwSignal::new(Vec::new()),
             playing: RwSignal::new(None),
-            upload_id: RwSignal::new(None),
-            parts: RwSignal::new(None),
             local: StoredValue::new_local(local),
         }
     }
@@ -209,9 +274,20 @@ impl Widget {
     /// The view, wired to this widget; lists the videos once, and follows
     /// the browser's languages.
     pub(crate) fn view(self) -> impl IntoView {
-        let on_file = Callback::new(move |file: File| self.upload(file));
-        let on_cancel = Callback::new(move |()| self.cancel());
-        let on_toggle_pause = Callback::new(move |()| self.toggle_pause());
+        let on_files = Callback::new(move |files: Vec<File>| self.add_files(files));
+        let on_cancel = Callback::new(move |()| self.cancel_current());
+        let on_toggle_pause = Callback::new(move |()| {
+            if let Some(upload) = self.current.get_untracked() {
+                self.toggle_pause(upload);
+            }
+        });
+        let on_toggle_pause_of = Callback::new(move |key: u64| {
+            if let Some(upload) = self.find(key) {
+                self.toggle_pause(upload);
+            }
+        });
+        let on_cancel_of = Callback::new(move |key: u64| self.cancel_one(key));
+        let on_retry_of = Callback::new(move |key: u64| self.retry(key));
         let on_play = Callback::new(move |id: String| self.play(id));
         let on_metadata = Callback::new(move |(id, duration): (String, Option<f64>)| {
             self.on_metadata(&id, duration)
@@ -227,34 +303,62 @@ impl Widget {
             settings,
             root,
             locale,
-            state,
-            progress,
+            current,
+            queue,
             notice,
             announcement,
             videos,
             playing,
-            upload_id,
-            parts,
             ..
         } = self;
+        let state =
+            Signal::derive(move || current.get().map_or(UploadState::Idle, |u| u.state.get()));
+        let multiple = Signal::derive(move || settings.with(|s| s.multiple));
         let active = Signal::derive(move || state.get().is_active());
+        // With `multiple` files keep coming while others go up.
+        let busy = Signal::derive(move || active.get() && !multiple.get());
         let pausable = Signal::derive(move || {
             matches!(state.get(), UploadState::Uploading | UploadState::Paused)
         });
         let paused = Signal::derive(move || state.get() == UploadState::Paused);
         let accept = Signal::derive(move || settings.with(|s| s.accept.input_attribute()));
+        let parts = move || current.get().and_then(|u| u.parts.get());
         let count = move |field: fn(&PartCounts) -> u32| {
-            move || parts.get().map(|counts| field(&counts).to_string())
+            move || parts().map(|counts| field(&counts).to_string())
         };
         // Worded here, from what happened and the locale of the moment.
         let words = Signal::derive(move || locale.get().words);
-        let progress =
-            Signal::derive(move || progress.get().map(|figures| figures.view(&locale.get())));
+        let progress = Signal::derive(move || {
+            current
+                .get()
+                .and_then(|u| u.progress.get())
+                .map(|figures| figures.view(&locale.get()))
+        });
         let notice = Signal::derive(move || {
             notice.with(|message| message.as_ref().map(|m| m.notice(&locale.get())))
         });
         let announcement = Signal::derive(move || {
             announcement.with(|said| said.as_ref().map(|a| a.text(&locale.get())))
+        });
+        let queue_items = Signal::derive(move || {
+            let locale = locale.get();
+            queue.with(|uploads| {
+                uploads
+                    .iter()
+                    .map(|upload| {
+                        let mut item = view_model::queue_item(
+                            upload.key,
+                            &upload.filename(),
+                            upload.state.get(),
+                            upload.progress.get().as_ref(),
+                            upload.message.get().as_ref(),
+                            &locale,
+                        );
+                        item.retryable &= upload.run(|r| r.file.is_some()).unwrap_or(false);
+                        item
+                    })
+                    .collect::<Vec<_>>()
+            })
         });
         let videos = Signal::derive(move || {
             let locale = locale.get();
@@ -271,20 +375,30 @@ impl Widget {
                 part="root"
                 lang=move || locale.get().tag
                 data-theme=move || settings.with(|s| s.theme.as_str())
-                data-multiple=move || settings.with(|s| s.multiple).then_some("")
+                data-multiple=move || multiple.get().then_some("")
                 data-state=move || state.get().as_str()
-                data-upload-id=move || upload_id.get()
+                data-upload-id=move || current.get().and_then(|u| u.upload_id.get())
                 data-parts-total=count(|c| c.total)
                 data-parts-done=count(|c| c.done)
                 data-parts-resumed=count(|c| c.resumed)
                 node_ref=root
             >
-                <DropZone on_file busy=active accept words />
-                <div class="vidrop-status" hidden=move || progress.with(Option::is_none)>
+                <DropZone on_files multiple busy accept words />
+                <div
+                    class="vidrop-status"
+                    hidden=move || multiple.get() || progress.with(Option::is_none)
+                >
                     <ProgressBar progress />
                     <PauseButton paused enabled=pausable on_toggle=on_toggle_pause words />
                     <CancelButton enabled=active on_cancel words />
                 </div>
+                <UploadQueue
+                    items=queue_items
+                    on_toggle_pause=on_toggle_pause_of
+                    on_cancel=on_cancel_of
+                    on_retry=on_retry_of
+                    words
+                />
                 <ErrorMessage notice />
                 <Announcer text=announcement />
                 <Player video=playing on_metadata words />
@@ -301,9 +415,10 @@ impl Widget {
     }
 
     /// New settings from the host page. A new endpoint or token applies to
-    /// the next call (a token also to the calls of the upload under way) and
-    /// lists the videos again; a new locale rewords everything at once; the
-    /// rest applies to the next upload.
+    /// the next call (a token also to the calls of the uploads under way)
+    /// and lists the videos again; a new locale rewords everything at once;
+    /// a new concurrency applies to the parts that go next; the rest
+    /// applies to the next upload.
     pub(crate) fn configure(self, new: Settings) {
         let old = self.settings.get_untracked();
         if old == new {
@@ -315,6 +430,9 @@ impl Widget {
         if old.api_base != new.api_base {
             self.local(|l| l.api = Api::with_credential(&new.api_base, l.credential.clone()));
         }
+        if old.concurrency != new.concurrency {
+            self.local(|l| l.slots.set_capacity(new.concurrency));
+        }
         let relist = old.api_base != new.api_base || old.token != new.token;
         self.settings.set(new);
         if relist {
@@ -322,14 +440,14 @@ impl Widget {
         }
     }
 
-    /// The widget leaves the page: the upload under way is cancelled (its
+    /// The widget leaves the page: every upload under way is cancelled (its
     /// requests aborted), nothing more is shown or fetched, and a
     /// `vidrop:complete` still waiting for its duration goes out without it.
     pub(crate) fn unmount(self) {
         self.local(|l| l.mounted = false);
         self.cancel();
-        if let Some(video) = self.local(|l| l.completing.take()).flatten() {
-            self.emit_complete(video, None);
+        if let Some((video, upload)) = self.local(|l| l.completing.take()).flatten() {
+            self.emit_complete(upload, video, None);
         }
     }
 
@@ -365,19 +483,19 @@ impl Widget {
         }
     }
 
-    /// `vidrop:progress` with the latest figures not shown and told yet, if
-    /// any; a quarter newly reached is announced.
-    fn emit_progress(&self) {
-        let unsent = self.local(|l| {
-            let figures = l.unsent_progress.take()?;
-            let quarter = quarter_reached(l.announced_quarter, figures.percent);
+    /// `vidrop:progress` of `upload` with its latest figures not shown and
+    /// told yet, if any; a quarter newly reached is announced.
+    fn emit_progress(&self, upload: FileUpload) {
+        let unsent = upload.run(|r| {
+            let figures = r.unsent_progress.take()?;
+            let quarter = quarter_reached(r.announced_quarter, figures.percent);
             if let Some(quarter) = quarter {
-                l.announced_quarter = quarter;
+                r.announced_quarter = quarter;
             }
-            Some((l.filename.clone(), figures, quarter))
+            Some((r.filename.clone(), figures, quarter))
         });
         if let Some((filename, figures, quarter)) = unsent.flatten() {
-            self.progress.set(Some(figures));
+            upload.progress.set(Some(figures));
             if let Some(percent) = quarter {
                 self.announcement.set(Some(Announcement::Progress {
                     filename: filename.clone(),
@@ -393,14 +511,14 @@ impl Widget {
             // The interval runs from when the page has heard this one, so
             // the page's own clock sees the next at least an interval
             // later, however long its listeners took.
-            self.local(|l| l.throttle.sent(now_ms()));
+            upload.run(|r| r.throttle.sent(now_ms()));
         }
     }
 
-    /// `vidrop:complete`, after the progress not told yet (whose send is
-    /// scheduled within [`events::PROGRESS_INTERVAL_MS`]): the page hears the last
-    /// figures first, and nothing of this upload after.
-    fn emit_complete(self, video: VideoDetails, duration: Option<f64>) {
+    /// `vidrop:complete`, after `upload`'s progress not told yet (whose
+    /// send is scheduled within [`events::PROGRESS_INTERVAL_MS`]): the page
+    /// hears the last figures first, and nothing of this upload after.
+    fn emit_complete(self, upload: FileUpload, video: VideoDetails, duration: Option<f64>) {
         let tell = move || {
             let summary = &video.listed.summary;
             self.emit(&events::Complete {
@@ -414,12 +532,13 @@ impl Widget {
             });
         };
         let unsent_wait = move || {
-            self.local(|l| {
-                l.unsent_progress
-                    .is_some()
-                    .then(|| l.throttle.wait_left(now_ms()))
-            })
-            .flatten()
+            upload
+                .run(|r| {
+                    r.unsent_progress
+                        .is_some()
+                        .then(|| r.throttle.wait_left(now_ms()))
+                })
+                .flatten()
         };
         if unsent_wait().is_some() {
             self.spawn(async move {
@@ -435,13 +554,13 @@ impl Widget {
         }
     }
 
-    /// An upload (of `filename`) that did not happen or failed: shown, and
-    /// told with its `code`.
-    fn fail(&self, message: Message, filename: Option<&str>) {
-        self.state.set(UploadState::Error);
+    /// `upload` did not happen or failed: shown, and told with its `code`.
+    fn fail(&self, upload: FileUpload, message: Message) {
+        upload.state.set(UploadState::Error);
+        upload.message.set(Some(message.clone()));
         self.announcement.set(None);
         self.local(|l| l.call_notice = false);
-        self.show_error(message, filename);
+        self.show_error(message, Some(&upload.filename()));
     }
 
     /// A call to the backend outside an upload failed (listing, playing).
@@ -462,52 +581,135 @@ impl Widget {
         });
     }
 
-    /// Checks `file` against the policy and the page's `accept` and, if it
-    /// may go, uploads it; a file chosen while an upload runs is ignored.
+    /// Uploads `file` (the element's `upload(file)`), as if it was chosen.
     pub(crate) fn upload(self, file: File) {
-        if !self.is_mounted() || self.state.get_untracked().is_active() {
+        self.add_files(vec![file]);
+    }
+
+    /// Files dropped, chosen or pasted. Each is checked against the policy,
+    /// the page's `accept` and `max-size` and, with `multiple`, the batch
+    /// against `max-files` and `max-total-size`, before anything is sent: a
+    /// file left out says why and never stops the others. Without
+    /// `multiple` the first file goes, unless an upload runs.
+    pub(crate) fn add_files(self, files: Vec<File>) {
+        if !self.is_mounted() {
             return;
         }
         let settings = self.settings.get_untracked();
+        if !settings.multiple && self.current.get_untracked().is_some_and(|u| u.is_active()) {
+            return;
+        }
         self.notice.set(None);
         self.local(|l| l.call_notice = false);
-        let name = clean_filename(&file.name());
-        let checked = CheckedFile::check(file, settings.max_size);
-        let file = match checked {
-            Ok(file) if settings.accept.accepts(&file.filename, &file.content_type) => file,
-            Ok(file) => {
-                self.progress.set(None);
-                let message = Message::not_accepted(&settings.accept, &file);
-                return self.fail(message, Some(&name));
+        let take = if settings.multiple { files.len() } else { 1 };
+        let (mut count, mut total) = (0u32, 0u64);
+        let mut added = Vec::new();
+        for file in files.into_iter().take(take) {
+            let name = clean_filename(&file.name());
+            let checked = check_file(file, &settings).and_then(|file| {
+                if let Some(max) = settings.max_files.filter(|max| count >= *max) {
+                    return Err(Message::TooManyFiles {
+                        filename: file.filename,
+                        max,
+                    });
+                }
+                if let Some(max) = settings
+                    .max_total_size
+                    .filter(|max| total + file.size > *max)
+                {
+                    return Err(Message::OverTotal {
+                        filename: file.filename,
+                        max,
+                    });
+                }
+                Ok(file)
+            });
+            let key = self.local(|l| {
+                l.next_key += 1;
+                l.next_key - 1
+            });
+            let upload = FileUpload::new(
+                key.unwrap_or_default(),
+                name,
+                checked.as_ref().ok().cloned(),
+            );
+            added.push(upload);
+            match checked {
+                Ok(file) => {
+                    count += 1;
+                    total += file.size;
+                    upload.state.set(UploadState::Queued);
+                }
+                Err(message) => {
+                    upload.progress.set(None);
+                    if !settings.multiple {
+                        self.current.set(Some(upload));
+                    }
+                    self.fail(upload, message);
+                }
             }
-            Err(error) => {
-                self.progress.set(None);
-                return self.fail(Message::Failed(error), Some(&name));
+        }
+        if settings.multiple {
+            self.queue.update(|queue| queue.extend(added));
+            self.pump();
+        } else if let Some(upload) = added
+            .into_iter()
+            .find(|u| u.state.get_untracked() == UploadState::Queued)
+        {
+            self.begin(upload);
+        }
+    }
+
+    /// Starts the queue's waiting files while fewer than [`FILES_AT_ONCE`]
+    /// go up.
+    fn pump(self) {
+        loop {
+            let (running, next) = self.queue.with_untracked(|queue| {
+                let running = queue.iter().filter(|u| u.is_active()).count();
+                let next = queue
+                    .iter()
+                    .find(|u| u.state.get_untracked() == UploadState::Queued)
+                    .copied();
+                (running, next)
+            });
+            match next {
+                Some(upload) if running < FILES_AT_ONCE && self.is_mounted() => self.begin(upload),
+                _ => return,
             }
+        }
+    }
+
+    /// Uploads a checked file; the queue moves on when it ends.
+    fn begin(self, upload: FileUpload) {
+        let Some(file) = upload.run(|r| r.file.clone()).flatten() else {
+            return;
         };
+        let settings = self.settings.get_untracked();
         // The chooser is disabled while the upload runs: a keyboard user
         // on it goes on to the upload's buttons.
-        let refocus = self.has_match("#vidrop-file:focus");
-        self.state.set(UploadState::Uploading);
+        let refocus = !settings.multiple && self.has_match("#vidrop-file:focus");
+        upload.state.set(UploadState::Uploading);
+        upload.message.set(None);
+        self.current.set(Some(upload));
         if refocus {
             self.focus_soon(UPLOAD_BUTTONS);
         }
-        self.progress.set(Some(ProgressFigures::start(file.size)));
+        upload.progress.set(Some(ProgressFigures::start(file.size)));
         self.announcement.set(Some(Announcement::Started {
             filename: file.filename.clone(),
         }));
-        self.upload_id.set(None);
-        self.parts.set(None);
+        upload.upload_id.set(None);
+        upload.parts.set(None);
         let buttons = UploadControl::default();
-        let api = self
-            .local(|l| {
-                l.filename = file.filename.clone();
-                l.throttle = ProgressThrottle::default();
-                l.announced_quarter = 0;
-                l.control = Some(buttons.clone());
-                l.api.clone()
-            })
-            .unwrap_or_default();
+        upload.run(|r| {
+            r.throttle = ProgressThrottle::default();
+            r.unsent_progress = None;
+            r.announced_quarter = 0;
+            r.control = Some(buttons.clone());
+        });
+        let Some((api, slots)) = self.local(|l| (l.api.clone(), l.slots.clone())) else {
+            return;
+        };
         self.emit(&events::Start {
             filename: &file.filename,
             content_type: &file.content_type,
@@ -515,19 +717,20 @@ impl Widget {
         });
         let config = settings.upload_config();
         self.spawn(async move {
-            let report = |report: Report<'_>| self.on_report(report, &buttons);
-            let result = engine::upload(&api, &file, &buttons, config, report).await;
-            self.local(|l| l.control = None);
-            self.on_upload_end(result, &file.filename);
+            let report = |report: Report<'_>| self.on_report(upload, report, &buttons);
+            let result = engine::upload(&api, &file, &buttons, config, &slots, report).await;
+            upload.run(|r| r.control = None);
+            self.on_upload_end(upload, result);
+            self.pump();
         });
     }
 
-    /// What the running upload reports, shown and told to the host page.
-    fn on_report(&self, report: Report<'_>, buttons: &UploadControl) {
+    /// What `upload` reports as it runs, shown and told to the host page.
+    fn on_report(&self, upload: FileUpload, report: Report<'_>, buttons: &UploadControl) {
         match report {
             Report::Resuming { id } => {
-                self.upload_id.set(Some(id.to_owned()));
-                self.state.set(UploadState::Resuming);
+                upload.upload_id.set(Some(id.to_owned()));
+                upload.state.set(UploadState::Resuming);
             }
             Report::Started {
                 id,
@@ -535,49 +738,49 @@ impl Widget {
                 parts_done,
                 parts_resumed,
             } => {
-                self.upload_id.set(Some(id.to_owned()));
-                self.parts.set(Some(PartCounts {
+                upload.upload_id.set(Some(id.to_owned()));
+                upload.parts.set(Some(PartCounts {
                     total: parts_total,
                     done: parts_done,
                     resumed: parts_resumed,
                 }));
-                if self.state.get_untracked() == UploadState::Resuming {
-                    self.state.set(if buttons.is_paused() {
+                if upload.state.get_untracked() == UploadState::Resuming {
+                    upload.state.set(if buttons.is_paused() {
                         UploadState::Paused
                     } else {
                         UploadState::Uploading
                     });
                 }
             }
-            Report::PartDone { parts_done } => self.parts.update(|counts| {
+            Report::PartDone { parts_done } => upload.parts.update(|counts| {
                 if let Some(counts) = counts {
                     counts.done = parts_done;
                 }
             }),
-            // The bar and the page hear at most one progress every
-            // PROGRESS_INTERVAL_MS (XHR progress comes far more often), and
-            // always the last.
+            // The bar and the page hear at most one progress of a file
+            // every PROGRESS_INTERVAL_MS (XHR progress comes far more
+            // often), and always the last.
             Report::Progress(progress) => {
                 let figures = ProgressFigures::from(progress);
                 let now = now_ms();
-                let offered = self.local(|l| {
-                    l.unsent_progress = Some(figures);
-                    l.throttle.offer(now)
+                let offered = upload.run(|r| {
+                    r.unsent_progress = Some(figures);
+                    r.throttle.offer(now)
                 });
                 match offered {
-                    Some(Throttled::Now) => self.emit_progress(),
+                    Some(Throttled::Now) => self.emit_progress(upload),
                     Some(Throttled::After(wait)) => {
                         let widget = *self;
                         widget.spawn(async move {
                             let mut wait = wait;
                             while wait > 0.0 {
                                 sleep(wait.ceil()).await;
-                                wait = widget
-                                    .local(|l| l.throttle.wait_left(now_ms()))
+                                wait = upload
+                                    .run(|r| r.throttle.wait_left(now_ms()))
                                     .unwrap_or(0.0);
                             }
-                            widget.local(|l| l.throttle.sent(now_ms()));
-                            widget.emit_progress();
+                            upload.run(|r| r.throttle.sent(now_ms()));
+                            widget.emit_progress(upload);
                         })
                     }
                     Some(Throttled::Held) | None => {}
@@ -589,7 +792,7 @@ impl Widget {
                 reason,
                 delay_ms,
             } => self.emit(&events::PartRetry {
-                filename: &self.filename(),
+                filename: &upload.filename(),
                 part_number,
                 attempt,
                 reason: reason.to_string(),
@@ -598,7 +801,7 @@ impl Widget {
         }
     }
 
-    fn on_upload_end(self, result: Result<VideoDetails, UploadError>, filename: &str) {
+    fn on_upload_end(self, upload: FileUpload, result: Result<VideoDetails, UploadError>) {
         // The upload's buttons are disabled once it ends: a keyboard user
         // on one of them goes back to the chooser.
         if self.has_match("#vidrop-pause:focus, #vidrop-cancel:focus") {
@@ -606,28 +809,31 @@ impl Widget {
         }
         if result.is_err() {
             // Nothing more of this upload's progress is told.
-            self.local(|l| l.unsent_progress = None);
+            upload.run(|r| r.unsent_progress = None);
         }
         match result {
             Ok(video) => {
                 // The bar shows the end at once; the page's event keeps its
                 // turn (see `emit_complete`).
-                if let Some(figures) = self.local(|l| l.unsent_progress).flatten() {
-                    self.progress.set(Some(figures));
+                if let Some(figures) = upload.run(|r| r.unsent_progress).flatten() {
+                    upload.progress.set(Some(figures));
                 }
-                self.state.set(UploadState::Done);
+                upload.state.set(UploadState::Done);
                 self.announcement.set(Some(Announcement::Done {
                     filename: video.listed.summary.filename.clone(),
                 }));
                 if !self.is_mounted() {
-                    return self.emit_complete(video, None);
+                    return self.emit_complete(upload, video, None);
                 }
                 // `vidrop:complete` waits for the player to read the
                 // duration (or gives up); one still waiting goes now.
                 let id = video.listed.summary.id.clone();
                 let playable = PlayableVideo::from(&video);
-                if let Some(earlier) = self.local(|l| l.completing.replace(video)).flatten() {
-                    self.emit_complete(earlier, None);
+                let earlier = self
+                    .local(|l| l.completing.replace((video, upload)))
+                    .flatten();
+                if let Some((earlier, its_upload)) = earlier {
+                    self.emit_complete(its_upload, earlier, None);
                 }
                 self.playing.set(Some(playable));
                 self.refresh_videos();
@@ -636,15 +842,21 @@ impl Widget {
                     self.on_metadata(&id, None);
                 });
             }
-            Err(UploadError::Cancelled) => {
-                self.state.set(UploadState::Cancelled);
-                self.announcement.set(None);
-                self.local(|l| l.call_notice = false);
-                self.notice.set(Some(Message::Cancelled));
-                self.emit(&events::Cancel { filename });
-            }
-            Err(error) => self.fail(Message::Failed(error), Some(filename)),
+            Err(UploadError::Cancelled) => self.cancelled(upload),
+            Err(error) => self.fail(upload, Message::Failed(error)),
         }
+    }
+
+    /// `upload` was cancelled: shown, and told.
+    fn cancelled(self, upload: FileUpload) {
+        upload.state.set(UploadState::Cancelled);
+        upload.message.set(Some(Message::Cancelled));
+        self.announcement.set(None);
+        self.local(|l| l.call_notice = false);
+        self.notice.set(Some(Message::Cancelled));
+        self.emit(&events::Cancel {
+            filename: &upload.filename(),
+        });
     }
 
     /// The player read video `id`'s metadata: its `vidrop:complete` goes
@@ -652,12 +864,12 @@ impl Widget {
     fn on_metadata(self, id: &str, duration: Option<f64>) {
         let waiting = self
             .local(|l| match &l.completing {
-                Some(video) if video.listed.summary.id == id => l.completing.take(),
+                Some((video, _)) if video.listed.summary.id == id => l.completing.take(),
                 _ => None,
             })
             .flatten();
-        if let Some(video) = waiting {
-            self.emit_complete(video, duration);
+        if let Some((video, upload)) = waiting {
+            self.emit_complete(upload, video, duration);
         }
     }
 
@@ -688,36 +900,78 @@ impl Widget {
         });
     }
 
-    /// Cancels the upload under way, if any.
+    /// Cancels every upload under way and every file waiting in the queue
+    /// (the element's `cancel()`).
     pub(crate) fn cancel(&self) {
-        if let Some(control) = self.local(|l| l.control.clone()).flatten() {
+        self.cancel_current();
+        let keys: Vec<u64> = self
+            .queue
+            .with_untracked(|queue| queue.iter().map(|u| u.key).collect());
+        for key in keys {
+            self.cancel_one(key);
+        }
+    }
+
+    /// Cancels the latest file's upload, if it runs.
+    fn cancel_current(&self) {
+        if let Some(control) = self.current.get_untracked().and_then(|u| u.control()) {
             control.cancel();
         }
     }
 
-    /// The latest upload's file name.
-    fn filename(&self) -> String {
-        self.local(|l| l.filename.clone()).unwrap_or_default()
-    }
-
-    fn toggle_pause(&self) {
-        let Some(buttons) = self.local(|l| l.control.clone()).flatten() else {
+    /// Cancels the queue's file `key`: its upload if it runs, else its turn.
+    fn cancel_one(&self, key: u64) {
+        let Some(upload) = self.find(key) else {
             return;
         };
-        let upload_id = self.upload_id.get_untracked();
+        if let Some(control) = upload.control() {
+            control.cancel();
+        } else if upload.state.get_untracked() == UploadState::Queued {
+            self.cancelled(upload);
+        }
+    }
+
+    /// Sends the queue's file `key` again after it failed or was cancelled
+    /// (a multipart upload resumes with the parts storage has).
+    fn retry(self, key: u64) {
+        let Some(upload) = self.find(key) else {
+            return;
+        };
+        let retryable = matches!(
+            upload.state.get_untracked(),
+            UploadState::Error | UploadState::Cancelled
+        );
+        if retryable && upload.run(|r| r.file.is_some()) == Some(true) {
+            upload.message.set(None);
+            upload.state.set(UploadState::Queued);
+            self.pump();
+        }
+    }
+
+    /// The queue's file `key`.
+    fn find(&self, key: u64) -> Option<FileUpload> {
+        self.queue
+            .with_untracked(|queue| queue.iter().find(|u| u.key == key).copied())
+    }
+
+    fn toggle_pause(&self, upload: FileUpload) {
+        let Some(buttons) = upload.control() else {
+            return;
+        };
+        let upload_id = upload.upload_id.get_untracked();
         let upload_id = upload_id.as_deref();
-        let filename = self.filename();
+        let filename = upload.filename();
         let filename = filename.as_str();
-        match self.state.get_untracked() {
+        match upload.state.get_untracked() {
             UploadState::Uploading if buttons.pause() => {
-                self.state.set(UploadState::Paused);
+                upload.state.set(UploadState::Paused);
                 self.emit(&events::Pause {
                     filename,
                     upload_id,
                 });
             }
             UploadState::Paused if buttons.resume() => {
-                self.state.set(UploadState::Uploading);
+                upload.state.set(UploadState::Uploading);
                 self.emit(&events::Resume {
                     filename,
                     upload_id,
@@ -766,5 +1020,15 @@ impl Widget {
                 Err(error) => self.fail_call(error),
             }
         })
+    }
+}
+
+/// `file` checked against the policy, the page's `max-size` and `accept`:
+/// what will be signed for it, or why it is left out.
+fn check_file(file: File, settings: &Settings) -> Result<CheckedFile, Message> {
+    match CheckedFile::check(file, settings.max_size) {
+        Ok(file) if settings.accept.accepts(&file.filename, &file.content_type) => Ok(file),
+        Ok(file) => Err(Message::not_accepted(&settings.accept, &file)),
+        Err(error) => Err(Message::Failed(error)),
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! ```html
 //! <vidrop-uploader endpoint="https://vidrop.example" token="…" accept="video/mp4,.webm"
-//!     max-size="1073741824" concurrency="4" locale="en" theme="auto"></vidrop-uploader>
+//!     max-size="1073741824" multiple max-files="10" max-total-size="10737418240"
+//!     concurrency="4" locale="en" theme="auto"></vidrop-uploader>
 //! ```
 //!
 //! Every attribute is optional and read again whenever one changes
@@ -14,12 +15,14 @@ use crate::engine::retry::DEFAULT_MAX_ATTEMPTS;
 use crate::engine::scheduler::{DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, MAX_CONCURRENCY};
 
 /// The attributes the element follows (its `observedAttributes`).
-pub const ATTRIBUTES: [&str; 10] = [
+pub const ATTRIBUTES: [&str; 12] = [
     "endpoint",
     "token",
     "accept",
     "max-size",
     "multiple",
+    "max-files",
+    "max-total-size",
     "concurrency",
     "locale",
     "theme",
@@ -49,9 +52,15 @@ pub struct Settings {
     /// The backend enforces its own limit whatever this says; this only
     /// explains a refusal sooner.
     pub max_size: u64,
-    /// `multiple`: several files at once (the queue comes with issue 10;
-    /// for now it is reflected on the root as `data-multiple`).
+    /// `multiple`: several files at once, in a queue where each has its
+    /// own progress and buttons (reflected on the root as `data-multiple`).
     pub multiple: bool,
+    /// The most files one drop, paste or choice adds (`max-files`); those
+    /// beyond are left out, each saying why, before anything is sent.
+    pub max_files: Option<u32>,
+    /// The most bytes the files of one drop, paste or choice may come to
+    /// together (`max-total-size`); a file that would go over is left out.
+    pub max_total_size: Option<u64>,
     /// Parts in flight at once (`concurrency`), 1 to [`MAX_CONCURRENCY`].
     pub concurrency: usize,
     /// Milliseconds a part may go without progress before it is aborted and
@@ -78,6 +87,8 @@ impl Default for Settings {
             accept: Accept::default(),
             max_size: u64::MAX,
             multiple: false,
+            max_files: None,
+            max_total_size: None,
             concurrency: DEFAULT_CONCURRENCY,
             stall_timeout_ms: DEFAULT_STALL_TIMEOUT_MS as u64,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
@@ -105,6 +116,8 @@ impl Settings {
             accept: Accept::parse(text("accept").as_deref().unwrap_or_default()),
             max_size: number("max-size", 1).unwrap_or(default.max_size),
             multiple: text("multiple").is_some_and(|v| v != "false"),
+            max_files: number("max-files", 1).map(|n| n.min(u64::from(u32::MAX)) as u32),
+            max_total_size: number("max-total-size", 1),
             concurrency: number("concurrency", 1).map_or(default.concurrency, |n| {
                 n.min(MAX_CONCURRENCY as u64) as usize
             }),
@@ -251,6 +264,8 @@ mod tests {
             ("accept", "video/MP4, .webm"),
             ("max-size", "1048576"),
             ("multiple", ""),
+            ("max-files", "3"),
+            ("max-total-size", "5000000"),
             ("concurrency", "2"),
             ("stall-timeout", "5000"),
             ("max-attempts", "3"),
@@ -262,6 +277,7 @@ mod tests {
         assert_eq!(s.accept.input_attribute(), "video/mp4,.webm");
         assert_eq!(s.max_size, 1_048_576);
         assert!(s.multiple, "a boolean attribute: present is true");
+        assert_eq!((s.max_files, s.max_total_size), (Some(3), Some(5_000_000)));
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),
             (2, 5_000, 3)
@@ -280,6 +296,8 @@ mod tests {
             ("token", "  "),
             ("max-size", "lots"),
             ("multiple", "false"),
+            ("max-files", "0"),
+            ("max-total-size", "-1"),
             ("concurrency", "0"),
             ("stall-timeout", "fast"),
             ("max-attempts", ""),

@@ -10,7 +10,7 @@
 //! at once.
 
 use crate::api::ApiError;
-use crate::components::{Notice, PlayableVideo, ProgressView, VideoDuration, VideoItem};
+use crate::components::{Notice, PlayableVideo, ProgressView, QueueItem, VideoDuration, VideoItem};
 use crate::engine::s3_error::S3Error;
 use crate::engine::{CheckedFile, ProgressTracker, RetryReason, UploadError};
 use crate::locale::{Strings, fill};
@@ -24,6 +24,8 @@ use wasm_bindgen::JsValue;
 pub enum UploadState {
     /// No upload yet.
     Idle,
+    /// In the queue (`multiple`), waiting for its turn.
+    Queued,
     Uploading,
     /// Paused by the user: nothing is sent until Resume.
     Paused,
@@ -41,6 +43,7 @@ impl UploadState {
     pub fn as_str(self) -> &'static str {
         match self {
             UploadState::Idle => "idle",
+            UploadState::Queued => "queued",
             UploadState::Uploading => "uploading",
             UploadState::Paused => "paused",
             UploadState::Resuming => "resuming",
@@ -159,6 +162,11 @@ pub enum Message {
     },
     /// The user cancelled the upload.
     Cancelled,
+    /// Left out of a batch beyond `max-files`.
+    TooManyFiles { filename: String, max: u32 },
+    /// Left out of a batch whose files would come to more than
+    /// `max-total-size` bytes.
+    OverTotal { filename: String, max: u64 },
 }
 
 impl Message {
@@ -177,6 +185,8 @@ impl Message {
             Message::Failed(error) => error.code(),
             Message::NotAccepted { .. } => "not_accepted",
             Message::Cancelled => "cancelled",
+            Message::TooManyFiles { .. } => "too_many_files",
+            Message::OverTotal { .. } => "over_total",
         }
     }
 
@@ -197,6 +207,14 @@ impl Message {
                 ],
             ),
             Message::Cancelled => s.errors.cancelled.to_owned(),
+            Message::TooManyFiles { filename, max } => fill(
+                s.errors.too_many_files,
+                &[("name", filename), ("max", &s.integer(u64::from(*max)))],
+            ),
+            Message::OverTotal { filename, max } => fill(
+                s.errors.over_total,
+                &[("name", filename), ("max", &s.size(*max))],
+            ),
         }
     }
 
@@ -363,6 +381,53 @@ pub fn video_duration(seconds: f64) -> Option<VideoDuration> {
             clock,
             iso: format!("PT{total}S"),
         })
+    }
+}
+
+/// One file of the queue as its row shows it, in `s`'s words.
+pub fn queue_item(
+    key: u64,
+    filename: &str,
+    state: UploadState,
+    progress: Option<&ProgressFigures>,
+    message: Option<&Message>,
+    s: &Strings,
+) -> QueueItem {
+    let words = &s.words.queue;
+    let status = match state {
+        UploadState::Idle | UploadState::Queued => words.queued,
+        UploadState::Uploading => words.uploading,
+        UploadState::Paused => words.paused,
+        UploadState::Resuming => words.resuming,
+        UploadState::Done => words.done,
+        UploadState::Error => words.failed,
+        UploadState::Cancelled => words.cancelled,
+    };
+    let label = |action: &str| {
+        fill(
+            s.queue_action_label,
+            &[("action", action), ("name", filename)],
+        )
+    };
+    let pause_word = if state == UploadState::Paused {
+        s.words.pause.resume
+    } else {
+        s.words.pause.pause
+    };
+    QueueItem {
+        key,
+        filename: filename.to_owned(),
+        state: state.as_str(),
+        status: status.to_owned(),
+        progress: progress.map(|figures| figures.view(s)),
+        message: message.map(|m| m.notice(s)),
+        pausable: matches!(state, UploadState::Uploading | UploadState::Paused),
+        paused: state == UploadState::Paused,
+        cancellable: state.is_active() || state == UploadState::Queued,
+        retryable: matches!(state, UploadState::Error | UploadState::Cancelled),
+        pause_label: label(pause_word),
+        cancel_label: label(s.words.cancel),
+        retry_label: label(words.retry),
     }
 }
 
@@ -667,6 +732,70 @@ mod tests {
         assert_eq!(said, [25, 75], "a quarter skipped over is not told late");
         assert_eq!(quarter_reached(0, 100), None, "completion says 100 %");
         assert_eq!(quarter_reached(0, 50), Some(50));
+    }
+
+    #[test]
+    fn a_file_left_out_of_a_batch_says_why_in_every_locale() {
+        let many = Message::TooManyFiles {
+            filename: "fourth.webm".into(),
+            max: 3,
+        };
+        let over = Message::OverTotal {
+            filename: "big.mp4".into(),
+            max: 10 * MIB,
+        };
+        assert_eq!(
+            (many.code(), many.text(&EN)),
+            (
+                "too_many_files",
+                "\"fourth.webm\" was not added: at most 3 files at a time.".into()
+            )
+        );
+        assert_eq!(
+            many.text(&ZH_CN),
+            "未添加“fourth.webm”：一次最多 3 个文件。"
+        );
+        assert_eq!(
+            (over.code(), over.text(&EN)),
+            (
+                "over_total",
+                "\"big.mp4\" was not added: the files would come to more than 10 MiB \
+                 together."
+                    .into()
+            )
+        );
+        assert_eq!(
+            over.text(&ZH_CN),
+            "未添加“big.mp4”：这些文件合计将超过 10 MiB。"
+        );
+    }
+
+    #[test]
+    fn a_queued_file_offers_what_its_state_allows() {
+        let figures = ProgressFigures::start(1000);
+        let row = |state, s| queue_item(7, "a.webm", state, Some(&figures), None, s);
+        let uploading = row(UploadState::Uploading, &EN);
+        assert_eq!(
+            (uploading.state, uploading.status.as_str()),
+            ("uploading", "Uploading")
+        );
+        assert!(uploading.pausable && uploading.cancellable && !uploading.retryable);
+        assert_eq!(uploading.pause_label, "Pause a.webm");
+        assert_eq!(uploading.cancel_label, "Cancel a.webm");
+        let paused = row(UploadState::Paused, &ZH_CN);
+        assert!(paused.paused && paused.pausable);
+        assert_eq!(paused.status, "已暂停");
+        assert_eq!(paused.pause_label, "继续：a.webm");
+        let queued = row(UploadState::Queued, &EN);
+        assert!(!queued.pausable && queued.cancellable && !queued.retryable);
+        assert_eq!(queued.status, "Waiting");
+        for state in [UploadState::Error, UploadState::Cancelled] {
+            let ended = row(state, &EN);
+            assert!(ended.retryable && !ended.cancellable && !ended.pausable);
+            assert_eq!(ended.retry_label, "Retry a.webm");
+        }
+        let done = row(UploadState::Done, &EN);
+        assert!(!done.retryable && !done.cancellable && !done.pausable);
     }
 
     #[test]

@@ -161,7 +161,12 @@ async fn drop_zone_and_idle_cancel_button() {
     let root = wrapper();
     let _mounted = mount_to(root.clone(), move || {
         view! {
-            <DropZone on_file=Callback::new(|_file: File| {}) busy=false words=EN.words />
+            <DropZone
+                on_files=Callback::new(|_files: Vec<File>| {})
+                multiple=false
+                busy=false
+                words=EN.words
+            />
             <CancelButton enabled=false on_cancel=Callback::new(|()| {}) words=EN.words />
         }
     });
@@ -222,11 +227,14 @@ async fn pause_button_offers_pause_then_resume() {
 #[wasm_bindgen_test]
 async fn choosing_a_file_calls_back() {
     let root = wrapper();
-    let (chosen, set_chosen) = signal(None::<String>);
+    let (chosen, set_chosen) = signal(Vec::<String>::new());
     let _mounted = mount_to(root.clone(), move || {
         view! {
             <DropZone
-                on_file=Callback::new(move |file: File| set_chosen.set(Some(file.name())))
+                on_files=Callback::new(move |files: Vec<File>| {
+                    set_chosen.set(files.iter().map(File::name).collect())
+                })
+                multiple=false
                 busy=false
                 words=EN.words
             />
@@ -234,14 +242,96 @@ async fn choosing_a_file_calls_back() {
     });
     tick().await;
     let input: HtmlInputElement = find(&root, "#vidrop-file").unchecked_into();
-    choose(&input, text_file("clip.webm", "video/webm", "data"));
+    assert!(!input.multiple());
+    choose(&input, &[text_file("clip.webm", "video/webm", "data")]);
     tick().await;
-    assert_eq!(chosen.get_untracked().as_deref(), Some("clip.webm"));
+    assert_eq!(chosen.get_untracked(), ["clip.webm"]);
 }
 
-fn choose(input: &HtmlInputElement, file: File) {
+/// With `multiple`, the picker takes several files, and a drop or a paste
+/// of several hands them all over; without it, only the first.
+#[wasm_bindgen_test]
+async fn several_files_come_by_picker_drop_and_paste() {
+    let root = wrapper();
+    let (multiple, set_multiple) = signal(true);
+    let (chosen, set_chosen) = signal(Vec::<String>::new());
+    let _mounted = mount_to(root.clone(), move || {
+        view! {
+            <DropZone
+                on_files=Callback::new(move |files: Vec<File>| {
+                    set_chosen.set(files.iter().map(File::name).collect())
+                })
+                multiple
+                busy=false
+                words=EN.words
+            />
+        }
+    });
+    tick().await;
+    let files = || {
+        [
+            text_file("a.webm", "video/webm", "a"),
+            text_file("b.mp4", "video/mp4", "b"),
+        ]
+    };
+    let input: HtmlInputElement = find(&root, "#vidrop-file").unchecked_into();
+    assert!(input.multiple());
+    choose(&input, &files());
+    tick().await;
+    assert_eq!(chosen.get_untracked(), ["a.webm", "b.mp4"]);
+
+    let zone = find(&root, "#vidrop-dropzone");
     let transfer = web_sys::DataTransfer::new().unwrap();
-    transfer.items().add_with_file(&file).unwrap();
+    for file in files().iter().rev() {
+        transfer.items().add_with_file(file).unwrap();
+    }
+    let init = web_sys::DragEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_data_transfer(Some(&transfer));
+    let drop = web_sys::DragEvent::new_with_event_init_dict("drop", &init).unwrap();
+    zone.dispatch_event(&drop).unwrap();
+    tick().await;
+    assert_eq!(chosen.get_untracked(), ["b.mp4", "a.webm"]);
+
+    let init = web_sys::ClipboardEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_clipboard_data(Some(&transfer));
+    let paste = web_sys::ClipboardEvent::new_with_event_init_dict("paste", &init).unwrap();
+    set_chosen.set(Vec::new());
+    input.dispatch_event(&paste).unwrap();
+    tick().await;
+    assert_eq!(
+        chosen.get_untracked(),
+        ["b.mp4", "a.webm"],
+        "a paste bubbles to the zone"
+    );
+
+    set_multiple.set(false);
+    tick().await;
+    zone.dispatch_event(
+        &web_sys::DragEvent::new_with_event_init_dict("drop", &{
+            let init = web_sys::DragEventInit::new();
+            init.set_data_transfer(Some(&transfer));
+            init
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    tick().await;
+    assert_eq!(
+        chosen.get_untracked(),
+        ["b.mp4"],
+        "one file without multiple"
+    );
+}
+
+fn choose(input: &HtmlInputElement, files: &[File]) {
+    let transfer = web_sys::DataTransfer::new().unwrap();
+    for file in files {
+        transfer.items().add_with_file(file).unwrap();
+    }
     input.set_files(transfer.files().as_ref());
     input
         .dispatch_event(&web_sys::Event::new("change").unwrap())
@@ -465,7 +555,7 @@ async fn app_explains_an_unreachable_backend_and_a_refused_file() {
     );
 
     let input: HtmlInputElement = find(&root, "#vidrop-file").unchecked_into();
-    choose(&input, text_file("notes.txt", "text/plain", "hello"));
+    choose(&input, &[text_file("notes.txt", "text/plain", "hello")]);
     tick().await;
     assert_eq!(widget.get_attribute("data-state").as_deref(), Some("error"));
     let message = "Only video files can be uploaded; this file is \"text/plain\".";
@@ -480,7 +570,7 @@ async fn app_explains_an_unreachable_backend_and_a_refused_file() {
     );
 
     // Still usable: a video goes on to the (unreachable) backend.
-    choose(&input, webm_like_file("clip.webm"));
+    choose(&input, &[webm_like_file("clip.webm")]);
     tick().await;
     wait_for("the upload to fail", || {
         widget.get_attribute("data-state").as_deref() == Some("error")
@@ -623,7 +713,7 @@ async fn events_reach_the_page_from_the_element() {
     let errors = listen(&document().body().unwrap(), "vidrop:error");
     tick().await;
     let input: HtmlInputElement = in_shadow(&element, "#vidrop-file").unchecked_into();
-    choose(&input, text_file("clip.mp4", "video/mp4", "data"));
+    choose(&input, &[text_file("clip.mp4", "video/mp4", "data")]);
     tick().await;
     let mine = JsValue::from(&element);
     wait_for("both errors", || {

@@ -1,5 +1,6 @@
-//! Where a video comes in: drag it onto the zone, or choose it with the file
-//! picker.
+//! Where videos come in: drag them onto the zone, choose them with the file
+//! picker, or paste them (files copied in a file manager) while the zone
+//! has focus.
 
 use super::words::Words;
 use leptos::prelude::*;
@@ -13,8 +14,12 @@ use web_sys::{DragEvent, File, HtmlInputElement, Node};
 /// visible button.
 #[component]
 pub fn DropZone(
-    /// Called with the file the user dropped or chose.
-    on_file: Callback<File>,
+    /// Called with the files the user dropped, chose or pasted (one at
+    /// most unless `multiple`).
+    on_files: Callback<Vec<File>>,
+    /// Whether several files may come at once (the picker's `multiple`).
+    #[prop(into)]
+    multiple: Signal<bool>,
     /// While true (an upload is running) new files are refused.
     #[prop(into)]
     busy: Signal<bool>,
@@ -46,24 +51,45 @@ pub fn DropZone(
         }
         set_dragging.set(false);
     };
+    // The files a transfer carries: all of them, or the first.
+    let take = move |files: Option<web_sys::FileList>| -> Vec<File> {
+        let files = files.map_or_else(Vec::new, |list| {
+            (0..list.length()).filter_map(|i| list.get(i)).collect()
+        });
+        let keep = if multiple.get_untracked() {
+            files.len()
+        } else {
+            1
+        };
+        files.into_iter().take(keep).collect()
+    };
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
         set_dragging.set(false);
         if busy.get_untracked() {
             return;
         }
-        let file = ev
-            .data_transfer()
-            .and_then(|t| t.files())
-            .and_then(|files| files.get(0));
-        if let Some(file) = file {
-            on_file.run(file);
+        let files = take(ev.data_transfer().and_then(|t| t.files()));
+        if !files.is_empty() {
+            on_files.run(files);
+        }
+    };
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        if busy.get_untracked() {
+            return;
+        }
+        let files = take(ev.clipboard_data().and_then(|data| data.files()));
+        if !files.is_empty() {
+            // Files, not text: nothing else of the page takes them.
+            ev.prevent_default();
+            on_files.run(files);
         }
     };
     let on_change = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
-        if let Some(file) = input.files().and_then(|files| files.get(0)) {
-            on_file.run(file);
+        let files = take(input.files());
+        if !files.is_empty() {
+            on_files.run(files);
         }
         // So that choosing the same file again fires `change` again.
         input.set_value("");
@@ -80,6 +106,7 @@ pub fn DropZone(
             on:dragover=on_drag_over
             on:dragleave=on_drag_leave
             on:drop=on_drop
+            on:paste=on_paste
         >
             <svg class="vidrop-dropzone-icon" viewBox="0 0 24 24" aria-hidden="true">
                 <path d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z"></path>
@@ -92,6 +119,7 @@ pub fn DropZone(
                 id="vidrop-file"
                 class="vidrop-file-input"
                 accept=accept
+                multiple=move || multiple.get()
                 disabled=move || busy.get()
                 on:change=on_change
             />

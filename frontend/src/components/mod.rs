@@ -1,7 +1,7 @@
 //! The widget's parts, each named for what the user sees (drop zone,
-//! progress bar, pause and cancel buttons, message line, player, video
-//! list) or hears (the announcer). They take signals of plain view models
-//! ([`ProgressView`], [`Notice`], [`PlayableVideo`], [`VideoItem`]: text and
+//! progress bar, pause and cancel buttons, message line, the queue of files,
+//! player, video list) or hears (the announcer). They take signals of plain view models
+//! ([`ProgressView`], [`Notice`], [`QueueItem`], [`PlayableVideo`], [`VideoItem`]: text and
 //! numbers ready to show), their [`Words`] (the locale's, see
 //! `crate::locale`) and callbacks, and know nothing of uploads, the engine,
 //! the backend, its wire types or languages: they import nothing else of
@@ -17,6 +17,7 @@ mod error_message;
 mod pause_button;
 mod player;
 mod progress_bar;
+mod upload_queue;
 mod video_list;
 mod words;
 
@@ -27,5 +28,6 @@ pub use error_message::{ErrorMessage, Notice, NoticeKind};
 pub use pause_button::PauseButton;
 pub use player::{PlayableVideo, Player};
 pub use progress_bar::{ProgressBar, ProgressView};
+pub use upload_queue::{QueueItem, UploadQueue};
 pub use video_list::{VideoDuration, VideoItem, VideoList};
-pub use words::{DropZoneText, PauseText, PlayerText, VideoListText, Words};
+pub use words::{DropZoneText, PauseText, PlayerText, QueueText, VideoListText, Words};

@@ -13,6 +13,26 @@ pub struct Words {
     pub cancel: &'static str,
     pub videos: VideoListText,
     pub player: PlayerText,
+    pub queue: QueueText,
+}
+
+/// What the queue of files (`multiple`) says of each, in the reader's
+/// language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueText {
+    /// The queue's accessible name ("Files").
+    pub title: &'static str,
+    /// Waiting for its turn.
+    pub queued: &'static str,
+    pub uploading: &'static str,
+    pub paused: &'static str,
+    /// Finding which parts an earlier upload of it left.
+    pub resuming: &'static str,
+    pub done: &'static str,
+    pub failed: &'static str,
+    pub cancelled: &'static str,
+    /// The button that tries a failed file again ("Retry").
+    pub retry: &'static str,
 }
 
 /// What the drop zone says, in the reader's language.

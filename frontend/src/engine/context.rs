@@ -17,6 +17,7 @@ use crate::engine::s3_error::S3Error;
 use crate::engine::scheduler::{
     DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, RetryReason, SchedulerConfig,
 };
+use crate::engine::slots::Slots;
 use crate::engine::timer::{random, sleep};
 use crate::engine::xhr::XhrError;
 use vidrop_shared::api::{CreateUpload, MediaInfo, PosterRequest, UploadRequest};
@@ -306,6 +307,8 @@ pub(crate) struct Context<'a> {
     pub file_sha256: Option<Sha256Checksum>,
     /// What the browser read of the video, sent with every plan of it.
     pub media: MediaInfo,
+    /// The requests in flight this upload shares with the widget's others.
+    pub slots: &'a Slots,
 }
 
 impl Context<'_> {

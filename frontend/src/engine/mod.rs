@@ -18,6 +18,7 @@
 //! - [`progress`]: bytes, percent, speed and time left, from timestamps
 //!   (pure Rust).
 //! - [`control`]: pause, resume and cancel from outside.
+//! - [`slots`]: the requests in flight the widget's uploads share.
 //! - [`retry`]: backoff with jitter and what is worth retrying (pure Rust).
 //! - [`scheduler`]: which part to hash, sign and send next, retries, stalls
 //!   and the bytes counted (pure Rust).
@@ -43,6 +44,7 @@ pub mod resume;
 pub mod retry;
 pub mod s3_error;
 pub mod scheduler;
+pub mod slots;
 pub mod timer;
 pub mod transfer;
 pub mod upload;
@@ -52,4 +54,5 @@ pub use context::{CheckedFile, Report, UploadConfig, UploadError};
 pub use control::UploadControl;
 pub use progress::ProgressTracker;
 pub use scheduler::RetryReason;
+pub use slots::Slots;
 pub use upload::upload;

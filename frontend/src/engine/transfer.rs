@@ -25,6 +25,7 @@ use crate::engine::s3_error::{S3Error, parse_s3_error};
 use crate::engine::scheduler::{
     FailureOutcome, PartFailure, PartScheduler, PartSend, RetryReason, refresh_at, url_lifetime_ms,
 };
+use crate::engine::slots::Slot;
 use crate::engine::timer::{now_ms, parse_time_ms, random, sleep, wall_ms};
 use crate::engine::xhr::{self, AbortHandle, XhrError, XhrResponse, js_message};
 use futures_channel::mpsc::{UnboundedSender, unbounded};
@@ -229,6 +230,11 @@ impl<'a> Transfer<'a> {
         let controls = cx.control.subscribe().map(Event::Control);
         let mut events = futures_util::stream::select(receiver, controls);
         spawn_ticker(sender.clone());
+        // Another upload's request ending frees a slot for this one.
+        let woken = sender.clone();
+        let _waiter = cx.slots.wait_with(move || {
+            let _ = woken.unbounded_send(Event::Tick);
+        });
         let mut transfer = Transfer {
             cx,
             scheduler,
@@ -290,8 +296,12 @@ impl<'a> Transfer<'a> {
         if let Some(batch) = self.scheduler.next_sign_batch(now) {
             self.sign(batch, now);
         }
-        while let Some(send) = self.scheduler.next_send(now) {
-            self.send(send)?;
+        // A part goes when a slot of the shared budget is free too.
+        while let Some(slot) = self.cx.slots.try_take() {
+            let Some(send) = self.scheduler.next_send(now) else {
+                break;
+            };
+            self.send(send, slot.use_for_request())?;
         }
         Ok(())
     }
@@ -471,7 +481,7 @@ impl<'a> Transfer<'a> {
     /// Starts the PUT of `send`: a slice of the file (the browser streams it
     /// from disk; nothing is read into wasm memory), or the whole file for a
     /// single PUT.
-    fn send(&mut self, send: PartSend) -> Result<(), UploadError> {
+    fn send(&mut self, send: PartSend, slot: Slot) -> Result<(), UploadError> {
         let file = &self.cx.file.file;
         let body: Blob = match self.target {
             Target::Single { .. } => (**file).clone(),
@@ -495,6 +505,8 @@ impl<'a> Transfer<'a> {
         let finished = self.sender.clone();
         spawn_local(async move {
             let answer = request.response().await;
+            // The slot goes back as the request ends, waking the waiters.
+            drop(slot);
             let _ = finished.unbounded_send(Event::Finished {
                 part_number,
                 try_id,

@@ -15,6 +15,7 @@ use crate::engine::progress::ProgressTracker;
 use crate::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord};
 use crate::engine::retry::retry_api;
 use crate::engine::scheduler::PartScheduler;
+use crate::engine::slots::Slots;
 use crate::engine::timer::{now_ms, random, sleep};
 use crate::engine::transfer::{Sent, Target, Transfer, put_plan};
 use crate::engine::xhr;
@@ -26,12 +27,14 @@ use web_sys::Blob;
 
 /// Uploads `file` and returns the stored video. Resumes an earlier upload of
 /// the same file when this browser remembers one; `report` hears what
-/// happens, and `control` pauses, resumes or cancels.
+/// happens, and `control` pauses, resumes or cancels. Its requests in flight
+/// count against `slots`, which the widget's uploads share.
 pub async fn upload(
     api: &Api,
     file: &CheckedFile,
     control: &UploadControl,
     config: UploadConfig,
+    slots: &Slots,
     report: impl Fn(Report<'_>),
 ) -> Result<VideoDetails, UploadError> {
     control.check()?;
@@ -70,6 +73,7 @@ pub async fn upload(
         hasher,
         file_sha256,
         media: probe.media,
+        slots,
     };
     let book = LocalResumeBook::new(api.base());
     // A file that cannot be read is found out by the upload itself.

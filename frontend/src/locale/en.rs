@@ -3,7 +3,7 @@
 //! them (tested in `view_model`).
 
 use super::strings::{Announcements, ErrorWords, NumberWords, ProgressWords, RetryWords, Strings};
-use crate::components::{DropZoneText, PauseText, PlayerText, VideoListText, Words};
+use crate::components::{DropZoneText, PauseText, PlayerText, QueueText, VideoListText, Words};
 
 pub const EN: Strings = Strings {
     tag: "en",
@@ -40,6 +40,17 @@ pub const EN: Strings = Strings {
                                  for it. The file is stored as uploaded; a browser that supports \
                                  the format plays it.",
         },
+        queue: QueueText {
+            title: "Files",
+            queued: "Waiting",
+            uploading: "Uploading",
+            paused: "Paused",
+            resuming: "Resuming",
+            done: "Uploaded",
+            failed: "Failed",
+            cancelled: "Cancelled",
+            retry: "Retry",
+        },
     },
     progress: ProgressWords {
         line: "{percent} · {loaded} of {total} · {speed}",
@@ -49,6 +60,7 @@ pub const EN: Strings = Strings {
         hours_left: "about {n} h left",
     },
     play_label: "Play {name}",
+    queue_action_label: "{action} {name}",
     announce: Announcements {
         started: "Uploading {name}",
         progress: "{name}: {percent} uploaded",
@@ -61,6 +73,9 @@ pub const EN: Strings = Strings {
         too_large: "This file is {size}; the largest upload allowed is {max}.",
         not_accepted: "This page takes only {accept} files; \"{name}\" is {type}.",
         cancelled: "Upload cancelled.",
+        too_many_files: "\"{name}\" was not added: at most {max} files at a time.",
+        over_total: "\"{name}\" was not added: the files would come to more than {max} \
+                     together.",
         unreachable: "The Vidrop server could not be reached. Check your connection, or that \
                       the server is running, and try again.",
         unexplained: "The Vidrop server answered with an error (HTTP {status}).",

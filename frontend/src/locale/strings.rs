@@ -17,6 +17,9 @@ pub struct Strings {
     pub progress: ProgressWords,
     /// A Play button's accessible name: `{name}`, the video's file name.
     pub play_label: &'static str,
+    /// A queued file's button's accessible name: `{action}` (Pause,
+    /// Cancel, …) on the file `{name}`.
+    pub queue_action_label: &'static str,
     pub announce: Announcements,
     pub errors: ErrorWords,
 }
@@ -77,6 +80,11 @@ pub struct ErrorWords {
     pub not_accepted: &'static str,
     /// The user cancelled (shown as information, not an error).
     pub cancelled: &'static str,
+    /// `{name}` is left out: at most `{max}` files at a time (`max-files`).
+    pub too_many_files: &'static str,
+    /// `{name}` is left out: the files would come to more than `{max}`
+    /// together (`max-total-size`).
+    pub over_total: &'static str,
     pub unreachable: &'static str,
     /// An error answer of HTTP `{status}` that is not the backend's format.
     pub unexplained: &'static str,

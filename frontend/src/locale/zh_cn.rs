@@ -5,7 +5,7 @@
 //! stay as they are named.
 
 use super::strings::{Announcements, ErrorWords, NumberWords, ProgressWords, RetryWords, Strings};
-use crate::components::{DropZoneText, PauseText, PlayerText, VideoListText, Words};
+use crate::components::{DropZoneText, PauseText, PlayerText, QueueText, VideoListText, Words};
 
 pub const ZH_CN: Strings = Strings {
     tag: "zh-CN",
@@ -39,6 +39,17 @@ pub const ZH_CN: Strings = Strings {
             unsupported_format: "此浏览器无法播放该视频的格式：它没有相应的解码器。文件已按上传时的原样保存，\
                                  支持该格式的浏览器可以播放。",
         },
+        queue: QueueText {
+            title: "文件",
+            queued: "等待中",
+            uploading: "正在上传",
+            paused: "已暂停",
+            resuming: "正在恢复",
+            done: "已上传",
+            failed: "失败",
+            cancelled: "已取消",
+            retry: "重试",
+        },
     },
     progress: ProgressWords {
         line: "{percent} · 已上传 {loaded}，共 {total} · {speed}",
@@ -48,6 +59,7 @@ pub const ZH_CN: Strings = Strings {
         hours_left: "剩余约 {n} 小时",
     },
     play_label: "播放 {name}",
+    queue_action_label: "{action}：{name}",
     announce: Announcements {
         started: "正在上传 {name}",
         progress: "{name}：已上传 {percent}",
@@ -60,6 +72,8 @@ pub const ZH_CN: Strings = Strings {
         too_large: "此文件大小为 {size}；允许上传的最大大小为 {max}。",
         not_accepted: "此页面只接受 {accept} 文件；“{name}”的类型是 {type}。",
         cancelled: "上传已取消。",
+        too_many_files: "未添加“{name}”：一次最多 {max} 个文件。",
+        over_total: "未添加“{name}”：这些文件合计将超过 {max}。",
         unreachable: "无法连接到 Vidrop 服务器。请检查网络连接，或确认服务器正在运行，然后重试。",
         unexplained: "Vidrop 服务器返回了错误（HTTP {status}）。",
         bad_answer: "Vidrop 服务器返回了此页面无法理解的应答（{detail}）。",
