@@ -18,6 +18,46 @@ impl TestVideo {
         TestVideo::encode(dir, name, seconds, &["-c:v", "libvpx", "-b:v", "400k"])
     }
 
+    /// A WebM test pattern of `seconds` seconds, 320×240, written as a
+    /// stream is (to a pipe, as a browser's `MediaRecorder` writes one): its
+    /// header holds no duration, so a browser reads the duration as
+    /// `Infinity` until it has seen the end. ffprobe finds none in the
+    /// container either (checked), so `duration` is the source's length.
+    pub fn webm_streamed(dir: &Path, name: &str, seconds: u32) -> TestVideo {
+        let path = dir.join(name);
+        let output = Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+            .arg(format!("testsrc=duration={seconds}:size=320x240:rate=25"))
+            .args([
+                "-c:v", "libvpx", "-b:v", "400k", "-an", "-f", "webm", "pipe:1",
+            ])
+            .output()
+            .expect("ffmpeg runs (cargo xtask setup installs it)");
+        assert!(output.status.success(), "ffmpeg could not stream a WebM");
+        std::fs::write(&path, &output.stdout).expect("the streamed WebM is written");
+        let container = Command::new("ffprobe")
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "format=duration",
+                "-of",
+                "csv=p=0",
+            ])
+            .arg(&path)
+            .output()
+            .expect("ffprobe runs");
+        let said = String::from_utf8_lossy(&container.stdout).trim().to_owned();
+        assert!(
+            said.parse::<f64>().is_err(),
+            "a streamed WebM names no duration, yet ffprobe read {said:?}"
+        );
+        TestVideo {
+            path,
+            duration: f64::from(seconds),
+        }
+    }
+
     /// A Matroska (`.mkv`, VP8) test pattern of `seconds` seconds, 320×240,
     /// at `dir/name`: the format engines name differently.
     pub fn matroska(dir: &Path, name: &str, seconds: u32) -> TestVideo {

@@ -121,6 +121,67 @@ async fn a_video_goes_up_with_its_duration_frame_size_and_poster() {
     harness.close().await;
 }
 
+/// A WebM written as a stream (as `MediaRecorder` writes one) names no
+/// duration: the browser says `Infinity` until it has seen the end. The
+/// widget seeks to the end to learn it, so the stored duration is still the
+/// video's.
+#[tokio::test]
+async fn a_streamed_webm_without_a_duration_is_stored_with_its_real_one() {
+    let harness = Harness::start().await;
+    let video = TestVideo::webm_streamed(harness.stack.data_dir(), "recorded.webm", 4);
+    harness.open_widget().await;
+    // What the browser itself reads of the file: no duration.
+    harness
+        .browser
+        .execute(
+            "const feeder = document.createElement('input');
+             feeder.type = 'file'; feeder.id = 'feeder';
+             document.body.append(feeder); return null;",
+        )
+        .await;
+    harness.browser.set_file("#feeder", &video.path).await;
+    let reported = harness
+        .browser
+        .execute(
+            "return await new Promise((resolve) => {
+               const v = document.createElement('video');
+               v.muted = true; v.preload = 'metadata';
+               v.onloadedmetadata = () => resolve(String(v.duration));
+               v.onerror = () => resolve('error');
+               v.src = URL.createObjectURL(document.getElementById('feeder').files[0]);
+             });",
+        )
+        .await;
+    assert_eq!(
+        reported, "Infinity",
+        "the browser reads no duration in the header"
+    );
+    harness.choose_file(&video.path).await;
+    harness.wait_for_upload().await;
+    let id = harness
+        .browser
+        .attribute("#vidrop-player", "data-video-id")
+        .await
+        .expect("the player names the video it plays");
+    let details = harness.stack.video_details(&id).await;
+    let duration = details
+        .listed
+        .media
+        .duration
+        .expect("a duration, found by seeking");
+    assert!(
+        duration.is_finite() && (duration - video.duration).abs() <= 0.2,
+        "duration {duration} against the source's {}",
+        video.duration
+    );
+    assert_eq!(
+        (details.listed.media.width, details.listed.media.height),
+        (Some(320), Some(240))
+    );
+    assert!(details.listed.poster_url.is_some(), "a poster too");
+    harness.close().await;
+}
+
 /// A file named as a video that neither the browser can read nor begins
 /// as its container is refused before any request, in words.
 #[tokio::test]
