@@ -297,7 +297,11 @@ fn policy_text(error: &PolicyError, s: &Strings) -> String {
 fn api_text(error: &ApiError, s: &Strings) -> String {
     let e = &s.errors;
     match error {
-        ApiError::Refused { message, .. } => message.clone(),
+        ApiError::Refused { code, message, .. } => e
+            .refusals
+            .iter()
+            .find(|(known, _)| known == code)
+            .map_or_else(|| message.clone(), |(_, text)| (*text).to_owned()),
         ApiError::Unreachable => e.unreachable.to_owned(),
         ApiError::Unexplained { status } => fill(e.unexplained, &[("status", &status.to_string())]),
         ApiError::BadAnswer(detail) => fill(e.bad_answer, &[("detail", detail)]),
@@ -625,8 +629,17 @@ mod tests {
                 assert!(!text.is_empty() && !text.contains('{'), "{text}");
                 // What the server and storage said stays as they said it.
                 match &error {
-                    UploadError::Api(ApiError::Refused { message, .. }) => {
-                        assert_eq!(&text, message)
+                    // Unless the locale words that refusal itself.
+                    UploadError::Api(ApiError::Refused { code, message, .. }) => {
+                        match locale
+                            .errors
+                            .refusals
+                            .iter()
+                            .find(|(known, _)| known == code)
+                        {
+                            Some((_, own)) => assert_eq!(&text, own),
+                            None => assert_eq!(&text, message),
+                        }
                     }
                     UploadError::Storage {
                         error: Some(S3Error { code, message }),
@@ -732,6 +745,38 @@ mod tests {
         assert_eq!(said, [25, 75], "a quarter skipped over is not told late");
         assert_eq!(quarter_reached(0, 100), None, "completion says 100 %");
         assert_eq!(quarter_reached(0, 50), Some(50));
+    }
+
+    #[test]
+    fn the_servers_refusals_read_in_the_readers_language() {
+        let refused = |code: &str| {
+            UploadError::Api(ApiError::Refused {
+                status: 401,
+                code: code.into(),
+                message: "This upload token has expired.".into(),
+            })
+        };
+        assert_eq!(
+            error_text(&refused("token_expired"), &EN),
+            "This upload token has expired.",
+            "English shows the server's own words"
+        );
+        assert_eq!(
+            error_text(&refused("token_expired"), &ZH_CN),
+            "上传令牌已过期。请重新加载页面以获取新的令牌。"
+        );
+        assert_eq!(
+            error_text(&refused("some_new_code"), &ZH_CN),
+            "This upload token has expired.",
+            "an unknown code keeps the server's words"
+        );
+        for (code, text) in ZH_CN.errors.refusals {
+            let latin = text.replace("Vidrop", "").replace("token", "");
+            assert!(
+                !latin.chars().any(|c| c.is_ascii_alphabetic()),
+                "{code}: {text}"
+            );
+        }
     }
 
     #[test]

@@ -113,5 +113,7 @@ pub const EN: Strings = Strings {
             expired: "expired",
             bad_digest: "bad-digest",
         },
+        // The server writes its refusals in English.
+        refusals: &[],
     },
 };

@@ -115,6 +115,10 @@ pub struct ErrorWords {
     pub no_picture: &'static str,
     /// Why a part was tried again, for `part_failed`'s `{reason}`.
     pub reasons: RetryWords,
+    /// The server's refusals a reader may meet, by their `code`, in this
+    /// language; a refusal whose code is not here shows the server's own
+    /// message (English), as every refusal does in English.
+    pub refusals: &'static [(&'static str, &'static str)],
 }
 
 /// Why a part was tried again.

@@ -102,5 +102,39 @@ pub const ZH_CN: Strings = Strings {
             expired: "链接已过期",
             bad_digest: "校验和不符",
         },
+        refusals: &[
+            (
+                "missing_credentials",
+                "此服务器需要凭据：页面必须为小组件提供上传令牌（token 属性）。",
+            ),
+            (
+                "invalid_credentials",
+                "上传令牌无效。请重新加载页面以获取新的令牌。",
+            ),
+            (
+                "token_expired",
+                "上传令牌已过期。请重新加载页面以获取新的令牌。",
+            ),
+            ("quota_exceeded", "此上传令牌允许的上传次数已用完。"),
+            ("rate_limited", "请求过于频繁。请稍等片刻再试。"),
+            (
+                "origin_not_allowed",
+                "Vidrop 服务器不允许此页面的来源嵌入小组件。",
+            ),
+            ("unsupported_type", "只能上传视频文件。"),
+            ("too_large", "此文件超过了服务器允许的最大上传大小。"),
+            ("empty_file", "此文件是空的。"),
+            (
+                "upload_not_found",
+                "服务器上已没有这个上传（已过期或已取消）。请重新选择文件。",
+            ),
+            (
+                "verification_failed",
+                "存储中的文件与批准的不一致，已被删除。请重新上传。",
+            ),
+            ("request_timeout", "Vidrop 服务器等待请求超时。请重试。"),
+            ("storage_error", "存储服务出错。请稍后再试。"),
+            ("internal_error", "Vidrop 服务器出错。请稍后再试。"),
+        ],
     },
 };
