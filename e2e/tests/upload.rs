@@ -5,6 +5,7 @@
 use base64::Engine as _;
 use sha2::Digest;
 use vidrop_e2e::{Engine, Harness, TestVideo, in_every_engine};
+use vidrop_shared::api::VideoDetails;
 
 in_every_engine!(a_chosen_video_uploads_to_s3_and_plays);
 
@@ -85,15 +86,7 @@ async fn a_video_goes_up_with_its_duration_frame_size_and_poster() {
     let harness = Harness::start().await;
     let video = TestVideo::webm(harness.stack.data_dir(), "wide clip.webm", 3);
     harness.open_widget().await;
-    harness.choose_file(&video.path).await;
-    harness.wait_for_upload().await;
-    let id = harness
-        .browser
-        .attribute("#vidrop-player", "data-video-id")
-        .await
-        .expect("the player names the video it plays");
-
-    let details = harness.stack.video_details(&id).await;
+    let details = upload_and_describe(&harness, &video).await;
     let duration = details.listed.media.duration.expect("a duration");
     assert!(
         (duration - video.duration).abs() <= 0.2,
@@ -119,6 +112,19 @@ async fn a_video_goes_up_with_its_duration_frame_size_and_poster() {
         "the poster has the video's size (it is under 640 pixels wide)"
     );
     harness.close().await;
+}
+
+/// Uploads `video` through the widget and answers what
+/// `GET /api/videos/{id}` says of it once stored.
+async fn upload_and_describe(harness: &Harness, video: &TestVideo) -> VideoDetails {
+    harness.choose_file(&video.path).await;
+    harness.wait_for_upload().await;
+    let id = harness
+        .browser
+        .attribute("#vidrop-player", "data-video-id")
+        .await
+        .expect("the player names the video it plays");
+    harness.stack.video_details(&id).await
 }
 
 /// A WebM written as a stream (as `MediaRecorder` writes one) names no
@@ -156,14 +162,7 @@ async fn a_streamed_webm_without_a_duration_is_stored_with_its_real_one() {
         reported, "Infinity",
         "the browser reads no duration in the header"
     );
-    harness.choose_file(&video.path).await;
-    harness.wait_for_upload().await;
-    let id = harness
-        .browser
-        .attribute("#vidrop-player", "data-video-id")
-        .await
-        .expect("the player names the video it plays");
-    let details = harness.stack.video_details(&id).await;
+    let details = upload_and_describe(&harness, &video).await;
     let duration = details
         .listed
         .media
