@@ -97,6 +97,12 @@ impl Stack {
         stack
     }
 
+    /// Whether the backend stores on its embedded store (not on the
+    /// suite's external one).
+    pub fn is_on_embedded_store(&self) -> bool {
+        self.server.embedded_store().is_some()
+    }
+
     /// The upload token a page must give the widget, when the backend was
     /// closed to run on an external store (see the module's doc); `None` on
     /// the embedded store.

@@ -4,6 +4,7 @@
 //! same URL, with no new request to the store.
 
 use serde_json::Value;
+use vidrop_e2e::proxy::Outcome;
 use vidrop_e2e::{Harness, TestVideo};
 
 /// `seconds` as the gallery shows a duration: `m:ss`.
@@ -59,15 +60,17 @@ async fn play_from_gallery(harness: &Harness, id: &str) -> String {
     src
 }
 
-/// GETs of `id`'s video object (not its poster) that reached the store.
-fn video_gets(harness: &Harness, id: &str) -> usize {
+/// What the store answered to the GETs of `id`'s video object (not its
+/// poster) that reached it.
+fn video_gets(harness: &Harness, id: &str) -> Vec<Outcome> {
     harness
         .stack
         .proxy()
-        .arrivals()
-        .iter()
-        .filter(|a| a.method == "GET" && a.path.contains(id) && !a.path.contains(".poster."))
-        .count()
+        .records()
+        .into_iter()
+        .filter(|r| r.method == "GET" && r.path.contains(id) && !r.path.contains(".poster."))
+        .map(|r| r.outcome)
+        .collect()
 }
 
 #[tokio::test]
@@ -155,7 +158,7 @@ async fn the_gallery_shows_plays_seeks_and_replays_from_the_cache() {
     // (the same window), and the browser plays it from its cache.
     play_from_gallery(&harness, &short_id).await;
     let fetched = video_gets(&harness, &long_id);
-    assert!(fetched > 0, "the first playback reached the store");
+    assert!(!fetched.is_empty(), "the first playback reached the store");
     let again = play_from_gallery(&harness, &long_id).await;
     assert_eq!(again, first_url, "the same playback URL within its window");
     let at = browser.video_state("#vidrop-player").await.current_time;
@@ -165,10 +168,20 @@ async fn the_gallery_shows_plays_seeks_and_replays_from_the_cache() {
             "the replay to advance",
         )
         .await;
-    assert_eq!(
-        video_gets(&harness, &long_id),
-        fetched,
-        "played again from the browser's cache: no new GET reached the store"
+    // From the cache: no new GET reached the store, or (a store that does
+    // not send the signed Cache-Control with a partial answer: Garage 2.5)
+    // only revalidations it answered 304, the bytes coming from the cache.
+    let again = video_gets(&harness, &long_id);
+    let refetched: Vec<&Outcome> = again[fetched.len()..]
+        .iter()
+        .filter(|outcome| **outcome != Outcome::Forwarded(304))
+        .collect();
+    assert!(
+        refetched.is_empty(),
+        "played again from the browser's cache, yet the store sent it again: {again:?}"
     );
+    if harness.stack.is_on_embedded_store() {
+        assert_eq!(again.len(), fetched.len(), "no request at all: {again:?}");
+    }
     harness.close().await;
 }

@@ -3,9 +3,11 @@
 //! page in headless Chromium, one playing, then the page shot as a person
 //! with each setting sees it. `cargo xtask screenshot` runs it;
 //! `cargo run -p vidrop-e2e --bin theme_screenshots -- docs` writes
-//! `docs/widget-light.png`, `docs/widget-dark.png` and
-//! `docs/widget-zh-CN.png`. The Chinese view needs a CJK font
-//! (`fonts-noto-cjk`, which `cargo xtask screenshot` installs).
+//! `docs/widget-light.png`, `docs/widget-dark.png`,
+//! `docs/widget-zh-CN.png` and, with `multiple`, the queue of three files
+//! (two videos, a text file refused) in `docs/widget-queue.png`. The
+//! Chinese view needs a CJK font (`fonts-noto-cjk`, which
+//! `cargo xtask screenshot` installs).
 
 use std::path::PathBuf;
 use vidrop_e2e::{Harness, TestVideo};
@@ -91,5 +93,59 @@ async fn main() {
         std::fs::write(&path, png).expect("the screenshot is written");
         println!("wrote {}", path.display());
     }
+
+    // Several files at once: the queue, each file in its row.
+    browser
+        .emulate_media(&[("prefers-color-scheme", "light")])
+        .await;
+    browser
+        .execute(
+            "const element = document.querySelector('vidrop-uploader');
+             element.removeAttribute('locale');
+             element.setAttribute('multiple', '');
+             return null;",
+        )
+        .await;
+    browser
+        .wait_until(
+            "vidrop('#vidrop').lang === 'en' && vidrop('#vidrop-file').multiple",
+            "several files to be taken",
+        )
+        .await;
+    let dir = harness.stack.data_dir();
+    let notes = dir.join("meeting notes.txt");
+    std::fs::write(&notes, "not a video").unwrap();
+    let clips = [
+        TestVideo::webm(dir, "interview take 1.webm", 4),
+        TestVideo::webm(dir, "b-roll.webm", 2),
+    ];
+    let paths: Vec<String> = [&clips[0].path, &notes, &clips[1].path]
+        .iter()
+        .map(|path| path.canonicalize().unwrap().display().to_string())
+        .collect();
+    browser
+        .find("#vidrop-file")
+        .await
+        .expect("the chooser")
+        .send_keys(&paths.join("\n"))
+        .await
+        .expect("three files chosen");
+    browser
+        .wait_until(
+            "vidrop('#vidrop-queue').children.length === 3 && \
+             Array.from(vidrop('#vidrop-queue').children) \
+               .every((li) => ['done', 'error'].includes(li.dataset.state))",
+            "the queue to settle",
+        )
+        .await;
+    browser
+        .client()
+        .set_window_size(1000, 1700)
+        .await
+        .expect("the window resizes");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let path = out.join("widget-queue.png");
+    std::fs::write(&path, browser.screenshot().await).expect("the screenshot is written");
+    println!("wrote {}", path.display());
     harness.close().await;
 }
