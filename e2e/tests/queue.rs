@@ -7,6 +7,7 @@
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use vidrop_e2e::proxy::Outcome;
 use vidrop_e2e::{Conditions, Harness, LargeFile, TestVideo};
 use vidrop_shared::limits::MIB;
 
@@ -154,6 +155,18 @@ async fn three_files_dropped_two_upload_and_play_the_third_is_refused() {
         "the refusal says why: {refusal:?}"
     );
     assert!(rows[0]["message"].is_null() && rows[2]["message"].is_null());
+    // The alert announces it too, out of sight: the row shows it.
+    let alert = harness
+        .browser
+        .execute(
+            "const alert = vidrop('#vidrop-error');
+             return [alert.textContent, alert.getAttribute('role'),
+                     alert.classList.contains('vidrop-visually-hidden')];",
+        )
+        .await;
+    assert_eq!(alert[0], refusal, "{alert}");
+    assert_eq!(alert[1], "alert");
+    assert_eq!(alert[2], true, "shown once, in the row: {alert}");
 
     // Both stored, byte for byte, and both play from the gallery.
     let listed = harness.stack.videos().await.videos;
@@ -252,12 +265,14 @@ async fn files_share_the_concurrency_and_each_cancels_and_retries_alone() {
     // At no moment were more than two parts in flight, whichever file.
     // The proxy records a request's end once it has passed the answer on,
     // a moment after the browser may have started the next: overlaps of
-    // under 50 ms are that, not two requests at once.
+    // under 50 ms are that, not two requests at once. The parts the cancel
+    // broke off are left out: the browser let go of them at the click, the
+    // throttled proxy learns it only later.
     let origin = proxy.records().first().map(|r| r.started).unwrap();
     let puts: Vec<(Instant, Instant, String)> = proxy
         .records()
         .iter()
-        .filter(|r| r.is_video_put())
+        .filter(|r| r.is_video_put() && r.outcome != Outcome::Broken)
         .map(|r| {
             let span = format!(
                 "{:?}..{:?} {:?} part {:?}",

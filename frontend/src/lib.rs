@@ -118,6 +118,9 @@ pub(crate) struct Widget {
     /// The files added with `multiple`, in the order they came: the queue.
     queue: RwSignal<Vec<FileUpload>>,
     notice: RwSignal<Option<Message>>,
+    /// Whether the notice is about one file's upload (with `multiple` its
+    /// row shows it, and the alert only announces it).
+    notice_of_file: RwSignal<bool>,
     /// What the announcer says (a polite live region).
     announcement: RwSignal<Option<Announcement>>,
     videos: RwSignal<Vec<ListedVideo>>,
@@ -258,6 +261,7 @@ impl Widget {
             current: RwSignal::new(None),
             queue: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
+            notice_of_file: RwSignal::new(false),
             announcement: RwSignal::new(None),
             videos: RwSignal::new(Vec::new()),
             playing: RwSignal::new(None),
@@ -306,6 +310,7 @@ impl Widget {
             current,
             queue,
             notice,
+            notice_of_file,
             announcement,
             videos,
             playing,
@@ -399,7 +404,10 @@ impl Widget {
                     on_retry=on_retry_of
                     words
                 />
-                <ErrorMessage notice />
+                <ErrorMessage
+                    notice
+                    out_of_sight=Signal::derive(move || multiple.get() && notice_of_file.get())
+                />
                 <Announcer text=announcement />
                 <Player video=playing on_metadata words />
                 <VideoList
@@ -560,12 +568,14 @@ impl Widget {
         upload.message.set(Some(message.clone()));
         self.announcement.set(None);
         self.local(|l| l.call_notice = false);
+        self.notice_of_file.set(true);
         self.show_error(message, Some(&upload.filename()));
     }
 
     /// A call to the backend outside an upload failed (listing, playing).
     fn fail_call(&self, error: ApiError) {
         self.local(|l| l.call_notice = true);
+        self.notice_of_file.set(false);
         self.show_error(Message::Failed(error.into()), None);
     }
 
@@ -853,6 +863,7 @@ impl Widget {
         upload.message.set(Some(Message::Cancelled));
         self.announcement.set(None);
         self.local(|l| l.call_notice = false);
+        self.notice_of_file.set(true);
         self.notice.set(Some(Message::Cancelled));
         self.emit(&events::Cancel {
             filename: &upload.filename(),

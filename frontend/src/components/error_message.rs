@@ -42,6 +42,10 @@ pub fn ErrorMessage(
     /// The message to show, if any.
     #[prop(into)]
     notice: Signal<Option<Notice>>,
+    /// While true the line is out of sight but still announced: its words
+    /// show elsewhere (a queued file's row).
+    #[prop(into, optional)]
+    out_of_sight: Option<Signal<bool>>,
 ) -> impl IntoView {
     let kind = move || notice.with(|n| n.as_ref().map(|n| n.kind));
     view! {
@@ -56,6 +60,7 @@ pub fn ErrorMessage(
             }
             class:vidrop-message--error=move || kind() == Some(NoticeKind::Error)
             class:vidrop-message--info=move || kind() == Some(NoticeKind::Info)
+            class:vidrop-visually-hidden=move || out_of_sight.is_some_and(|hidden| hidden.get())
         >
             {move || notice.with(|n| n.as_ref().map(|n| n.text.clone()))}
         </div>
