@@ -113,7 +113,8 @@ async fn check_every_theme(browser: &Browser, state: &str, found: &mut Vec<Strin
 /// violation in any state the widget shows: idle with an empty list, a
 /// refused file (its alert), uploading (held back by the proxy), paused,
 /// done with the video playing and listed, the list after a reload, and a
-/// cancelled upload (its notice); each in the light and the dark palette,
+/// cancelled upload (its notice), and with `multiple` the queue (a refused
+/// file's row beside one going up); each in the light and the dark palette,
 /// chosen by the `theme` attribute and by `prefers-color-scheme`.
 #[tokio::test]
 async fn axe_finds_no_wcag_violation_in_any_state_or_theme() {
@@ -180,6 +181,37 @@ async fn axe_finds_no_wcag_violation_in_any_state_or_theme() {
     browser.click("#vidrop-cancel").await;
     harness.wait_for_state("cancelled").await;
     check_every_theme(browser, "cancelled", &mut found).await;
+
+    // Several files (`multiple`): the queue, a refused file in its row
+    // beside one going up.
+    set_attribute(browser, "multiple", Some("")).await;
+    browser
+        .wait_until(
+            "vidrop('#vidrop-file').multiple",
+            "several files to be taken",
+        )
+        .await;
+    let paths: Vec<String> = [&notes, &video.path]
+        .iter()
+        .map(|path| path.canonicalize().unwrap().display().to_string())
+        .collect();
+    browser
+        .find("#vidrop-file")
+        .await
+        .expect("the chooser")
+        .send_keys(&paths.join("\n"))
+        .await
+        .expect("two files chosen");
+    browser
+        .wait_until(
+            "(() => { const rows = vidrop('#vidrop-queue')?.children;
+                 return rows?.length === 2 && rows[0].dataset.state === 'error'
+                   && rows[1].dataset.state === 'uploading'
+                   && rows[1].querySelector('.vidrop-queue-text').textContent.trim() !== ''; })()",
+            "a refused file and one going up in the queue",
+        )
+        .await;
+    check_every_theme(browser, "the queue", &mut found).await;
 
     assert!(
         found.is_empty(),
