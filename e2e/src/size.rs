@@ -1,6 +1,6 @@
 //! The widget's size as a host page downloads it from `/widget/`: the
-//! loader, the wasm-bindgen JS, its snippet (the element class) and the
-//! wasm, each raw and gzipped (`gzip -9`, file by file, as each is its own
+//! loader, the wasm-bindgen JS, its snippets (the element class, the video
+//! probe) and the wasm, each raw and gzipped (`gzip -9`, file by file, as each is its own
 //! request). The widget's CSS is compiled into the wasm (it is adopted by
 //! each shadow root from there), so it is counted in the wasm's bytes and
 //! shown on its own line for information.
@@ -91,7 +91,12 @@ pub fn measure(dist: &Path, css: &Path) -> Result<WidgetSize, String> {
             .map_err(|e| e.to_string())?
             .display()
             .to_string();
-        files.push(measure_file("element class (snippet)", dist, &name)?);
+        let what = match snippet.file_name().and_then(|f| f.to_str()) {
+            Some("element.js") => "element class (snippet)",
+            Some("probe.js") => "video probe (snippet)",
+            _ => "snippet",
+        };
+        files.push(measure_file(what, dist, &name)?);
     }
     files.push(measure_file("wasm", dist, &build.wasm)?);
     let css_bytes =
