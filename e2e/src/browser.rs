@@ -327,15 +327,28 @@ impl Browser {
 
     /// Sets a file on an `<input type="file">`, as choosing it in the dialog does.
     pub async fn set_file(&self, selector: &str, path: &Path) {
+        self.set_files(selector, &[path]).await;
+    }
+
+    /// Sets several files on an `<input type="file" multiple>` at once, as
+    /// choosing them together in the dialog does (WebDriver takes their
+    /// paths one a line).
+    pub async fn set_files(&self, selector: &str, paths: &[&Path]) {
         let input = self
             .find(selector)
             .await
             .unwrap_or_else(|e| panic!("no file input {selector}: {e}"));
-        let path = path.canonicalize().expect("the file exists");
+        let paths: Vec<String> = paths
+            .iter()
+            .map(|path| {
+                let path = path.canonicalize().expect("the file exists");
+                path.to_str().expect("a UTF-8 path").to_owned()
+            })
+            .collect();
         input
-            .send_keys(path.to_str().expect("a UTF-8 path"))
+            .send_keys(&paths.join("\n"))
             .await
-            .expect("the file is set on the input");
+            .expect("the files are set on the input");
     }
 
     pub async fn click(&self, selector: &str) {

@@ -191,17 +191,9 @@ async fn axe_finds_no_wcag_violation_in_any_state_or_theme() {
             "several files to be taken",
         )
         .await;
-    let paths: Vec<String> = [&notes, &video.path]
-        .iter()
-        .map(|path| path.canonicalize().unwrap().display().to_string())
-        .collect();
     browser
-        .find("#vidrop-file")
-        .await
-        .expect("the chooser")
-        .send_keys(&paths.join("\n"))
-        .await
-        .expect("two files chosen");
+        .set_files("#vidrop-file", &[&notes, &video.path])
+        .await;
     browser
         .wait_until(
             "(() => { const rows = vidrop('#vidrop-queue')?.children;

@@ -40,17 +40,7 @@ async fn drop_files(harness: &Harness, files: &[&Path]) -> bool {
              document.body.append(feeder); return null;",
         )
         .await;
-    let paths: Vec<String> = files
-        .iter()
-        .map(|p| p.canonicalize().unwrap().display().to_string())
-        .collect();
-    browser
-        .find("#feeder")
-        .await
-        .expect("the page's own input")
-        .send_keys(&paths.join("\n"))
-        .await
-        .expect("the files are picked");
+    browser.set_files("#feeder", files).await;
     let shown = browser
         .execute(
             "const transfer = new DataTransfer();

@@ -119,17 +119,9 @@ async fn main() {
         TestVideo::webm(dir, "interview take 1.webm", 4),
         TestVideo::webm(dir, "b-roll.webm", 2),
     ];
-    let paths: Vec<String> = [&clips[0].path, &notes, &clips[1].path]
-        .iter()
-        .map(|path| path.canonicalize().unwrap().display().to_string())
-        .collect();
     browser
-        .find("#vidrop-file")
-        .await
-        .expect("the chooser")
-        .send_keys(&paths.join("\n"))
-        .await
-        .expect("three files chosen");
+        .set_files("#vidrop-file", &[&clips[0].path, &notes, &clips[1].path])
+        .await;
     browser
         .wait_until(
             "vidrop('#vidrop-queue').children.length === 3 && \
