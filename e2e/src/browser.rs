@@ -377,8 +377,28 @@ impl Browser {
     }
 
     /// The value of a JavaScript expression.
+    ///
+    /// WebKitWebDriver now and then answers a read with "Could not parse
+    /// script result" when the page is busy (seen once in CI, reading the
+    /// recorded events mid-upload); an expression only reads, so WebKit gets
+    /// that one answer asked again, and any other failure fails the test.
     pub async fn eval(&self, expression: &str) -> Value {
-        self.execute(&format!("return ({expression});")).await
+        let script = format!("return ({expression});");
+        for _ in 0..3 {
+            match self.try_execute(&script).await {
+                Err(error)
+                    if self.engine == Engine::WebKit
+                        && error.to_string().contains("Could not parse script result") =>
+                {
+                    eprintln!("WebKitWebDriver could not parse {expression:?}; asking again");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => {
+                    return other.unwrap_or_else(|e| panic!("script failed: {e}\n{script}"));
+                }
+            }
+        }
+        self.execute(&script).await
     }
 
     /// The text of the first element matching `selector`, or `""`.
