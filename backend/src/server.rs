@@ -267,6 +267,7 @@ async fn connect_bucket(args: &ServeArgs, bucket: &str) -> Storage {
             presign_expiry: args.presign_expiry(),
             public_endpoint: args.public_s3_endpoint.clone(),
             max_key_bytes: vidrop_shared::limits::MAX_KEY_BYTES,
+            credentials: sdk_config.credentials_provider(),
         },
     );
     match storage.check_bucket().await {
@@ -299,6 +300,10 @@ fn embedded_storage(args: &ServeArgs, store: &EmbeddedStore) -> Storage {
             presign_expiry: args.presign_expiry(),
             public_endpoint: args.public_s3_endpoint.clone(),
             max_key_bytes: vidrop_store::MAX_KEY_BYTES,
+            credentials: Some(Storage::static_credentials(
+                &store.access_key,
+                &store.secret_key,
+            )),
         },
     )
 }

@@ -28,17 +28,21 @@
 //! [`relay`].
 
 pub mod relay;
+mod signer;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+    SharedCredentialsProvider,
 };
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
 use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload};
+use signer::{PROBE_KEY, SignRequest, SignedUrl, UrlSigner};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vidrop_shared::api::{CompletedPart, HttpMethod, StorageKind, StoredPart};
 use vidrop_shared::checksum::Sha256Checksum;
@@ -94,6 +98,9 @@ pub struct StorageConfig {
     pub public_endpoint: Option<String>,
     /// The longest key the store holds, in bytes (S3: 1,024).
     pub max_key_bytes: usize,
+    /// The credentials the S3 configuration signs with, for URLs signed
+    /// without the SDK (see [`signer`]); `None` leaves all signing to it.
+    pub credentials: Option<SharedCredentialsProvider>,
 }
 
 /// A presigned request: what a client sends to S3, and until when.
@@ -203,6 +210,10 @@ pub struct Storage {
     bucket: String,
     presign_expiry: Duration,
     max_key_bytes: usize,
+    /// Signs URLs without the SDK's pipeline, once a URL the SDK signed has
+    /// shown how (see [`signer`]); `None` inside when the SDK must go on.
+    signer: Arc<tokio::sync::OnceCell<Option<UrlSigner>>>,
+    credentials: Option<SharedCredentialsProvider>,
 }
 
 impl Storage {
@@ -224,6 +235,8 @@ impl Storage {
             bucket: config.bucket,
             presign_expiry: config.presign_expiry,
             max_key_bytes: config.max_key_bytes,
+            credentials: config.credentials,
+            signer: Arc::default(),
         }
     }
 
@@ -240,13 +253,19 @@ impl Storage {
             .region(Region::new(region.to_owned()))
             .endpoint_url(endpoint)
             .force_path_style(true)
-            .credentials_provider(Credentials::new(
-                access_key,
-                secret_key,
-                None,
-                None,
-                "vidrop-static",
-            ))
+            .credentials_provider(Storage::static_credentials(access_key, secret_key))
+    }
+
+    /// Fixed credentials, as [`Storage::static_config`] signs with, for
+    /// [`StorageConfig::credentials`].
+    pub fn static_credentials(access_key: &str, secret_key: &str) -> SharedCredentialsProvider {
+        SharedCredentialsProvider::new(Credentials::new(
+            access_key,
+            secret_key,
+            None,
+            None,
+            "vidrop-static",
+        ))
     }
 
     pub fn kind(&self) -> StorageKind {
@@ -304,7 +323,46 @@ impl Storage {
     /// Presigns a `PutObject` that binds the length, type, metadata and
     /// checksum given.
     pub async fn presign_put(&self, put: PutObject<'_>) -> Result<Presigned, StorageError> {
-        let (config, expires_at) = self.presigning_config()?;
+        if let Some(signer) = self.signer().await? {
+            let mut headers = vec![("content-length".to_owned(), put.content_length.to_string())];
+            if let Some(content_type) = put.content_type {
+                headers.push(("content-type".to_owned(), content_type.to_owned()));
+            }
+            for (name, value) in put.metadata.iter().flatten() {
+                headers.push((format!("x-amz-meta-{name}"), value.clone()));
+            }
+            if let Some(sum) = put.sha256 {
+                headers.push(("x-amz-checksum-sha256".to_owned(), sum.as_str().to_owned()));
+            }
+            if put.create_only {
+                headers.push(("if-none-match".to_owned(), "*".to_owned()));
+            }
+            return self
+                .sign_here(
+                    signer,
+                    SignRequest {
+                        method: HttpMethod::Put,
+                        key: put.key,
+                        query: Vec::new(),
+                        headers,
+                        start: unix_secs(SystemTime::now()),
+                        expires_in: self.presign_expiry,
+                    },
+                )
+                .await;
+        }
+        self.sdk_presign_put(put, unix_secs(SystemTime::now()))
+            .await
+    }
+
+    /// [`Storage::presign_put`] through the SDK's presigning, signed at
+    /// `start` (Unix seconds).
+    async fn sdk_presign_put(
+        &self,
+        put: PutObject<'_>,
+        start: u64,
+    ) -> Result<Presigned, StorageError> {
+        let (config, expires_at) = self.presigning_config_from(start)?;
         let content_length = i64::try_from(put.content_length)
             .map_err(|err| StorageError::new("PutObject presign", err))?;
         let request = self
@@ -351,6 +409,40 @@ impl Storage {
     /// Presigns a `GetObject` signed at `start` (Unix seconds), with the
     /// `Content-Disposition` and `Cache-Control` S3 should answer.
     async fn presign_get_from(
+        &self,
+        start: u64,
+        key: &str,
+        content_disposition: Option<String>,
+        cache_control: Option<String>,
+    ) -> Result<Presigned, StorageError> {
+        if let Some(signer) = self.signer().await? {
+            let mut query = Vec::new();
+            if let Some(disposition) = content_disposition {
+                query.push(("response-content-disposition", disposition));
+            }
+            if let Some(cache) = cache_control {
+                query.push(("response-cache-control", cache));
+            }
+            return self
+                .sign_here(
+                    signer,
+                    SignRequest {
+                        method: HttpMethod::Get,
+                        key,
+                        query,
+                        headers: Vec::new(),
+                        start,
+                        expires_in: self.presign_expiry,
+                    },
+                )
+                .await;
+        }
+        self.sdk_presign_get(start, key, content_disposition, cache_control)
+            .await
+    }
+
+    /// [`Storage::presign_get_from`] through the SDK's presigning.
+    async fn sdk_presign_get(
         &self,
         start: u64,
         key: &str,
@@ -601,7 +693,45 @@ impl Storage {
         &self,
         parts: &[UploadPart<'_>],
     ) -> Result<Vec<Presigned>, StorageError> {
-        let (config, expires_at) = self.presigning_config()?;
+        let start = unix_secs(SystemTime::now());
+        let Some(signer) = self.signer().await? else {
+            return self.sdk_presign_upload_parts(parts, start).await;
+        };
+        let mut signed = Vec::with_capacity(parts.len());
+        for part in parts {
+            let mut headers = vec![("content-length".to_owned(), part.content_length.to_string())];
+            if let Some(sum) = part.sha256 {
+                headers.push(("x-amz-checksum-sha256".to_owned(), sum.as_str().to_owned()));
+            }
+            let query = vec![
+                ("partNumber", part.part_number.to_string()),
+                ("uploadId", part.upload_id.to_owned()),
+            ];
+            signed.push(
+                self.sign_here(
+                    signer,
+                    SignRequest {
+                        method: HttpMethod::Put,
+                        key: part.key,
+                        query,
+                        headers,
+                        start,
+                        expires_in: self.presign_expiry,
+                    },
+                )
+                .await?,
+            );
+        }
+        Ok(signed)
+    }
+
+    /// [`Storage::presign_upload_parts`] through the SDK's presigning.
+    async fn sdk_presign_upload_parts(
+        &self,
+        parts: &[UploadPart<'_>],
+        start: u64,
+    ) -> Result<Vec<Presigned>, StorageError> {
+        let (config, expires_at) = self.presigning_config_from(start)?;
         let mut signed = Vec::with_capacity(parts.len());
         for part in parts {
             let part_number = i32::try_from(part.part_number)
@@ -809,8 +939,47 @@ impl Storage {
 
     /// A presigning configuration starting now (whole seconds, as SigV4
     /// writes it), and the instant its URLs expire.
-    fn presigning_config(&self) -> Result<(PresigningConfig, SystemTime), StorageError> {
-        self.presigning_config_from(unix_secs(SystemTime::now()))
+    /// The signer of this store's URLs: made on first use from a URL the SDK
+    /// presigns for [`PROBE_KEY`]; `None` when that URL shows a way of
+    /// signing it does not make (the SDK signs every URL then). A probe that
+    /// fails is tried again next time.
+    async fn signer(&self) -> Result<Option<&UrlSigner>, StorageError> {
+        let signer = self
+            .signer
+            .get_or_try_init(|| async {
+                let probe = self
+                    .sdk_presign_get(unix_secs(SystemTime::now()), PROBE_KEY, None, None)
+                    .await?;
+                let signer = self
+                    .credentials
+                    .clone()
+                    .and_then(|credentials| UrlSigner::from_sdk_url(&probe.url, credentials));
+                if signer.is_none() {
+                    tracing::info!("presigned URLs of this store are signed by the SDK's pipeline");
+                }
+                Ok::<_, StorageError>(signer)
+            })
+            .await?;
+        Ok(signer.as_ref())
+    }
+
+    /// Signs `request` with this store's [`UrlSigner`].
+    async fn sign_here(
+        &self,
+        signer: &UrlSigner,
+        request: SignRequest<'_>,
+    ) -> Result<Presigned, StorageError> {
+        let (method, start, expires_in) = (request.method, request.start, request.expires_in);
+        let SignedUrl { url, headers } = signer
+            .sign(request)
+            .await
+            .map_err(|err| StorageError::new("credentials for presigning", err))?;
+        Ok(Presigned {
+            method,
+            url,
+            headers,
+            expires_at: UNIX_EPOCH + Duration::from_secs(start) + expires_in,
+        })
     }
 
     /// A presigning configuration starting at `start` (Unix seconds), and
@@ -925,5 +1094,128 @@ mod tests {
         // An odd or tiny expiry: windows of whole seconds, at least one.
         assert_eq!(playback_window_start(1001, Duration::from_secs(901)), 900);
         assert_eq!(playback_window_start(1001, Duration::from_secs(1)), 1001);
+    }
+
+    fn storage(public_endpoint: Option<&str>) -> Storage {
+        Storage::new(
+            Storage::static_config("http://127.0.0.1:9000", "us-east-1", "AKID", "secret"),
+            StorageConfig {
+                kind: StorageKind::Embedded,
+                bucket: "vidrop".to_owned(),
+                presign_expiry: Duration::from_secs(900),
+                public_endpoint: public_endpoint.map(str::to_owned),
+                max_key_bytes: 1024,
+                credentials: Some(Storage::static_credentials("AKID", "secret")),
+            },
+        )
+    }
+
+    /// A URL's path and its query parameters but the signature and the
+    /// SDK's `x-id` (which names the operation and is not needed by S3).
+    fn signed_parts(url: &str) -> (String, Vec<(String, String)>) {
+        let (path, query) = url.split_once('?').unwrap();
+        let mut params: Vec<(String, String)> = query
+            .split('&')
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap();
+                let decode = |s: &str| {
+                    percent_encoding::percent_decode_str(s)
+                        .decode_utf8()
+                        .unwrap()
+                        .into_owned()
+                };
+                (decode(name), decode(value))
+            })
+            .filter(|(name, _)| name != "x-id" && name != "X-Amz-Signature")
+            .collect();
+        params.sort();
+        (path.to_owned(), params)
+    }
+
+    /// URLs signed here bind what the SDK's would, and tell the client the
+    /// same headers: for every kind of URL the backend gives, at the same
+    /// instant, with and without a public endpoint.
+    #[tokio::test]
+    async fn urls_signed_here_bind_what_the_sdks_bind() {
+        let sum = Sha256Checksum::parse("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=").unwrap();
+        let key = "videos/01JD7 odd+key~é.webm";
+        for public in [None, Some("https://media.example.com:8443")] {
+            let storage = storage(public);
+            assert!(
+                storage.signer().await.unwrap().is_some(),
+                "signs SigV4 here"
+            );
+            let start = unix_secs(SystemTime::now());
+            let mut pairs = Vec::new();
+
+            let disposition = Some("inline; filename=\"a b.webm\"".to_owned());
+            let cache = Some(playback_cache_control(storage.presign_expiry));
+            pairs.push((
+                storage
+                    .presign_get_from(start, key, disposition.clone(), cache.clone())
+                    .await
+                    .unwrap(),
+                storage
+                    .sdk_presign_get(start, key, disposition, cache)
+                    .await
+                    .unwrap(),
+            ));
+
+            let put = PutObject {
+                key,
+                content_length: 1234,
+                content_type: Some("video/webm"),
+                metadata: Some(HashMap::from([(
+                    "filename".to_owned(),
+                    "a b.webm".to_owned(),
+                )])),
+                sha256: Some(&sum),
+                create_only: true,
+            };
+            pairs.push((
+                storage.presign_put(put.clone()).await.unwrap(),
+                storage.sdk_presign_put(put, start).await.unwrap(),
+            ));
+
+            let part = [UploadPart {
+                key,
+                upload_id: "upload/id+==",
+                part_number: 3,
+                content_length: 8 << 20,
+                sha256: Some(&sum),
+            }];
+            pairs.push((
+                storage.presign_upload_parts(&part).await.unwrap().remove(0),
+                storage
+                    .sdk_presign_upload_parts(&part, start)
+                    .await
+                    .unwrap()
+                    .remove(0),
+            ));
+
+            for (here, sdk) in pairs {
+                let (here_path, mut here_params) = signed_parts(&here.url);
+                let (sdk_path, sdk_params) = signed_parts(&sdk.url);
+                // The PUTs here are signed "now", a second after `start` at
+                // most: their dates are compared apart.
+                let date = |params: &[(String, String)]| {
+                    let (_, date) = params.iter().find(|(n, _)| n == "X-Amz-Date").unwrap();
+                    date.clone()
+                };
+                let (here_date, sdk_date) = (date(&here_params), date(&sdk_params));
+                assert!(here_date >= sdk_date, "{here_date} before {sdk_date}");
+                for (name, value) in &mut here_params {
+                    if name == "X-Amz-Date" {
+                        value.clone_from(&sdk_date);
+                    }
+                }
+                assert_eq!(here_path, sdk_path);
+                assert_eq!(here_params, sdk_params, "{}", sdk.url);
+                let mut sdk_headers = sdk.headers.clone();
+                sdk_headers.sort();
+                assert_eq!(here.headers, sdk_headers);
+                assert_eq!(here.method, sdk.method);
+            }
+        }
     }
 }

@@ -112,7 +112,7 @@ impl Stack {
 
     /// The server's store (embedded, or the suite's external one), with its
     /// credentials.
-    fn store(&self) -> StoreAccess {
+    pub fn store(&self) -> StoreAccess {
         StoreAccess::of(self.server.embedded_store(), self.server.storage().bucket())
     }
 

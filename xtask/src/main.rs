@@ -45,7 +45,7 @@ Tasks:
   build       build the release widget (cargo profile `widget`) into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload videos in headless Chromium and save docs/screenshot.png, docs/widget-{light,dark,zh-CN}.png and the example pages' screenshots
-  bench       benchmarks (widget vs curl, browser memory, 5 GiB in every engine, SHA-256 in the browser, the scheduler per event, widget size) into BENCHMARKS.md
+  bench       benchmarks (widget vs curl, browser memory, 5 GiB in every engine, SHA-256 in the browser, the scheduler per event, one presigned URL, widget size) into BENCHMARKS.md
   garage      build Garage 2.5.0 once (cached in ~/.cache/vidrop/garage), run the API and widget tests on Garage, then the three-node cluster test
   example     serve examples/ at http://127.0.0.1:8081, pages of another origin embedding the widget (with `dev` running)
 ";
@@ -315,6 +315,7 @@ const WIDGET_PROFILE: &str = "widget";
 /// [`BACKEND_PROFILE`], the widget in [`WIDGET_PROFILE`].
 fn bench() -> Result {
     tools::setup(tools::Need::Everything)?;
+    let aws_sdk_js = tools::setup_bench()?;
     build_widget()?;
     let transfer = target_dir().join("bench-transfer.md");
     run(cargo()
@@ -421,6 +422,8 @@ fn bench() -> Result {
             md.push_str(&format!("| {} | {} |\n", parts.trim(), figure.trim()));
         }
     }
+    md.push_str(&presign_table()?);
+    md.push_str(&presign_load(&aws_sdk_js)?);
     let size = cargo()
         .args([
             "run",
@@ -443,6 +446,100 @@ fn bench() -> Result {
     std::fs::write(project_root().join("BENCHMARKS.md"), md).map_err(|e| e.to_string())?;
     println!("xtask: wrote BENCHMARKS.md");
     Ok(())
+}
+
+/// The cost of one presigned URL (`backend/benches/presign.rs`, criterion),
+/// signed as the backend signs and through the SDK's pipeline, as a
+/// Markdown section.
+fn presign_table() -> Result<String> {
+    let output = cargo()
+        .args([
+            "bench",
+            "--quiet",
+            "--package",
+            "vidrop",
+            "--bench",
+            "presign",
+        ])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let printed = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!(
+            "the presign benchmark failed:\n{printed}{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    // Criterion prints `presign-here/get   time:   [low median high]`, the
+    // name alone on a line before when it is long.
+    let mut medians = std::collections::BTreeMap::new();
+    let mut name = String::new();
+    for line in printed.lines() {
+        let line = line.trim();
+        if line.starts_with("presign-") {
+            name = line
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        if let Some(figures) = line.split_once("time:").map(|(_, rest)| rest) {
+            let figures: Vec<&str> = figures
+                .trim()
+                .trim_matches(['[', ']'])
+                .split_whitespace()
+                .collect();
+            if let [_, _, median, unit, ..] = figures[..] {
+                medians.insert(name.clone(), format!("{median} {unit}"));
+            }
+        }
+    }
+    let mut md = String::from(
+        "\n### One presigned URL (native, cargo profile `bench`, criterion)\n\n\
+         Signing only, no request (`backend/benches/presign.rs`), median time: as the \
+         backend signs (`aws-sigv4` with the day's signing key kept, \
+         `backend/src/storage/signer.rs`) and through the AWS SDK's presigning pipeline \
+         (what it falls back to for a store it cannot sign for alike).\n\n\
+         | URL | signed here | SDK pipeline |\n| --- | --- | --- |\n",
+    );
+    for (what, label) in [
+        ("get", "playback `GetObject`"),
+        ("put", "create-only `PutObject` with SHA-256"),
+        ("part", "`UploadPart` with SHA-256"),
+    ] {
+        let figure = |signer: &str| {
+            medians
+                .get(&format!("presign-{signer}/{what}"))
+                .cloned()
+                .unwrap_or_else(|| "not measured".to_owned())
+        };
+        md.push_str(&format!(
+            "| {label} | {} | {} |\n",
+            figure("here"),
+            figure("sdk")
+        ));
+    }
+    Ok(md)
+}
+
+/// The presign path under load against two other SDKs' presigners
+/// (`e2e/src/bin/presign_load.rs`), as a Markdown section.
+fn presign_load(aws_sdk_js: &std::path::Path) -> Result<String> {
+    let results = target_dir().join("bench-presign-load.md");
+    run(cargo()
+        .args([
+            "run",
+            "--profile",
+            BACKEND_PROFILE,
+            "--package",
+            "vidrop-e2e",
+            "--bin",
+            "presign_load",
+            "--",
+        ])
+        .arg(&results)
+        .env("VIDROP_NPM_MODULES", aws_sdk_js))?;
+    std::fs::read_to_string(&results).map_err(|e| e.to_string())
 }
 
 /// The top of `BENCHMARKS.md`: what ran, and built with which cargo profile.

@@ -82,6 +82,55 @@ const CJK_FONT: (&str, &str) = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 );
 
+/// What the presign benchmark needs besides [`Need::Everything`]: the load
+/// generator, and boto3 for the Python reference server.
+const PRESIGN_BENCH_PACKAGES: &[(&str, &str)] = &[
+    ("wrk", "/usr/bin/wrk"),
+    (
+        "python3-boto3",
+        "/usr/lib/python3/dist-packages/boto3/__init__.py",
+    ),
+];
+
+/// The AWS SDK for JavaScript's S3 client and presigner, pinned, for the
+/// presign benchmark's Node reference server (`benches/presign-node/`).
+const AWS_SDK_JS: &[&str] = &[
+    "@aws-sdk/client-s3@3.1175.0",
+    "@aws-sdk/s3-request-presigner@3.1169.0",
+];
+
+/// What `cargo xtask bench` needs besides [`Need::Everything`]; answers the
+/// `node_modules` holding the AWS SDK for JavaScript.
+pub fn setup_bench() -> Result<PathBuf> {
+    apt_install(&missing(PRESIGN_BENCH_PACKAGES))?;
+    // A prefix of its own: `npm install` of packages not in a manifest
+    // removes the others it finds (axe-core's, in `npm_prefix`).
+    let prefix = npm_prefix()?.with_file_name("npm-aws-sdk");
+    let modules = prefix.join("node_modules");
+    let installed = |package: &str| {
+        let (name, version) = package.rsplit_once('@').expect("name@version");
+        std::fs::read_to_string(modules.join(name).join("package.json"))
+            .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{version}\"")))
+    };
+    if AWS_SDK_JS.iter().all(|package| installed(package)) {
+        return Ok(modules);
+    }
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    run(command("npm")
+        .args([
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .args(AWS_SDK_JS))?;
+    Ok(modules)
+}
+
 /// What `cargo xtask screenshot` needs besides [`Need::Everything`].
 pub fn setup_screenshots() -> Result {
     setup(Need::Everything)?;

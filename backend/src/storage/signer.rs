@@ -1,0 +1,605 @@
+//! Presigned S3 URLs signed here, with SigV4's signing key for the day kept
+//! between URLs: one URL costs a canonical request, two SHA-256s and one
+//! HMAC, where the SDK's presigning pipeline (interceptors, endpoint rules,
+//! identity resolution, a new signing key each time) costs about 30 times
+//! that. A part batch, a playback listing and `/presign` all sign many.
+//!
+//! What the SDK knows is not guessed again: [`UrlSigner::from_sdk_url`]
+//! reads a URL the SDK presigned for [`PROBE_KEY`] and keeps its endpoint
+//! (scheme, host, port, and the bucket in the path or in the host), the
+//! host it signed, and the region and service of its credential scope.
+//! A store the SDK signed some other way (SigV4a, another service) gets no
+//! `UrlSigner`, and the SDK keeps signing for it.
+//!
+//! The canonical request is S3's: the key percent-encoded once (S3 does not
+//! encode it again, nor normalise the path), query names and values
+//! percent-encoded and sorted, the signed headers' values trimmed, and an
+//! `UNSIGNED-PAYLOAD` (the store checks the body against the length and
+//! checksum headers it signs). The tests check every signature against the
+//! `aws-sigv4` crate's, and the signed headers against the SDK's.
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use vidrop_shared::api::HttpMethod;
+
+/// The key the SDK presigns once to show where objects are and how it signs.
+pub(super) const PROBE_KEY: &str = "vidrop-signer-probe";
+
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// Credentials are fetched again this long before they expire (the SDK's
+/// identity cache uses the same margin).
+const CREDENTIALS_MARGIN: Duration = Duration::from_secs(5 * 60);
+
+/// SigV4's URI encoding: everything but unreserved characters.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// An S3 key in a path: `/` stays a separator.
+const KEY_PATH: &AsciiSet = &QUERY.remove(b'/');
+
+/// What one URL signs: the method, the key, the request's own query
+/// parameters (`partNumber`, `response-content-disposition`, …) and the
+/// headers the client must send, lower-case names, `host` left out.
+#[derive(Debug, Clone)]
+pub(super) struct SignRequest<'a> {
+    pub method: HttpMethod,
+    pub key: &'a str,
+    pub query: Vec<(&'static str, String)>,
+    pub headers: Vec<(String, String)>,
+    /// When the URL starts to be valid, in Unix seconds.
+    pub start: u64,
+    pub expires_in: Duration,
+}
+
+/// A signed URL, and the headers (lower-case names, `host` left out) the
+/// client must send with it.
+#[derive(Debug, Clone)]
+pub(super) struct SignedUrl {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// Signs presigned URLs for one bucket and one set of credentials.
+#[derive(Debug)]
+pub(super) struct UrlSigner {
+    /// The object URL before the key: `http://127.0.0.1:9000/vidrop/`, or
+    /// `https://bucket.s3.eu-west-1.amazonaws.com/`.
+    url_prefix: String,
+    /// The path part of `url_prefix`, as the canonical request starts it.
+    path_prefix: String,
+    /// The `host` header signed: the URL's authority.
+    host: String,
+    region: String,
+    service: String,
+    credentials: SharedCredentialsProvider,
+    day: RwLock<Option<Arc<DayKey>>>,
+}
+
+/// Credentials and the signing key derived from them for one day.
+#[derive(Debug)]
+struct DayKey {
+    credentials: Credentials,
+    /// `YYYYMMDD`.
+    date: String,
+    key: Vec<u8>,
+}
+
+impl DayKey {
+    fn fresh_for(&self, date: &str, now: SystemTime) -> bool {
+        self.date == date
+            && self
+                .credentials
+                .expiry()
+                .is_none_or(|expiry| expiry > now + CREDENTIALS_MARGIN)
+    }
+}
+
+impl UrlSigner {
+    /// A signer for the objects of the URL the SDK presigned for a
+    /// `GetObject` of [`PROBE_KEY`]; `None` when that URL is not one this
+    /// signer makes alike.
+    pub(super) fn from_sdk_url(
+        url: &str,
+        credentials: SharedCredentialsProvider,
+    ) -> Option<UrlSigner> {
+        let (path, query) = url.split_once('?')?;
+        let url_prefix = path.strip_suffix(PROBE_KEY)?;
+        if !url_prefix.ends_with('/') {
+            return None;
+        }
+        let after_scheme = url_prefix.split_once("://")?.1;
+        let path_prefix = &after_scheme[after_scheme.find('/')?..];
+        let param = |name: &str| {
+            query.split('&').find_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                (key == name).then(|| percent_decode_str(value).decode_utf8_lossy().into_owned())
+            })
+        };
+        if param("X-Amz-Algorithm")? != ALGORITHM {
+            return None;
+        }
+        // AKID/YYYYMMDD/region/service/aws4_request
+        let credential = param("X-Amz-Credential")?;
+        let scope: Vec<&str> = credential.rsplitn(5, '/').collect();
+        let [terminator, service, region, _date, _access_key] = scope[..] else {
+            return None;
+        };
+        if terminator != "aws4_request" || param("X-Amz-SignedHeaders")? != "host" {
+            return None;
+        }
+        // The URL's authority is signed as `host`, but for a default port.
+        let authority = &after_scheme[..after_scheme.find('/')?];
+        let host = match url_prefix.starts_with("https://") {
+            true => authority.strip_suffix(":443"),
+            false => authority.strip_suffix(":80"),
+        }
+        .unwrap_or(authority)
+        .to_owned();
+        Some(UrlSigner {
+            url_prefix: url_prefix.to_owned(),
+            path_prefix: path_prefix.to_owned(),
+            host,
+            region: region.to_owned(),
+            service: service.to_owned(),
+            credentials,
+            day: RwLock::new(None),
+        })
+    }
+
+    /// Signs one URL.
+    pub(super) async fn sign(
+        &self,
+        request: SignRequest<'_>,
+    ) -> Result<SignedUrl, CredentialsError> {
+        let start = UNIX_EPOCH + Duration::from_secs(request.start);
+        let date_time = amz_date_time(request.start);
+        let day = self.day_key(&date_time[..8], start).await?;
+        Ok(self.sign_with(&day.credentials, &day.key, &date_time, request))
+    }
+
+    /// The signing key for `date`, derived again only for a new day or
+    /// credentials about to expire.
+    async fn day_key(
+        &self,
+        date: &str,
+        start: SystemTime,
+    ) -> Result<Arc<DayKey>, CredentialsError> {
+        let now = SystemTime::now();
+        if let Some(day) = self.day.read().expect("not poisoned").as_ref()
+            && day.fresh_for(date, now)
+        {
+            return Ok(day.clone());
+        }
+        let cached = self.day.read().expect("not poisoned").clone();
+        let credentials = match cached {
+            Some(day)
+                if day
+                    .credentials
+                    .expiry()
+                    .is_none_or(|expiry| expiry > now + CREDENTIALS_MARGIN) =>
+            {
+                day.credentials.clone()
+            }
+            _ => self.credentials.provide_credentials().await?,
+        };
+        let key = aws_sigv4::sign::v4::generate_signing_key(
+            credentials.secret_access_key(),
+            start,
+            &self.region,
+            &self.service,
+        )
+        .as_ref()
+        .to_vec();
+        let day = Arc::new(DayKey {
+            credentials,
+            date: date.to_owned(),
+            key,
+        });
+        *self.day.write().expect("not poisoned") = Some(day.clone());
+        Ok(day)
+    }
+
+    /// The URL for `request`, signed with `key` (derived from `credentials`
+    /// for the day `request` starts; `date_time` is that instant,
+    /// `YYYYMMDDTHHMMSSZ`).
+    fn sign_with(
+        &self,
+        credentials: &Credentials,
+        key: &[u8],
+        date_time: &str,
+        request: SignRequest<'_>,
+    ) -> SignedUrl {
+        let scope = format!(
+            "{}/{}/{}/aws4_request",
+            &date_time[..8],
+            self.region,
+            self.service
+        );
+        let mut headers: Vec<(String, String)> = request
+            .headers
+            .into_iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), value))
+            .collect();
+        headers.push(("host".to_owned(), self.host.clone()));
+        headers.sort();
+        let signed_headers = headers
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(";");
+
+        let mut query: Vec<(String, String)> = request
+            .query
+            .into_iter()
+            .map(|(name, value)| (encode(name), encode(&value)))
+            .collect();
+        let mut auth = vec![
+            ("X-Amz-Algorithm", ALGORITHM.to_owned()),
+            (
+                "X-Amz-Credential",
+                format!("{}/{scope}", credentials.access_key_id()),
+            ),
+            ("X-Amz-Date", date_time.to_owned()),
+            ("X-Amz-Expires", request.expires_in.as_secs().to_string()),
+            ("X-Amz-SignedHeaders", signed_headers.clone()),
+        ];
+        if let Some(token) = credentials.session_token() {
+            auth.push(("X-Amz-Security-Token", token.to_owned()));
+        }
+        query.extend(
+            auth.into_iter()
+                .map(|(name, value)| (name.to_owned(), encode(&value))),
+        );
+        query.sort();
+        let mut canonical_query = String::new();
+        for (name, value) in &query {
+            if !canonical_query.is_empty() {
+                canonical_query.push('&');
+            }
+            let _ = write!(canonical_query, "{name}={value}");
+        }
+
+        let key_path = utf8_percent_encode(request.key, KEY_PATH).to_string();
+        let mut canonical = format!(
+            "{}\n{}{key_path}\n{canonical_query}\n",
+            request.method.as_str(),
+            self.path_prefix
+        );
+        for (name, value) in &headers {
+            let _ = writeln!(canonical, "{name}:{}", header_value(value));
+        }
+        canonical.reserve(signed_headers.len() + 20);
+        let _ = write!(canonical, "\n{signed_headers}\nUNSIGNED-PAYLOAD");
+
+        let string_to_sign = format!(
+            "{ALGORITHM}\n{date_time}\n{scope}\n{}",
+            hex(&Sha256::digest(canonical.as_bytes()))
+        );
+        let signature = aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes());
+        SignedUrl {
+            url: format!(
+                "{}{key_path}?{canonical_query}&X-Amz-Signature={signature}",
+                self.url_prefix
+            ),
+            headers: headers
+                .into_iter()
+                .filter(|(name, _)| name != "host")
+                .collect(),
+        }
+    }
+}
+
+/// `YYYYMMDDTHHMMSSZ` for Unix seconds.
+fn amz_date_time(secs: u64) -> String {
+    let secs = i64::try_from(secs).unwrap_or(i64::MAX);
+    DateTime::from_secs(secs)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect()
+}
+
+fn encode(value: &str) -> String {
+    utf8_percent_encode(value, QUERY).to_string()
+}
+
+/// A header value as S3's SigV4 signs it: spaces (only spaces) trimmed, and
+/// runs of them as one.
+fn header_value(value: &str) -> std::borrow::Cow<'_, str> {
+    let value = value.trim_matches(' ');
+    if !value.contains("  ") {
+        return value.into();
+    }
+    let mut collapsed = String::with_capacity(value.len());
+    for c in value.chars() {
+        if !(c == ' ' && collapsed.ends_with(' ')) {
+            collapsed.push(c);
+        }
+    }
+    collapsed.into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sigv4::http_request::{
+        PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+        UriPathNormalizationMode, sign,
+    };
+    use aws_smithy_runtime_api::client::identity::Identity;
+
+    const SDK_URL: &str = "http://127.0.0.1:9000/vidrop/vidrop-signer-probe?x-id=GetObject&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261130%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261130T160000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=00";
+
+    fn credentials(token: Option<&str>) -> Credentials {
+        Credentials::new(
+            "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+            token.map(str::to_owned),
+            None,
+            "test",
+        )
+    }
+
+    fn signer(url: &str, token: Option<&str>) -> UrlSigner {
+        UrlSigner::from_sdk_url(url, SharedCredentialsProvider::new(credentials(token)))
+            .expect("a SigV4 URL")
+    }
+
+    /// The signature the `aws-sigv4` crate makes for the same request.
+    fn reference_signature(
+        signer: &UrlSigner,
+        request: &SignRequest<'_>,
+        token: Option<&str>,
+    ) -> String {
+        let identity: Identity = credentials(token).into();
+        let mut settings = SigningSettings::default();
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(request.expires_in);
+        settings.percent_encoding_mode = PercentEncodingMode::Single;
+        settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+        let params = aws_sigv4::sign::v4::SigningParams::builder()
+            .identity(&identity)
+            .region(&signer.region)
+            .name(&signer.service)
+            .time(UNIX_EPOCH + Duration::from_secs(request.start))
+            .settings(settings)
+            .build()
+            .unwrap()
+            .into();
+        let mut uri = format!(
+            "{}{}",
+            signer.url_prefix,
+            utf8_percent_encode(request.key, KEY_PATH)
+        );
+        for (i, (name, value)) in request.query.iter().enumerate() {
+            uri.push(if i == 0 { '?' } else { '&' });
+            uri.push_str(&format!("{}={}", encode(name), encode(value)));
+        }
+        let mut headers: Vec<(&str, &str)> = request
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        headers.push(("host", &signer.host));
+        let signable = SignableRequest::new(
+            request.method.as_str(),
+            uri,
+            headers.into_iter(),
+            SignableBody::UnsignedPayload,
+        )
+        .unwrap();
+        sign(signable, &params).unwrap().into_parts().1
+    }
+
+    fn signature_of(url: &str) -> &str {
+        url.rsplit_once("X-Amz-Signature=").unwrap().1
+    }
+
+    #[tokio::test]
+    async fn signatures_match_the_aws_sigv4_crate_for_odd_keys_queries_and_headers() {
+        let keys = [
+            "videos/01JD7YBQ9YEE2T2X1ABJHT4DE2.webm",
+            "uploads/a b+c%d~e!f*g(h)i'j.mp4",
+            "clips/été/日本語 ☃.mov",
+            "deep//double/slash/./dot/../x",
+        ];
+        for token in [None, Some("session/token+with=odd chars")] {
+            let signer = signer(SDK_URL, token);
+            for key in keys {
+                let requests = [
+                    SignRequest {
+                        method: HttpMethod::Get,
+                        key,
+                        query: vec![
+                            (
+                                "response-content-disposition",
+                                "inline; filename=\"a b.webm\"; filename*=UTF-8''a%20b.webm"
+                                    .to_owned(),
+                            ),
+                            (
+                                "response-cache-control",
+                                "private, max-age=3600, immutable".to_owned(),
+                            ),
+                        ],
+                        headers: Vec::new(),
+                        start: 1_796_054_400,
+                        expires_in: Duration::from_secs(3600),
+                    },
+                    SignRequest {
+                        method: HttpMethod::Put,
+                        key,
+                        query: vec![
+                            ("partNumber", "7".to_owned()),
+                            ("uploadId", "2~a/b+c==".to_owned()),
+                        ],
+                        headers: vec![
+                            ("content-length".to_owned(), "8388608".to_owned()),
+                            (
+                                "x-amz-checksum-sha256".to_owned(),
+                                "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".to_owned(),
+                            ),
+                        ],
+                        start: 1_796_083_199,
+                        expires_in: Duration::from_secs(900),
+                    },
+                    SignRequest {
+                        method: HttpMethod::Put,
+                        key,
+                        query: Vec::new(),
+                        headers: vec![
+                            ("content-length".to_owned(), "12".to_owned()),
+                            ("content-type".to_owned(), "video/webm".to_owned()),
+                            (
+                                "x-amz-meta-filename".to_owned(),
+                                "  two   spaces\tand a tab ".to_owned(),
+                            ),
+                            ("if-none-match".to_owned(), "*".to_owned()),
+                        ],
+                        start: 1_796_083_200,
+                        expires_in: Duration::from_secs(604_800),
+                    },
+                ];
+                for request in requests {
+                    let expected = reference_signature(&signer, &request, token);
+                    let signed = signer.sign(request.clone()).await.unwrap();
+                    assert_eq!(signature_of(&signed.url), expected, "{request:?}");
+                    assert!(signed.url.starts_with("http://127.0.0.1:9000/vidrop/"));
+                    let mut sent: Vec<_> = request.headers.clone();
+                    sent.sort();
+                    assert_eq!(signed.headers, sent, "the client sends what was signed");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reads_the_endpoint_and_scope_of_the_sdks_url() {
+        let path_style = signer(SDK_URL, None);
+        assert_eq!(path_style.url_prefix, "http://127.0.0.1:9000/vidrop/");
+        assert_eq!(path_style.path_prefix, "/vidrop/");
+        assert_eq!(path_style.host, "127.0.0.1:9000");
+        assert_eq!(
+            (path_style.region.as_str(), path_style.service.as_str()),
+            ("us-east-1", "s3")
+        );
+
+        let virtual_host = signer(
+            &SDK_URL
+                .replace(
+                    "http://127.0.0.1:9000/vidrop/",
+                    "https://my-bucket.s3.eu-west-3.amazonaws.com/",
+                )
+                .replace("us-east-1", "eu-west-3"),
+            None,
+        );
+        assert_eq!(virtual_host.path_prefix, "/");
+        assert_eq!(virtual_host.host, "my-bucket.s3.eu-west-3.amazonaws.com");
+        assert_eq!(virtual_host.region, "eu-west-3");
+
+        let default_port = signer(
+            &SDK_URL.replace("http://127.0.0.1:9000/", "http://store.test:80/"),
+            None,
+        );
+        assert_eq!(default_port.host, "store.test");
+        assert_eq!(default_port.url_prefix, "http://store.test:80/vidrop/");
+    }
+
+    #[test]
+    fn leaves_other_ways_of_signing_to_the_sdk() {
+        let provider = || SharedCredentialsProvider::new(credentials(None));
+        let sigv4a = SDK_URL.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256");
+        let more_headers = SDK_URL.replace("SignedHeaders=host", "SignedHeaders=host%3Bx-amz-foo");
+        let other_key = SDK_URL.replace("vidrop-signer-probe", "something-else");
+        for url in [sigv4a.as_str(), &more_headers, &other_key, "not a url"] {
+            assert!(UrlSigner::from_sdk_url(url, provider()).is_none(), "{url}");
+        }
+    }
+
+    #[tokio::test]
+    async fn keeps_the_days_key_and_fetches_expiring_credentials_again() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        #[derive(Debug)]
+        struct Counting(Arc<AtomicUsize>, Option<SystemTime>);
+        impl ProvideCredentials for Counting {
+            fn provide_credentials<'a>(
+                &'a self,
+            ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+            where
+                Self: 'a,
+            {
+                self.0.fetch_add(1, Ordering::SeqCst);
+                aws_credential_types::provider::future::ProvideCredentials::ready(Ok(
+                    Credentials::new("AKID", "secret", None, self.1, "counting"),
+                ))
+            }
+        }
+        let now = unix_now();
+        let request = |start| SignRequest {
+            method: HttpMethod::Get,
+            key: "k",
+            query: Vec::new(),
+            headers: Vec::new(),
+            start,
+            expires_in: Duration::from_secs(60),
+        };
+
+        let calls = Arc::new(AtomicUsize::new(0));
+        let lasting = UrlSigner::from_sdk_url(
+            SDK_URL,
+            SharedCredentialsProvider::new(Counting(calls.clone(), None)),
+        )
+        .unwrap();
+        lasting.sign(request(now)).await.unwrap();
+        lasting.sign(request(now)).await.unwrap();
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "credentials fetched once");
+        let before = lasting.day.read().unwrap().clone().unwrap();
+        lasting.sign(request(now + 86_400)).await.unwrap();
+        let after = lasting.day.read().unwrap().clone().unwrap();
+        assert_ne!(before.date, after.date, "a new day, a new key");
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "the same credentials");
+
+        let calls = Arc::new(AtomicUsize::new(0));
+        let expiring = UrlSigner::from_sdk_url(
+            SDK_URL,
+            SharedCredentialsProvider::new(Counting(
+                calls.clone(),
+                Some(SystemTime::now() + Duration::from_secs(60)),
+            )),
+        )
+        .unwrap();
+        expiring.sign(request(now)).await.unwrap();
+        expiring.sign(request(now)).await.unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            2,
+            "credentials about to expire are fetched again"
+        );
+    }
+
+    fn unix_now() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+}
