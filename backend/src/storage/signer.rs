@@ -126,7 +126,24 @@ impl UrlSigner {
                 (key == name).then(|| percent_decode_str(value).decode_utf8_lossy().into_owned())
             })
         };
-        if param("X-Amz-Algorithm")? != ALGORITHM {
+        // Only what this signer writes itself: a directory bucket's session
+        // token (`X-Amz-S3session-Token`), for one, is left to the SDK.
+        let known = [
+            "x-id",
+            "X-Amz-Algorithm",
+            "X-Amz-Credential",
+            "X-Amz-Date",
+            "X-Amz-Expires",
+            "X-Amz-SignedHeaders",
+            "X-Amz-Security-Token",
+            "X-Amz-Signature",
+        ];
+        let names = query
+            .split('&')
+            .map(|pair| pair.split('=').next().unwrap_or(pair));
+        if param("X-Amz-Algorithm")? != ALGORITHM
+            || !names.clone().all(|name| known.contains(&name))
+        {
             return None;
         }
         // AKID/YYYYMMDD/region/service/aws4_request
@@ -135,7 +152,10 @@ impl UrlSigner {
         let [terminator, service, region, _date, _access_key] = scope[..] else {
             return None;
         };
-        if terminator != "aws4_request" || param("X-Amz-SignedHeaders")? != "host" {
+        if terminator != "aws4_request"
+            || service != "s3"
+            || param("X-Amz-SignedHeaders")? != "host"
+        {
             return None;
         }
         // The URL's authority is signed as `host`, but for a default port.
@@ -530,7 +550,16 @@ mod tests {
         let sigv4a = SDK_URL.replace("AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256");
         let more_headers = SDK_URL.replace("SignedHeaders=host", "SignedHeaders=host%3Bx-amz-foo");
         let other_key = SDK_URL.replace("vidrop-signer-probe", "something-else");
-        for url in [sigv4a.as_str(), &more_headers, &other_key, "not a url"] {
+        let directory_bucket = format!("{SDK_URL}&X-Amz-S3session-Token=abc");
+        let other_service = SDK_URL.replace("%2Fs3%2F", "%2Fs3express%2F");
+        for url in [
+            sigv4a.as_str(),
+            &more_headers,
+            &other_key,
+            &directory_bucket,
+            &other_service,
+            "not a url",
+        ] {
             assert!(UrlSigner::from_sdk_url(url, provider()).is_none(), "{url}");
         }
     }
