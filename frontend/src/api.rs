@@ -1,10 +1,11 @@
 //! The widget's calls to the Vidrop backend: small JSON requests made with
-//! `gloo-net` (video bytes never go through here; they go straight to S3).
+//! the browser's `fetch` (video bytes never go through here; they go
+//! straight to S3).
 //!
 //! Every failure becomes an [`ApiError`] whose `Display` is a sentence the
 //! widget can show as it is: the backend's own `message` when it sent one.
 
-use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,6 +13,9 @@ use vidrop_shared::api::{
     CompleteUpload, ErrorBody, ListedVideo, SignParts, SignedParts, StoredParts, UploadPlan,
     UploadRequest, VideoDetails, VideoPage,
 };
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestInit, Response};
 
 /// Why a call to the backend failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,14 +135,6 @@ impl Api {
         }
     }
 
-    /// `request` with the token, if there is one.
-    fn authorized(&self, request: RequestBuilder) -> RequestBuilder {
-        match self.credential.authorization() {
-            Some(value) => request.header("Authorization", &value),
-            None => request,
-        }
-    }
-
     /// The URL of an API path such as `/api/videos`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
@@ -146,21 +142,14 @@ impl Api {
 
     /// `POST /api/uploads`: asks where and how to upload a file.
     pub async fn create_upload(&self, body: &UploadRequest) -> Result<UploadPlan, ApiError> {
-        let request = self
-            .authorized(Request::post(&self.url("/api/uploads")))
-            .json(body)
-            .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
-        read_json(request.send().await).await
+        let url = self.url("/api/uploads");
+        read_json(&self.call("POST", &url, Some(to_json(body)?)).await?)
     }
 
     /// `POST /api/uploads/{id}/parts`: presigned URLs for a batch of parts.
     pub async fn sign_parts(&self, id: &str, body: &SignParts) -> Result<SignedParts, ApiError> {
         let url = self.url(&format!("/api/uploads/{}/parts", path_segment(id)));
-        let request = self
-            .authorized(Request::post(&url))
-            .json(body)
-            .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
-        read_json(request.send().await).await
+        read_json(&self.call("POST", &url, Some(to_json(body)?)).await?)
     }
 
     /// `GET /api/uploads/{id}/parts?upload_id=…`: the parts the store holds.
@@ -170,7 +159,7 @@ impl Api {
             path_segment(id),
             path_segment(upload_id)
         ));
-        read_json(self.authorized(Request::get(&url)).send().await).await
+        read_json(&self.call("GET", &url, None).await?)
     }
 
     /// `POST /api/uploads/{id}/complete`: completes a multipart upload (or,
@@ -182,11 +171,7 @@ impl Api {
         body: &CompleteUpload,
     ) -> Result<VideoDetails, ApiError> {
         let url = self.url(&format!("/api/uploads/{}/complete", path_segment(id)));
-        let request = self
-            .authorized(Request::post(&url))
-            .json(body)
-            .map_err(|e| ApiError::BadAnswer(e.to_string()))?;
-        read_json(request.send().await).await
+        read_json(&self.call("POST", &url, Some(to_json(body)?)).await?)
     }
 
     /// The base URL given to [`Api::new`], without a trailing slash.
@@ -201,35 +186,70 @@ impl Api {
             path_segment(id),
             path_segment(upload_id)
         ));
-        let response = self
-            .authorized(Request::delete(&url))
-            .send()
-            .await
-            .map_err(|_| ApiError::Unreachable)?;
-        if response.ok() {
-            Ok(())
-        } else {
-            Err(error_of(response).await)
-        }
+        self.call("DELETE", &url, None).await.map(drop)
     }
 
     /// `GET /api/videos`: the stored videos (the first page), newest first,
     /// each with what the browser read of it and its poster's URL.
     pub async fn list_videos(&self) -> Result<Vec<ListedVideo>, ApiError> {
-        let page: VideoPage = read_json(
-            self.authorized(Request::get(&self.url("/api/videos")))
-                .send()
-                .await,
-        )
-        .await?;
+        let url = self.url("/api/videos");
+        let page: VideoPage = read_json(&self.call("GET", &url, None).await?)?;
         Ok(page.videos)
     }
 
     /// `GET /api/videos/{id}`: one video with a fresh presigned URL to play.
     pub async fn video(&self, id: &str) -> Result<VideoDetails, ApiError> {
         let url = self.url(&format!("/api/videos/{}", path_segment(id)));
-        read_json(self.authorized(Request::get(&url)).send().await).await
+        read_json(&self.call("GET", &url, None).await?)
     }
+
+    /// One call: `method` on `url` with the token, and `body` as JSON when
+    /// there is one; the body of a successful answer. Not generic, so the
+    /// wasm holds it once rather than once per call.
+    async fn call(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<String>,
+    ) -> Result<String, ApiError> {
+        // `fetch` rejects only when no HTTP answer came back at all.
+        let response = self
+            .fetch(method, url, body)
+            .await
+            .ok_or(ApiError::Unreachable)?;
+        let text = text_of(&response).await;
+        if response.ok() {
+            text.ok_or(ApiError::Unreachable)
+        } else {
+            let body = text.unwrap_or_default();
+            Err(ApiError::from_answer(response.status(), &body))
+        }
+    }
+
+    /// The browser's `fetch`; `None` when it fails.
+    async fn fetch(&self, method: &str, url: &str, body: Option<String>) -> Option<Response> {
+        let headers = Headers::new().ok()?;
+        if let Some(value) = self.credential.authorization() {
+            headers.set("Authorization", &value).ok()?;
+        }
+        let init = RequestInit::new();
+        init.set_method(method);
+        if let Some(body) = body {
+            headers.set("Content-Type", "application/json").ok()?;
+            init.set_body(&JsValue::from(body));
+        }
+        init.set_headers(&headers);
+        let promise = web_sys::window()?.fetch_with_str_and_init(url, &init);
+        JsFuture::from(promise).await.ok()?.dyn_into().ok()
+    }
+}
+
+/// A response's body as text, or `None` when it cannot be read.
+async fn text_of(response: &Response) -> Option<String> {
+    JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
 }
 
 /// `value` encoded for one segment (or query value) of a URL, by the
@@ -238,27 +258,14 @@ fn path_segment(value: &str) -> String {
     String::from(js_sys::encode_uri_component(value))
 }
 
-async fn read_json<T: DeserializeOwned>(
-    sent: Result<Response, gloo_net::Error>,
-) -> Result<T, ApiError> {
-    let text = read_text(sent).await?;
-    serde_json::from_str(&text).map_err(|e| ApiError::BadAnswer(e.to_string()))
+/// A successful answer's body as `T`.
+fn read_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::BadAnswer(e.to_string()))
 }
 
-/// The body of a successful answer. Not generic, so the wasm holds it once
-/// rather than once per answer type.
-async fn read_text(sent: Result<Response, gloo_net::Error>) -> Result<String, ApiError> {
-    // `fetch` rejects only when no HTTP answer came back at all.
-    let response = sent.map_err(|_| ApiError::Unreachable)?;
-    if !response.ok() {
-        return Err(error_of(response).await);
-    }
-    response.text().await.map_err(|_| ApiError::Unreachable)
-}
-
-async fn error_of(response: Response) -> ApiError {
-    let body = response.text().await.unwrap_or_default();
-    ApiError::from_answer(response.status(), &body)
+/// A request's body as JSON.
+fn to_json(body: &impl Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(body).map_err(|e| ApiError::BadAnswer(e.to_string()))
 }
 
 #[cfg(test)]

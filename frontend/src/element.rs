@@ -30,8 +30,9 @@ use web_sys::{Element, EventTarget, File, HtmlElement, ShadowRoot};
 /// The element's name.
 pub const ELEMENT_NAME: &str = "vidrop-uploader";
 
-/// The widget's styles, adopted by every element's shadow root.
-pub const STYLESHEET: &str = include_str!("../widget.css");
+/// The widget's styles, adopted by every element's shadow root:
+/// `widget.css` without its comments and layout (see `build.rs`).
+pub const STYLESHEET: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
 
 #[wasm_bindgen(module = "/src/element.js")]
 extern "C" {
@@ -182,4 +183,27 @@ fn unmount(id: u32) {
     // Dropping the view unmounts it; the widget's reactive owner goes with
     // it, or when the last of its tasks (the cancelled upload) ends.
     drop(mounted);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::STYLESHEET;
+
+    /// `build.rs` takes out comments and white space, and nothing else.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn the_stylesheet_ships_without_comments_and_nothing_else_lost() {
+        let source = include_str!("../widget.css");
+        let mut uncommented = String::new();
+        let mut rest = source;
+        while let Some((before, after)) = rest.split_once("/*") {
+            uncommented.push_str(before);
+            rest = after.split_once("*/").map_or("", |(_, after)| after);
+        }
+        uncommented.push_str(rest);
+        let solid = |css: &str| css.split_whitespace().collect::<String>();
+        assert!(!STYLESHEET.contains("/*"));
+        assert!(STYLESHEET.len() < uncommented.len());
+        assert_eq!(solid(STYLESHEET), solid(&uncommented));
+    }
 }

@@ -2,8 +2,8 @@
 //! versions that build on this machine's Rust (see `shared/TOOLCHAIN.md`).
 //!
 //! Trunk must never download a tool itself (no internet here): it finds the
-//! wasm-bindgen CLI of exactly the `Cargo.lock` version and Debian's wasm-opt
-//! on `PATH`.
+//! wasm-bindgen CLI of exactly the `Cargo.lock` version and npm's wasm-opt
+//! ([`BINARYEN_VERSION`]) on the `PATH` that [`command`] gives it.
 
 use crate::{Result, cargo, run};
 use std::env;
@@ -24,6 +24,11 @@ const GECKODRIVER_VERSION: &str = "0.37.1";
 /// `AXE_CORE_VERSION`, which checks it).
 const AXE_CORE_VERSION: &str = "4.14.1";
 
+/// binaryen, whose `wasm-opt` Trunk runs on the widget's wasm (index.html's
+/// `data-wasm-opt`): npm's package, a build for Node.js, pinned. Debian's
+/// binaryen 108 breaks wasm-bindgen 0.2.130's output; 116 and newer do not.
+const BINARYEN_VERSION: &str = "132.0.0";
+
 /// The distributed S3 store the cluster tests run on (`cargo xtask garage`):
 /// pinned, as the issue asks, and `--locked`.
 const GARAGE_VERSION: &str = "2.5.0";
@@ -42,8 +47,13 @@ pub enum Need {
     Everything,
 }
 
+/// npm, which installs binaryen (for every widget build) and axe-core
+/// (Debian's npm brings Node.js, which runs both).
+const NPM: (&str, &str) = ("npm", "/usr/bin/npm");
+
 /// Debian packages, each with a file that shows it is installed. (No
-/// binaryen: its wasm-opt 108 breaks wasm-bindgen's output, see index.html.)
+/// binaryen: its wasm-opt 108 breaks wasm-bindgen's output; npm's is used,
+/// see [`BINARYEN_VERSION`].)
 /// The browser tests run in all three engines, so all three are installed:
 /// a machine that lacks one fails its tests rather than skipping them.
 const TEST_PACKAGES: &[(&str, &str)] = &[
@@ -57,20 +67,23 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
     ("xvfb", "/usr/bin/Xvfb"),
     ("ffmpeg", "/usr/bin/ffmpeg"),
     ("curl", "/usr/bin/curl"),
-    // To install axe-core (Debian's npm brings Node.js with it).
-    ("npm", "/usr/bin/npm"),
 ];
 
 pub fn setup(need: Need) -> Result {
     add_wasm_target()?;
     if need >= Need::Widget {
         if need >= Need::Everything {
-            apt_install(&missing(TEST_PACKAGES))?;
+            let mut packages = TEST_PACKAGES.to_vec();
+            packages.push(NPM);
+            apt_install(&missing(&packages))?;
             install_geckodriver()?;
             install_axe_core()?;
+        } else {
+            apt_install(&missing(&[NPM]))?;
         }
         install_trunk()?;
         install_wasm_bindgen()?;
+        install_binaryen()?;
     }
     Ok(())
 }
@@ -138,11 +151,11 @@ pub fn setup_screenshots() -> Result {
 }
 
 /// A command for `program` whose `PATH` starts with cargo's `bin` folder
-/// (`$CARGO_HOME/bin`, else `~/.cargo/bin`), so the tools `cargo install`
-/// puts there (Trunk, the wasm-bindgen CLI) are found, by this command and by
-/// whatever it starts, even from a shell whose `PATH` lacks that folder. On
-/// Unix the program itself is looked up in that `PATH` too. Every command
-/// xtask runs is made here.
+/// (`$CARGO_HOME/bin`, else `~/.cargo/bin`) and binaryen's (see
+/// [`binaryen_bin`]), so the tools installed there (Trunk, the wasm-bindgen
+/// CLI, wasm-opt) are found, by this command and by whatever it starts, even
+/// from a shell whose `PATH` lacks those folders. On Unix the program itself
+/// is looked up in that `PATH` too. Every command xtask runs is made here.
 pub fn command(program: impl AsRef<OsStr>) -> Command {
     let mut command = Command::new(program);
     if let Some(path) = path_with_cargo_bin() {
@@ -151,21 +164,26 @@ pub fn command(program: impl AsRef<OsStr>) -> Command {
     command
 }
 
-/// The caller's `PATH` with cargo's `bin` folder first, or `None` when it is
-/// there already (or cannot be named).
+/// The caller's `PATH` with binaryen's and cargo's `bin` folders first, or
+/// `None` when they are there already (or cannot be named).
 fn path_with_cargo_bin() -> Option<&'static OsString> {
     static PATH: OnceLock<Option<OsString>> = OnceLock::new();
     PATH.get_or_init(|| {
         let cargo_home = env::var_os("CARGO_HOME")
             .map(PathBuf::from)
             .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))?;
-        let bin = cargo_home.join("bin");
         let path = env::var_os("PATH").unwrap_or_default();
         let mut paths: Vec<PathBuf> = env::split_paths(&path).collect();
-        if paths.contains(&bin) {
+        let firsts = [binaryen_bin().ok(), Some(cargo_home.join("bin"))];
+        let missing: Vec<PathBuf> = firsts
+            .into_iter()
+            .flatten()
+            .filter(|bin| !paths.contains(bin))
+            .collect();
+        if missing.is_empty() {
             return None;
         }
-        paths.insert(0, bin);
+        paths.splice(0..0, missing);
         env::join_paths(paths).ok()
     })
     .as_ref()
@@ -269,6 +287,52 @@ fn install_axe_core() -> Result {
         ])
         .arg(&prefix)
         .arg(format!("axe-core@{AXE_CORE_VERSION}")))
+}
+
+/// Where binaryen's npm package goes: `~/.cache/vidrop/binaryen`, a prefix
+/// of its own, because `npm install --no-save` into a prefix removes the
+/// packages it was not asked for (axe-core's, in [`npm_prefix`]).
+fn binaryen_prefix() -> Result<PathBuf> {
+    env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".cache/vidrop/binaryen"))
+        .ok_or_else(|| "no HOME to keep npm packages in".to_owned())
+}
+
+/// The folder of binaryen's commands (`wasm-opt`, a Node.js script).
+pub fn binaryen_bin() -> Result<PathBuf> {
+    Ok(binaryen_prefix()?.join("node_modules/.bin"))
+}
+
+/// binaryen [`BINARYEN_VERSION`] from npm's registry into
+/// [`binaryen_prefix`], unless that very release is there already. It has
+/// no dependencies, and no install script runs.
+fn install_binaryen() -> Result {
+    let prefix = binaryen_prefix()?;
+    let version = output(command(binaryen_bin()?.join("wasm-opt")).arg("--version"));
+    let major = BINARYEN_VERSION
+        .split('.')
+        .next()
+        .unwrap_or(BINARYEN_VERSION);
+    let manifest = prefix.join("node_modules/binaryen/package.json");
+    let installed = std::fs::read_to_string(&manifest).unwrap_or_default();
+    if version.is_some_and(|v| v.contains(&format!("version_{major}")))
+        && installed.contains(&format!("\"version\": \"{BINARYEN_VERSION}\""))
+    {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    run(command("npm")
+        .args([
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--prefix",
+        ])
+        .arg(&prefix)
+        .arg(format!("binaryen@{BINARYEN_VERSION}")))
 }
 
 /// Garage's binary, built once into `~/.cache/vidrop/garage/bin` (or
