@@ -45,7 +45,7 @@ Tasks:
   build       build the release widget (cargo profile `widget`) into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload videos in headless Chromium and save docs/screenshot.png, docs/widget-{light,dark,zh-CN}.png and the example pages' screenshots
-  bench       benchmarks (widget vs curl, browser memory, 5 GiB in every engine, SHA-256 in the browser, the scheduler per event, one presigned URL, widget size) into BENCHMARKS.md
+  bench       benchmarks (widget vs curl, browser memory, 5 GiB in every engine, SHA-256 in the browser, the scheduler per event, one presigned URL, the presign path under wrk, widget size) into BENCHMARKS.md
   garage      build Garage 2.5.0 once (cached in ~/.cache/vidrop/garage), run the API and widget tests on Garage, then the three-node cluster test
   example     serve examples/ at http://127.0.0.1:8081, pages of another origin embedding the widget (with `dev` running)
 ";
@@ -317,21 +317,7 @@ fn bench() -> Result {
     tools::setup(tools::Need::Everything)?;
     let aws_sdk_js = tools::setup_bench()?;
     build_widget()?;
-    let transfer = target_dir().join("bench-transfer.md");
-    run(cargo()
-        .args([
-            "run",
-            "--profile",
-            BACKEND_PROFILE,
-            "--package",
-            "vidrop-e2e",
-            "--bin",
-            "bench",
-            "--",
-        ])
-        .arg(&transfer)
-        .env("VIDROP_DIST", project_root().join("dist")))?;
-    let transfer = std::fs::read_to_string(&transfer).map_err(|e| e.to_string())?;
+    let transfer = bench_bin("bench", &[("VIDROP_DIST", &project_root().join("dist"))])?;
 
     // The widget's hashing compiled as the widget ships.
     let mut hashing = cargo();
@@ -423,6 +409,7 @@ fn bench() -> Result {
         }
     }
     md.push_str(&presign_table()?);
+    md.push('\n');
     md.push_str(&presign_load(&aws_sdk_js)?);
     let size = cargo()
         .args([
@@ -525,7 +512,13 @@ fn presign_table() -> Result<String> {
 /// The presign path under load against two other SDKs' presigners
 /// (`e2e/src/bin/presign_load.rs`), as a Markdown section.
 fn presign_load(aws_sdk_js: &std::path::Path) -> Result<String> {
-    let results = target_dir().join("bench-presign-load.md");
+    bench_bin("presign_load", &[("VIDROP_NPM_MODULES", aws_sdk_js)])
+}
+
+/// Runs the benchmark binary `name` of `e2e/`, built as the backend ships
+/// ([`BACKEND_PROFILE`]), with `env`; answers the Markdown it wrote.
+fn bench_bin(name: &str, env: &[(&str, &std::path::Path)]) -> Result<String> {
+    let results = target_dir().join(format!("bench-{name}.md"));
     run(cargo()
         .args([
             "run",
@@ -534,11 +527,11 @@ fn presign_load(aws_sdk_js: &std::path::Path) -> Result<String> {
             "--package",
             "vidrop-e2e",
             "--bin",
-            "presign_load",
+            name,
             "--",
         ])
         .arg(&results)
-        .env("VIDROP_NPM_MODULES", aws_sdk_js))?;
+        .envs(env.iter().copied()))?;
     std::fs::read_to_string(&results).map_err(|e| e.to_string())
 }
 

@@ -116,32 +116,7 @@ const AWS_SDK_JS: &[&str] = &[
 /// `node_modules` holding the AWS SDK for JavaScript.
 pub fn setup_bench() -> Result<PathBuf> {
     apt_install(&missing(PRESIGN_BENCH_PACKAGES))?;
-    // A prefix of its own: `npm install` of packages not in a manifest
-    // removes the others it finds (axe-core's, in `npm_prefix`).
-    let prefix = npm_prefix()?.with_file_name("npm-aws-sdk");
-    let modules = prefix.join("node_modules");
-    let installed = |package: &str| {
-        let (name, version) = package.rsplit_once('@').expect("name@version");
-        std::fs::read_to_string(modules.join(name).join("package.json"))
-            .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{version}\"")))
-    };
-    if AWS_SDK_JS.iter().all(|package| installed(package)) {
-        return Ok(modules);
-    }
-    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
-    run(command("npm")
-        .args([
-            "install",
-            "--no-save",
-            "--no-package-lock",
-            "--no-audit",
-            "--no-fund",
-            "--ignore-scripts",
-            "--prefix",
-        ])
-        .arg(&prefix)
-        .args(AWS_SDK_JS))?;
-    Ok(modules)
+    npm_install(AWS_SDK_JS_FOLDER, AWS_SDK_JS)
 }
 
 /// What `cargo xtask screenshot` needs besides [`Need::Everything`].
@@ -249,90 +224,75 @@ fn install_geckodriver() -> Result {
     ]))
 }
 
-/// Where npm packages for the tests go: `~/.cache/vidrop/npm`, beside the
-/// other cached tools.
-fn npm_prefix() -> Result<PathBuf> {
+/// The folders under `~/.cache/vidrop` that npm packages go to, one per
+/// set: `npm install --no-save` into a prefix removes the packages it was not
+/// asked for.
+const AXE_CORE_FOLDER: &str = "npm";
+const BINARYEN_FOLDER: &str = "binaryen";
+const AWS_SDK_JS_FOLDER: &str = "npm-aws-sdk";
+
+/// `~/.cache/vidrop/<folder>/node_modules`, beside the other cached tools.
+fn npm_modules(folder: &str) -> Result<PathBuf> {
     env::var_os("HOME")
-        .map(|home| PathBuf::from(home).join(".cache/vidrop/npm"))
+        .map(|home| {
+            PathBuf::from(home)
+                .join(".cache/vidrop")
+                .join(folder)
+                .join("node_modules")
+        })
         .ok_or_else(|| "no HOME to keep npm packages in".to_owned())
+}
+
+/// npm packages (`name@version`, each pinned) from npm's registry into
+/// [`npm_modules`]`(folder)`, unless those very releases are there already;
+/// answers that `node_modules`. No install script runs.
+fn npm_install(folder: &str, packages: &[&str]) -> Result<PathBuf> {
+    let modules = npm_modules(folder)?;
+    let installed = |package: &&str| {
+        let (name, version) = package.rsplit_once('@').expect("name@version");
+        std::fs::read_to_string(modules.join(name).join("package.json"))
+            .is_ok_and(|manifest| manifest.contains(&format!("\"version\": \"{version}\"")))
+    };
+    if packages.iter().all(installed) {
+        return Ok(modules);
+    }
+    let prefix = modules.parent().expect("node_modules is in its prefix");
+    std::fs::create_dir_all(prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
+    run(command("npm")
+        .args([
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--prefix",
+        ])
+        .arg(prefix)
+        .args(packages))?;
+    Ok(modules)
 }
 
 /// axe-core's script, as the browser tests inject it (`cargo xtask test`
 /// hands its path to them as `VIDROP_AXE_CORE`).
 pub fn axe_core_script() -> Result<PathBuf> {
-    Ok(npm_prefix()?.join("node_modules/axe-core/axe.min.js"))
+    Ok(npm_modules(AXE_CORE_FOLDER)?.join("axe-core/axe.min.js"))
 }
 
-/// axe-core [`AXE_CORE_VERSION`] from npm's registry into [`npm_prefix`],
-/// unless that very release is there already. Only the package's own files:
-/// it has no dependencies, and no install script runs.
+/// axe-core [`AXE_CORE_VERSION`]: the package's own files only, it has no
+/// dependencies.
 fn install_axe_core() -> Result {
-    let prefix = npm_prefix()?;
-    let manifest = prefix.join("node_modules/axe-core/package.json");
-    let installed = std::fs::read_to_string(&manifest).unwrap_or_default();
-    let wanted = format!("\"version\": \"{AXE_CORE_VERSION}\"");
-    if installed.contains(&wanted) && axe_core_script()?.exists() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
-    run(command("npm")
-        .args([
-            "install",
-            "--no-save",
-            "--no-package-lock",
-            "--no-audit",
-            "--no-fund",
-            "--ignore-scripts",
-            "--prefix",
-        ])
-        .arg(&prefix)
-        .arg(format!("axe-core@{AXE_CORE_VERSION}")))
-}
-
-/// Where binaryen's npm package goes: `~/.cache/vidrop/binaryen`, a prefix
-/// of its own, because `npm install --no-save` into a prefix removes the
-/// packages it was not asked for (axe-core's, in [`npm_prefix`]).
-fn binaryen_prefix() -> Result<PathBuf> {
-    env::var_os("HOME")
-        .map(|home| PathBuf::from(home).join(".cache/vidrop/binaryen"))
-        .ok_or_else(|| "no HOME to keep npm packages in".to_owned())
+    npm_install(AXE_CORE_FOLDER, &[&format!("axe-core@{AXE_CORE_VERSION}")]).map(drop)
 }
 
 /// The folder of binaryen's commands (`wasm-opt`, a Node.js script).
 pub fn binaryen_bin() -> Result<PathBuf> {
-    Ok(binaryen_prefix()?.join("node_modules/.bin"))
+    Ok(npm_modules(BINARYEN_FOLDER)?.join(".bin"))
 }
 
-/// binaryen [`BINARYEN_VERSION`] from npm's registry into
-/// [`binaryen_prefix`], unless that very release is there already. It has
-/// no dependencies, and no install script runs.
+/// binaryen [`BINARYEN_VERSION`]; it has no dependencies.
 fn install_binaryen() -> Result {
-    let prefix = binaryen_prefix()?;
-    let version = output(command(binaryen_bin()?.join("wasm-opt")).arg("--version"));
-    let major = BINARYEN_VERSION
-        .split('.')
-        .next()
-        .unwrap_or(BINARYEN_VERSION);
-    let manifest = prefix.join("node_modules/binaryen/package.json");
-    let installed = std::fs::read_to_string(&manifest).unwrap_or_default();
-    if version.is_some_and(|v| v.contains(&format!("version_{major}")))
-        && installed.contains(&format!("\"version\": \"{BINARYEN_VERSION}\""))
-    {
-        return Ok(());
-    }
-    std::fs::create_dir_all(&prefix).map_err(|e| format!("{}: {e}", prefix.display()))?;
-    run(command("npm")
-        .args([
-            "install",
-            "--no-save",
-            "--no-package-lock",
-            "--no-audit",
-            "--no-fund",
-            "--ignore-scripts",
-            "--prefix",
-        ])
-        .arg(&prefix)
-        .arg(format!("binaryen@{BINARYEN_VERSION}")))
+    npm_install(BINARYEN_FOLDER, &[&format!("binaryen@{BINARYEN_VERSION}")]).map(drop)
 }
 
 /// Garage's binary, built once into `~/.cache/vidrop/garage/bin` (or
