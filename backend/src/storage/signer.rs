@@ -1,8 +1,9 @@
 //! Presigned S3 URLs signed here, with SigV4's signing key for the day kept
 //! between URLs: one URL costs a canonical request, two SHA-256s and one
 //! HMAC, where the SDK's presigning pipeline (interceptors, endpoint rules,
-//! identity resolution, a new signing key each time) costs about 30 times
-//! that. A part batch, a playback listing and `/presign` all sign many.
+//! identity resolution, a new signing key each time) costs seven to ten
+//! times that (`benches/presign.rs`, in `BENCHMARKS.md`). A part batch, a
+//! playback listing and `/presign` all sign many.
 //!
 //! What the SDK knows is not guessed again: [`UrlSigner::from_sdk_url`]
 //! reads a URL the SDK presigned for [`PROBE_KEY`] and keeps its endpoint
