@@ -323,6 +323,7 @@ impl Storage {
     /// Presigns a `PutObject` that binds the length, type, metadata and
     /// checksum given.
     pub async fn presign_put(&self, put: PutObject<'_>) -> Result<Presigned, StorageError> {
+        let start = unix_secs(SystemTime::now());
         if let Some(signer) = self.signer().await? {
             let mut headers = vec![("content-length".to_owned(), put.content_length.to_string())];
             if let Some(content_type) = put.content_type {
@@ -345,14 +346,13 @@ impl Storage {
                         key: put.key,
                         query: Vec::new(),
                         headers,
-                        start: unix_secs(SystemTime::now()),
+                        start,
                         expires_in: self.presign_expiry,
                     },
                 )
                 .await;
         }
-        self.sdk_presign_put(put, unix_secs(SystemTime::now()))
-            .await
+        self.sdk_presign_put(put, start).await
     }
 
     /// [`Storage::presign_put`] through the SDK's presigning, signed at
@@ -937,8 +937,6 @@ impl Storage {
         }
     }
 
-    /// A presigning configuration starting now (whole seconds, as SigV4
-    /// writes it), and the instant its URLs expire.
     /// The signer of this store's URLs: made on first use from a URL the SDK
     /// presigns for [`PROBE_KEY`]; `None` when that URL shows a way of
     /// signing it does not make (the SDK signs every URL then). A probe that
@@ -947,13 +945,13 @@ impl Storage {
         let signer = self
             .signer
             .get_or_try_init(|| async {
+                let Some(credentials) = self.credentials.clone() else {
+                    return Ok(None);
+                };
                 let probe = self
                     .sdk_presign_get(unix_secs(SystemTime::now()), PROBE_KEY, None, None)
                     .await?;
-                let signer = self
-                    .credentials
-                    .clone()
-                    .and_then(|credentials| UrlSigner::from_sdk_url(&probe.url, credentials));
+                let signer = UrlSigner::from_sdk_url(&probe.url, credentials);
                 if signer.is_none() {
                     tracing::info!("presigned URLs of this store are signed by the SDK's pipeline");
                 }

@@ -8,8 +8,8 @@
 //! What the SDK knows is not guessed again: [`UrlSigner::from_sdk_url`]
 //! reads a URL the SDK presigned for [`PROBE_KEY`] and keeps its endpoint
 //! (scheme, host, port, and the bucket in the path or in the host), the
-//! host it signed, and the region and service of its credential scope.
-//! A store the SDK signed some other way (SigV4a, another service) gets no
+//! host it signed, and the region of its credential scope. A store the SDK
+//! signed some other way (SigV4a, a service other than `s3`) gets no
 //! `UrlSigner`, and the SDK keeps signing for it.
 //!
 //! The canonical request is S3's: the key percent-encoded once (S3 does not
@@ -34,6 +34,10 @@ use vidrop_shared::api::HttpMethod;
 pub(super) const PROBE_KEY: &str = "vidrop-signer-probe";
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+
+/// The only service signed for here (the SDK keeps `s3express` and the
+/// others).
+const SERVICE: &str = "s3";
 
 /// Credentials are fetched again this long before they expire (the SDK's
 /// identity cache uses the same margin).
@@ -82,7 +86,6 @@ pub(super) struct UrlSigner {
     /// The `host` header signed: the URL's authority.
     host: String,
     region: String,
-    service: String,
     credentials: SharedCredentialsProvider,
     day: RwLock<Option<Arc<DayKey>>>,
 }
@@ -97,12 +100,11 @@ struct DayKey {
 }
 
 impl DayKey {
-    fn fresh_for(&self, date: &str, now: SystemTime) -> bool {
-        self.date == date
-            && self
-                .credentials
-                .expiry()
-                .is_none_or(|expiry| expiry > now + CREDENTIALS_MARGIN)
+    /// Whether its credentials are good beyond `now` and the margin.
+    fn credentials_last(&self, now: SystemTime) -> bool {
+        self.credentials
+            .expiry()
+            .is_none_or(|expiry| expiry > now + CREDENTIALS_MARGIN)
     }
 }
 
@@ -139,12 +141,11 @@ impl UrlSigner {
             "X-Amz-Security-Token",
             "X-Amz-Signature",
         ];
-        let names = query
+        let only_known = query
             .split('&')
-            .map(|pair| pair.split('=').next().unwrap_or(pair));
-        if param("X-Amz-Algorithm")? != ALGORITHM
-            || !names.clone().all(|name| known.contains(&name))
-        {
+            .map(|pair| pair.split('=').next().unwrap_or(pair))
+            .all(|name| known.contains(&name));
+        if param("X-Amz-Algorithm")? != ALGORITHM || !only_known {
             return None;
         }
         // AKID/YYYYMMDD/region/service/aws4_request
@@ -154,7 +155,7 @@ impl UrlSigner {
             return None;
         };
         if terminator != "aws4_request"
-            || service != "s3"
+            || service != SERVICE
             || param("X-Amz-SignedHeaders")? != "host"
         {
             return None;
@@ -172,7 +173,6 @@ impl UrlSigner {
             path_prefix: path_prefix.to_owned(),
             host,
             region: region.to_owned(),
-            service: service.to_owned(),
             credentials,
             day: RwLock::new(None),
         })
@@ -196,20 +196,12 @@ impl UrlSigner {
         date: &str,
         start: SystemTime,
     ) -> Result<Arc<DayKey>, CredentialsError> {
-        let now = SystemTime::now();
-        if let Some(day) = self.day.read().expect("not poisoned").as_ref()
-            && day.fresh_for(date, now)
-        {
-            return Ok(day.clone());
-        }
         let cached = self.day.read().expect("not poisoned").clone();
         let credentials = match cached {
-            Some(day)
-                if day
-                    .credentials
-                    .expiry()
-                    .is_none_or(|expiry| expiry > now + CREDENTIALS_MARGIN) =>
-            {
+            Some(day) if day.credentials_last(SystemTime::now()) => {
+                if day.date == date {
+                    return Ok(day);
+                }
                 day.credentials.clone()
             }
             _ => self.credentials.provide_credentials().await?,
@@ -218,7 +210,7 @@ impl UrlSigner {
             credentials.secret_access_key(),
             start,
             &self.region,
-            &self.service,
+            SERVICE,
         )
         .as_ref()
         .to_vec();
@@ -245,7 +237,7 @@ impl UrlSigner {
             "{}/{}/{}/aws4_request",
             &date_time[..8],
             self.region,
-            self.service
+            SERVICE
         );
         let mut headers: Vec<(String, String)> = request
             .headers
@@ -401,7 +393,7 @@ mod tests {
         let params = aws_sigv4::sign::v4::SigningParams::builder()
             .identity(&identity)
             .region(&signer.region)
-            .name(&signer.service)
+            .name(SERVICE)
             .time(UNIX_EPOCH + Duration::from_secs(request.start))
             .settings(settings)
             .build()
@@ -519,10 +511,7 @@ mod tests {
         assert_eq!(path_style.url_prefix, "http://127.0.0.1:9000/vidrop/");
         assert_eq!(path_style.path_prefix, "/vidrop/");
         assert_eq!(path_style.host, "127.0.0.1:9000");
-        assert_eq!(
-            (path_style.region.as_str(), path_style.service.as_str()),
-            ("us-east-1", "s3")
-        );
+        assert_eq!(path_style.region, "us-east-1");
 
         let virtual_host = signer(
             &SDK_URL
