@@ -577,9 +577,10 @@ const BENCHMARKS_NOTES: &str = "\n\
   fresh `ArrayBuffer` left to the garbage collector). Firefox reads the same way.\n\
   WebKitGTK's `Blob` streams are not byte streams: there each chunk of the stream\n\
   is copied into the reused buffer, and its renderer still grows further.\n\
-- **Presigning.** One URL signed here costs a canonical request, two SHA-256s and\n\
-  one HMAC: the day's signing key is kept, and the endpoint was read once from a\n\
-  URL the SDK signed. The SDK's pipeline runs its interceptors, endpoint rules and\n\
+- **Presigning.** One URL signed here is written once, its canonical request is\n\
+  hashed from the URL's pieces, and one HMAC signs it: the day's signing key and\n\
+  credential scope are kept, and the endpoint was read once from a URL the SDK\n\
+  signed. The SDK's pipeline runs its interceptors, endpoint rules and\n\
   identity resolution and derives the key again for every URL. Under `wrk`, the\n\
   backend and `wrk` share the same two cores, so every row there is bounded by\n\
   CPU; `/api/health` is the same binary's ceiling. `POST /api/uploads` writes the\n\

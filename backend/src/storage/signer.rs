@@ -1,7 +1,8 @@
-//! Presigned S3 URLs signed here, with SigV4's signing key for the day kept
-//! between URLs: one URL costs a canonical request, two SHA-256s and one
-//! HMAC, where the SDK's presigning pipeline (interceptors, endpoint rules,
-//! identity resolution, a new signing key each time) costs seven to ten
+//! Presigned S3 URLs signed here, with SigV4's signing key and credential
+//! scope for the day kept between URLs: one URL costs writing the URL once,
+//! hashing the canonical request from its pieces, and one HMAC (about 2 µs),
+//! where the SDK's presigning pipeline (interceptors, endpoint rules,
+//! identity resolution, a new signing key each time) costs about twenty
 //! times that (`benches/presign.rs`, in `BENCHMARKS.md`). A part batch, a
 //! playback listing and `/presign` all sign many.
 //!
@@ -22,10 +23,8 @@
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
-use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use vidrop_shared::api::HttpMethod;
@@ -90,13 +89,20 @@ pub(super) struct UrlSigner {
     day: RwLock<Option<Arc<DayKey>>>,
 }
 
-/// Credentials and the signing key derived from them for one day.
+/// Credentials and what is derived from them for one day: the signing key
+/// and the credential scope every URL of the day repeats.
 #[derive(Debug)]
 struct DayKey {
     credentials: Credentials,
     /// `YYYYMMDD`.
     date: String,
     key: Vec<u8>,
+    /// `YYYYMMDD/region/s3/aws4_request`.
+    scope: String,
+    /// `X-Amz-Credential`'s value, percent-encoded: `AKID%2F<scope>`.
+    credential: String,
+    /// `X-Amz-Security-Token`'s value, percent-encoded.
+    token: Option<String>,
 }
 
 impl DayKey {
@@ -185,8 +191,9 @@ impl UrlSigner {
     ) -> Result<SignedUrl, CredentialsError> {
         let start = UNIX_EPOCH + Duration::from_secs(request.start);
         let date_time = amz_date_time(request.start);
+        let date_time = std::str::from_utf8(&date_time).expect("ASCII");
         let day = self.day_key(&date_time[..8], start).await?;
-        Ok(self.sign_with(&day.credentials, &day.key, &date_time, request))
+        Ok(self.sign_with(&day, date_time, request))
     }
 
     /// The signing key for `date`, derived again only for a new day or
@@ -214,114 +221,163 @@ impl UrlSigner {
         )
         .as_ref()
         .to_vec();
+        let scope = format!("{date}/{}/{SERVICE}/aws4_request", self.region);
+        let credential = encode(&format!("{}/{scope}", credentials.access_key_id()));
+        let token = credentials.session_token().map(encode);
         let day = Arc::new(DayKey {
             credentials,
             date: date.to_owned(),
             key,
+            scope,
+            credential,
+            token,
         });
         *self.day.write().expect("not poisoned") = Some(day.clone());
         Ok(day)
     }
 
-    /// The URL for `request`, signed with `key` (derived from `credentials`
-    /// for the day `request` starts; `date_time` is that instant,
-    /// `YYYYMMDDTHHMMSSZ`).
-    fn sign_with(
-        &self,
-        credentials: &Credentials,
-        key: &[u8],
-        date_time: &str,
-        request: SignRequest<'_>,
-    ) -> SignedUrl {
-        let scope = format!(
-            "{}/{}/{}/aws4_request",
-            &date_time[..8],
-            self.region,
-            SERVICE
-        );
-        let mut headers: Vec<(String, String)> = request
-            .headers
-            .into_iter()
-            .map(|(name, value)| (name.to_ascii_lowercase(), value))
-            .collect();
-        headers.push(("host".to_owned(), self.host.clone()));
-        headers.sort();
-        let signed_headers = headers
+    /// The URL for `request`, signed with `day`'s key (`date_time` is when
+    /// it starts, `YYYYMMDDTHHMMSSZ`, on `day`). The URL is written once, and
+    /// the canonical request is hashed from it piece by piece rather than
+    /// written out again.
+    fn sign_with(&self, day: &DayKey, date_time: &str, request: SignRequest<'_>) -> SignedUrl {
+        let mut headers = request.headers;
+        for (name, _) in &mut headers {
+            name.make_ascii_lowercase();
+        }
+        headers.sort_unstable();
+        // `host` is signed but not handed back: it goes where it sorts.
+        let host_at = headers.partition_point(|(name, _)| name.as_str() < "host");
+        let mut signed_headers = String::with_capacity(64);
+        for (i, name) in headers
             .iter()
             .map(|(name, _)| name.as_str())
-            .collect::<Vec<_>>()
-            .join(";");
-
-        let mut query: Vec<(String, String)> = request
-            .query
-            .into_iter()
-            .map(|(name, value)| (encode(name), encode(&value)))
-            .collect();
-        let mut auth = vec![
-            ("X-Amz-Algorithm", ALGORITHM.to_owned()),
-            (
-                "X-Amz-Credential",
-                format!("{}/{scope}", credentials.access_key_id()),
-            ),
-            ("X-Amz-Date", date_time.to_owned()),
-            ("X-Amz-Expires", request.expires_in.as_secs().to_string()),
-            ("X-Amz-SignedHeaders", signed_headers.clone()),
-        ];
-        if let Some(token) = credentials.session_token() {
-            auth.push(("X-Amz-Security-Token", token.to_owned()));
-        }
-        query.extend(
-            auth.into_iter()
-                .map(|(name, value)| (name.to_owned(), encode(&value))),
-        );
-        query.sort();
-        let mut canonical_query = String::new();
-        for (name, value) in &query {
-            if !canonical_query.is_empty() {
-                canonical_query.push('&');
+            .enumerate()
+            .flat_map(|(i, name)| (i == host_at).then_some("host").into_iter().chain([name]))
+            .chain((host_at == headers.len()).then_some("host"))
+            .enumerate()
+        {
+            if i > 0 {
+                signed_headers.push(';');
             }
-            let _ = write!(canonical_query, "{name}={value}");
+            signed_headers.push_str(name);
         }
 
-        let key_path = utf8_percent_encode(request.key, KEY_PATH).to_string();
-        let mut canonical = format!(
-            "{}\n{}{key_path}\n{canonical_query}\n",
-            request.method.as_str(),
-            self.path_prefix
+        let expires = request.expires_in.as_secs().to_string();
+        // Every name here is unreserved, so encoded it is itself and sorts
+        // as it is.
+        let mut query: Vec<(&str, &str, bool)> = Vec::with_capacity(request.query.len() + 6);
+        query.extend(
+            request
+                .query
+                .iter()
+                .map(|(name, value)| (*name, value.as_str(), true)),
         );
-        for (name, value) in &headers {
-            let _ = writeln!(canonical, "{name}:{}", header_value(value));
+        query.extend([
+            ("X-Amz-Algorithm", ALGORITHM, false),
+            ("X-Amz-Credential", day.credential.as_str(), false),
+            ("X-Amz-Date", date_time, false),
+            ("X-Amz-Expires", expires.as_str(), false),
+            ("X-Amz-SignedHeaders", signed_headers.as_str(), true),
+        ]);
+        if let Some(token) = &day.token {
+            query.push(("X-Amz-Security-Token", token, false));
         }
-        canonical.reserve(signed_headers.len() + 20);
-        let _ = write!(canonical, "\n{signed_headers}\nUNSIGNED-PAYLOAD");
+        query.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(b.1)));
 
-        let string_to_sign = format!(
-            "{ALGORITHM}\n{date_time}\n{scope}\n{}",
-            hex(&Sha256::digest(canonical.as_bytes()))
-        );
-        let signature = aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes());
-        SignedUrl {
-            url: format!(
-                "{}{key_path}?{canonical_query}&X-Amz-Signature={signature}",
-                self.url_prefix
-            ),
-            headers: headers
-                .into_iter()
-                .filter(|(name, _)| name != "host")
-                .collect(),
+        let mut url = String::with_capacity(self.url_prefix.len() + request.key.len() + 400);
+        url.push_str(&self.url_prefix);
+        let key_at = url.len();
+        url.extend(utf8_percent_encode(request.key, KEY_PATH));
+        let key_path = key_at..url.len();
+        url.push('?');
+        let query_at = url.len();
+        for (i, (name, value, to_encode)) in query.iter().enumerate() {
+            if i > 0 {
+                url.push('&');
+            }
+            url.push_str(name);
+            url.push('=');
+            if *to_encode {
+                url.extend(utf8_percent_encode(value, QUERY));
+            } else {
+                url.push_str(value);
+            }
         }
+        let canonical_query = query_at..url.len();
+
+        let mut canonical = Sha256::new();
+        canonical.update(request.method.as_str());
+        canonical.update(b"\n");
+        canonical.update(&self.path_prefix);
+        canonical.update(&url[key_path]);
+        canonical.update(b"\n");
+        canonical.update(&url[canonical_query]);
+        canonical.update(b"\n");
+        let mut canonical_header = |name: &str, value: &str| {
+            canonical.update(name);
+            canonical.update(b":");
+            canonical.update(header_value(value).as_bytes());
+            canonical.update(b"\n");
+        };
+        for (i, (name, value)) in headers.iter().enumerate() {
+            if i == host_at {
+                canonical_header("host", &self.host);
+            }
+            canonical_header(name, value);
+        }
+        if host_at == headers.len() {
+            canonical_header("host", &self.host);
+        }
+        canonical.update(b"\n");
+        canonical.update(&signed_headers);
+        canonical.update(b"\nUNSIGNED-PAYLOAD");
+
+        let mut string_to_sign = String::with_capacity(160);
+        string_to_sign.push_str(ALGORITHM);
+        string_to_sign.push('\n');
+        string_to_sign.push_str(date_time);
+        string_to_sign.push('\n');
+        string_to_sign.push_str(&day.scope);
+        string_to_sign.push('\n');
+        push_hex(&mut string_to_sign, &canonical.finalize());
+        let signature =
+            aws_sigv4::sign::v4::calculate_signature(&day.key, string_to_sign.as_bytes());
+        url.push_str("&X-Amz-Signature=");
+        url.push_str(&signature);
+        SignedUrl { url, headers }
     }
 }
 
-/// `YYYYMMDDTHHMMSSZ` for Unix seconds.
-fn amz_date_time(secs: u64) -> String {
-    let secs = i64::try_from(secs).unwrap_or(i64::MAX);
-    DateTime::from_secs(secs)
-        .fmt(DateTimeFormat::DateTime)
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !matches!(c, '-' | ':'))
-        .collect()
+/// `YYYYMMDDTHHMMSSZ` for Unix seconds (proleptic Gregorian, UTC: Howard
+/// Hinnant's `civil_from_days`), without a formatter.
+fn amz_date_time(secs: u64) -> [u8; 16] {
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2);
+    let of_day = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = *b"00000000T000000Z";
+    let mut put = |at: usize, width: usize, value: u64| {
+        let mut value = value;
+        for i in (at..at + width).rev() {
+            out[i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, year.clamp(0, 9999) as u64);
+    put(4, 2, month as u64);
+    put(6, 2, day as u64);
+    put(9, 2, of_day / 3600);
+    put(11, 2, of_day / 60 % 60);
+    put(13, 2, of_day % 60);
+    out
 }
 
 fn encode(value: &str) -> String {
@@ -344,12 +400,12 @@ fn header_value(value: &str) -> std::borrow::Cow<'_, str> {
     collapsed.into()
 }
 
-fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 2);
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
     }
-    out
 }
 
 #[cfg(test)]
@@ -613,6 +669,28 @@ mod tests {
             2,
             "credentials about to expire are fetched again"
         );
+    }
+
+    #[test]
+    fn writes_the_date_as_the_sdk_formats_it() {
+        use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+        // Leap days, ends of years and centuries, and today.
+        let mut instants = vec![0, 951_782_399, 951_868_800, 4_107_542_399, 4_107_542_400];
+        instants.extend((0..2_000).map(|i| 1_700_000_000 + i * 86_399 * 3));
+        instants.push(unix_now());
+        for secs in instants {
+            let sdk: String = DateTime::from_secs(secs as i64)
+                .fmt(DateTimeFormat::DateTime)
+                .unwrap()
+                .chars()
+                .filter(|c| !matches!(c, '-' | ':'))
+                .collect();
+            assert_eq!(
+                std::str::from_utf8(&amz_date_time(secs)).unwrap(),
+                sdk,
+                "{secs}"
+            );
+        }
     }
 
     fn unix_now() -> u64 {
