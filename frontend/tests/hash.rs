@@ -1,21 +1,21 @@
 //! Browser tests of what the engine reads from files: both SHA-256 backends
 //! (known vectors, and agreement on a random multi-MiB slice), the
 //! fingerprint that recognises a file after a reload, and the resume records
-//! in `localStorage`. Plus `bench_sha256`, ignored by default, which measures
-//! both backends on 64 MiB.
+//! in `localStorage`. Plus `bench_part_checksums`, ignored by default, which
+//! measures both SHA-256 backends and CRC32C and CRC64/NVME in wasm on 64 MiB.
 //!
 //! Run from the workspace root (headless Chromium, see `webdriver.json`):
 //! `CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p vidrop-frontend --target wasm32-unknown-unknown --test hash`
 //!
-//! The benchmark, which prints `sha256 webcrypto: X MB/s` and
-//! `sha256 wasm: Y MB/s` (MB = 10⁶ bytes), best in release:
-//! `… cargo test -p vidrop-frontend --target wasm32-unknown-unknown --release --test hash -- --include-ignored --nocapture bench_sha256`
+//! The benchmark, which prints `checksum SHA-256, webcrypto: X MB/s` and the
+//! like (MB = 10⁶ bytes), best in release:
+//! `… cargo test -p vidrop-frontend --target wasm32-unknown-unknown --release --test hash -- --include-ignored --nocapture bench_part_checksums`
 
 // Everything here needs a browser; on a native `cargo test` the file is empty.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Uint8Array};
-use vidrop_frontend::engine::hash::{Sha256Backend, digest_checksum};
+use vidrop_frontend::engine::hash::{Sha256Backend, digest_checksum, read_reusing};
 use vidrop_frontend::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord, storage_key};
 use vidrop_shared::limits::MIB;
 use vidrop_shared::parts::PartPlan;
@@ -251,11 +251,14 @@ async fn resume_records_survive_in_local_storage() {
     );
 }
 
-/// Measures both backends on 64 MiB, hashed in 8 MiB parts as uploads do
-/// (reading each part included). Prints one line per backend.
+/// Measures the part checksums S3 verifies on 64 MiB, in 8 MiB parts as
+/// uploads do (reading each part into the reused buffer included): SHA-256
+/// by both backends, and CRC32C and CRC64/NVME computed in wasm (with the
+/// crates the store verifies them with; each part copied into wasm's
+/// memory, as the wasm SHA-256 does). Prints one `checksum …` line each.
 #[wasm_bindgen_test]
-#[ignore = "a benchmark: run with --include-ignored --nocapture bench_sha256"]
-async fn bench_sha256() {
+#[ignore = "a benchmark: run with --include-ignored --nocapture bench_part_checksums"]
+async fn bench_part_checksums() {
     const TOTAL: u64 = 64 * MIB;
     let chunk = random_bytes(8 * MIB as usize, 3);
     // 64 MiB in the browser's memory, not in wasm's.
@@ -264,6 +267,15 @@ async fn bench_sha256() {
     drop(parts);
     let plan = PartPlan::for_size(TOTAL);
     let now = || web_sys::window().unwrap().performance().unwrap().now();
+    let part = |number: u32| {
+        let range = plan.range(number);
+        data.slice_with_f64_and_f64(range.start as f64, range.end as f64)
+            .unwrap()
+    };
+    let report = |name: &str, start: f64| {
+        let seconds = (now() - start) / 1000.0;
+        console_log!("checksum {name}: {:.1} MB/s", TOTAL as f64 / 1e6 / seconds);
+    };
     for backend in Sha256Backend::ALL {
         // Warm up (JIT, first allocation).
         backend
@@ -272,14 +284,38 @@ async fn bench_sha256() {
             .unwrap();
         let start = now();
         for number in 1..=plan.part_count {
-            let range = plan.range(number);
-            let part = data
-                .slice_with_f64_and_f64(range.start as f64, range.end as f64)
-                .unwrap();
-            backend.digest(&part).await.unwrap();
+            backend.digest(&part(number)).await.unwrap();
         }
-        let seconds = (now() - start) / 1000.0;
-        let mb_per_s = TOTAL as f64 / 1e6 / seconds;
-        console_log!("sha256 {}: {:.1} MB/s", backend.name(), mb_per_s);
+        report(&format!("SHA-256, {}", backend.name()), start);
+    }
+
+    // The published check values, so a wrong CRC cannot be timed.
+    assert_eq!(crc32c::crc32c(b"123456789"), 0xE306_9283);
+    let crc64 = |bytes: &[u8]| crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Nvme, bytes);
+    assert_eq!(crc64(b"123456789"), 0xAE8B_1486_0A79_9888);
+    let mut in_wasm = vec![0u8; 8 * MIB as usize];
+    for (name, crc) in [
+        (
+            "CRC32C, wasm",
+            &(|bytes: &[u8]| u64::from(crc32c::crc32c(bytes))) as &dyn Fn(&[u8]) -> u64,
+        ),
+        ("CRC64/NVME, wasm", &crc64),
+    ] {
+        let mut sums = Vec::new();
+        let start = now();
+        for number in 1..=plan.part_count {
+            let read = read_reusing(&part(number)).await.unwrap();
+            let bytes = read.bytes();
+            let len = bytes.length() as usize;
+            bytes.copy_to(&mut in_wasm[..len]);
+            read.done();
+            sums.push(crc(&in_wasm[..len]));
+        }
+        report(name, start);
+        assert!(
+            sums.windows(2).all(|w| w[0] == w[1]),
+            "the same part, the same sum"
+        );
+        assert_eq!(sums[0], crc(&chunk), "{name} of the bytes read");
     }
 }
