@@ -295,3 +295,50 @@ async fn pause_holds_the_upload_until_resume() {
     assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
     harness.close().await;
 }
+
+/// When every connection is slow (each part's body held to 4 MiB/s, as by
+/// a long round trip or a cap per connection), a widget left to choose its
+/// concurrency sends more parts at once than the four it starts with, and
+/// the upload is stored intact.
+#[tokio::test]
+async fn slow_connections_get_more_parts_in_flight() {
+    let harness = Harness::start_behind_proxy(&[]).await;
+    let file = LargeFile::random(harness.stack.data_dir(), "adaptive.webm", 160 * MIB, 9);
+    let proxy = harness.stack.proxy();
+    proxy.set_conditions(Conditions {
+        body_bytes_per_sec: Some(4 * MIB),
+        ..Conditions::default()
+    });
+    harness.open_widget().await;
+    harness.choose_file(&file.path).await;
+    harness.wait_for_upload_within(LARGE_UPLOAD_TIMEOUT).await;
+
+    let puts: Vec<(Instant, Instant)> = proxy
+        .part_uploads()
+        .iter()
+        .map(|record| (record.started, record.at))
+        .collect();
+    // A request's end is recorded once its answer is passed on, a moment
+    // after the browser may have started the next: overlaps under 50 ms
+    // are that, not two requests at once.
+    let overlap = Duration::from_millis(50);
+    let most = puts
+        .iter()
+        .map(|(start, _)| {
+            puts.iter()
+                .filter(|(other_start, other_end)| {
+                    other_start <= start && *start + overlap < *other_end
+                })
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!(
+        (5..=6).contains(&most),
+        "{most} parts in flight at most: more than the four it starts with, \
+         no more than the six connections a browser opens to one host"
+    );
+    let id = uploaded_id(&harness).await;
+    assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
+    harness.close().await;
+}

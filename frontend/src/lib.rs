@@ -244,7 +244,7 @@ impl Widget {
             mounted: true,
             call_notice: false,
             completing: None,
-            slots: Slots::new(settings.concurrency),
+            slots: Slots::with_concurrency(settings.concurrency),
             next_key: 1,
         };
         let settings = RwSignal::new(settings);
@@ -439,7 +439,7 @@ impl Widget {
             self.local(|l| l.api = Api::with_credential(&new.api_base, l.credential.clone()));
         }
         if old.concurrency != new.concurrency {
-            self.local(|l| l.slots.set_capacity(new.concurrency));
+            self.local(|l| l.slots.set_concurrency(new.concurrency));
         }
         let relist = old.api_base != new.api_base || old.token != new.token;
         self.settings.set(new);

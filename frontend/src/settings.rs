@@ -3,7 +3,7 @@
 //! ```html
 //! <vidrop-uploader endpoint="https://vidrop.example" token="…" accept="video/mp4,.webm"
 //!     max-size="1073741824" multiple max-files="10" max-total-size="10737418240"
-//!     concurrency="4" locale="en" theme="auto"></vidrop-uploader>
+//!     concurrency="auto" locale="en" theme="auto"></vidrop-uploader>
 //! ```
 //!
 //! Every attribute is optional and read again whenever one changes
@@ -11,8 +11,9 @@
 //! default. Parsing is pure Rust, so it is tested without a browser.
 
 use crate::engine::UploadConfig;
+use crate::engine::adaptive;
 use crate::engine::retry::DEFAULT_MAX_ATTEMPTS;
-use crate::engine::scheduler::{DEFAULT_CONCURRENCY, DEFAULT_STALL_TIMEOUT_MS, MAX_CONCURRENCY};
+use crate::engine::scheduler::{DEFAULT_STALL_TIMEOUT_MS, MAX_CONCURRENCY};
 
 /// The attributes the element follows (its `observedAttributes`).
 pub const ATTRIBUTES: [&str; 12] = [
@@ -61,8 +62,10 @@ pub struct Settings {
     /// The most bytes the files of one drop, paste or choice may come to
     /// together (`max-total-size`); a file that would go over is left out.
     pub max_total_size: Option<u64>,
-    /// Parts in flight at once (`concurrency`), 1 to [`MAX_CONCURRENCY`].
-    pub concurrency: usize,
+    /// Parts in flight at once (`concurrency`), 1 to [`MAX_CONCURRENCY`];
+    /// `None` (no number, or `auto`): as many as the link takes, measured
+    /// ([`adaptive`]).
+    pub concurrency: Option<usize>,
     /// Milliseconds a part may go without progress before it is aborted and
     /// tried again (`stall-timeout`).
     pub stall_timeout_ms: u64,
@@ -89,7 +92,7 @@ impl Default for Settings {
             multiple: false,
             max_files: None,
             max_total_size: None,
-            concurrency: DEFAULT_CONCURRENCY,
+            concurrency: None,
             stall_timeout_ms: DEFAULT_STALL_TIMEOUT_MS as u64,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             locale: None,
@@ -118,9 +121,9 @@ impl Settings {
             multiple: text("multiple").is_some_and(|v| v != "false"),
             max_files: number("max-files", 1).map(|n| n.min(u64::from(u32::MAX)) as u32),
             max_total_size: number("max-total-size", 1),
-            concurrency: number("concurrency", 1).map_or(default.concurrency, |n| {
-                n.min(MAX_CONCURRENCY as u64) as usize
-            }),
+            concurrency: number("concurrency", 1)
+                .map(|n| n.min(MAX_CONCURRENCY as u64) as usize)
+                .or(default.concurrency),
             stall_timeout_ms: number("stall-timeout", 100)
                 .map_or(default.stall_timeout_ms, |ms| ms.min(MAX_STALL_TIMEOUT_MS)),
             max_attempts: number("max-attempts", 1).map_or(default.max_attempts, |n| {
@@ -134,7 +137,9 @@ impl Settings {
     /// What the upload engine needs of these settings.
     pub fn upload_config(&self) -> UploadConfig {
         UploadConfig::new(
-            self.concurrency,
+            // Adaptive: the shared slots hold the parts to the measured
+            // limit, so each upload may go up to the most it can reach.
+            self.concurrency.unwrap_or(adaptive::MAX),
             self.stall_timeout_ms as f64,
             self.max_attempts,
         )
@@ -249,7 +254,12 @@ mod tests {
                 defaults.stall_timeout_ms,
                 defaults.max_attempts
             ),
-            (4, 20_000, 10)
+            (None, 20_000, 10)
+        );
+        assert_eq!(
+            defaults.upload_config().scheduler.concurrency,
+            adaptive::MAX,
+            "adaptive: each upload may go up to the most the slots allow"
         );
         assert_eq!(defaults.accept.input_attribute(), "video/*");
         assert_eq!(defaults.theme.as_str(), "auto");
@@ -280,7 +290,7 @@ mod tests {
         assert_eq!((s.max_files, s.max_total_size), (Some(3), Some(5_000_000)));
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),
-            (2, 5_000, 3)
+            (Some(2), 5_000, 3)
         );
         assert_eq!(s.locale.as_deref(), Some("zh-CN"));
         assert_eq!(s.theme, Theme::Dark);
@@ -312,8 +322,14 @@ mod tests {
         ]));
         assert_eq!(
             (s.concurrency, s.stall_timeout_ms, s.max_attempts),
-            (MAX_CONCURRENCY, MAX_STALL_TIMEOUT_MS, MAX_MAX_ATTEMPTS)
+            (
+                Some(MAX_CONCURRENCY),
+                MAX_STALL_TIMEOUT_MS,
+                MAX_MAX_ATTEMPTS
+            )
         );
+        let s = Settings::from_attributes(attributes(&[("concurrency", "auto")]));
+        assert_eq!(s.concurrency, None, "auto: measured");
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -18,6 +18,8 @@
 //! - [`progress`]: bytes, percent, speed and time left, from timestamps
 //!   (pure Rust).
 //! - [`control`]: pause, resume and cancel from outside.
+//! - [`adaptive`]: how many parts go at once when the page does not say,
+//!   found by measuring the bytes each more part moves (pure Rust).
 //! - [`slots`]: the requests in flight the widget's uploads share.
 //! - [`retry`]: backoff with jitter and what is worth retrying (pure Rust).
 //! - [`scheduler`]: which part to hash, sign and send next, retries, stalls
@@ -35,6 +37,7 @@
 //! - [`upload`](mod@upload): one upload, step by step ([`upload()`]): resume
 //!   or plan, transfer, complete.
 
+pub mod adaptive;
 pub mod context;
 pub mod control;
 pub mod hash;

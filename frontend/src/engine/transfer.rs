@@ -215,6 +215,8 @@ pub(crate) struct Transfer<'a> {
     /// Where the tasks send their news; [`Transfer::run`] holds the receiver.
     sender: UnboundedSender<Event>,
     flights: Flights,
+    /// The bytes sent when the shared slots last heard of them.
+    reported_sent: u64,
 }
 
 impl<'a> Transfer<'a> {
@@ -242,6 +244,7 @@ impl<'a> Transfer<'a> {
             tracker,
             sender,
             flights: Flights::default(),
+            reported_sent: 0,
         };
         transfer.report_started();
         (cx.report)(Report::Progress(&transfer.tracker));
@@ -433,6 +436,7 @@ impl<'a> Transfer<'a> {
         for (part_number, try_id) in self.scheduler.stalled(now) {
             self.flights.abort(part_number, try_id, AbortReason::Stall);
         }
+        self.cx.slots.look(now);
     }
 
     fn on_control(&mut self, event: ControlEvent) -> Result<(), UploadError> {
@@ -453,7 +457,14 @@ impl<'a> Transfer<'a> {
     }
 
     fn report_progress(&mut self, now: f64) {
-        self.tracker.update(self.scheduler.loaded(), now);
+        let loaded = self.scheduler.loaded();
+        // A failed part's bytes leave `loaded` and count again as they go
+        // again: they crossed the link twice.
+        self.cx
+            .slots
+            .sent(loaded.saturating_sub(self.reported_sent));
+        self.reported_sent = loaded;
+        self.tracker.update(loaded, now);
         (self.cx.report)(Report::Progress(&self.tracker));
     }
 
