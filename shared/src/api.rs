@@ -286,9 +286,10 @@ pub struct CompleteUpload {
     #[serde(default)]
     pub parts: Vec<CompletedPart>,
     /// The plan's [`MultipartUpload::handle`], if the client has it. With
-    /// it, the answer's `poster_url` is that of the poster the plan
-    /// announced, not checked for: a client whose poster PUT failed leaves
-    /// it unused.
+    /// it, the server does not read the upload's manifest, and the
+    /// answer's `poster_url` is that of the poster the plan announced,
+    /// taken as sent without a check: a client whose poster PUT failed
+    /// should not show it (or should leave `handle` out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<String>,
 }
