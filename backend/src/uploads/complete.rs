@@ -66,14 +66,9 @@ pub async fn complete_upload(
                     Some(_) => AnnouncedPoster::TakenAsSent,
                     None => AnnouncedPoster::None,
                 };
-                return Ok(describe_checked_video(
-                    storage,
-                    &state.video_metadata,
-                    &sealed.key,
-                    &head,
-                    poster,
-                )
-                .await?);
+                let cache = &state.video_metadata;
+                let video = describe_checked_video(storage, cache, &sealed.key, &head, poster);
+                return Ok(video.await?);
             }
             Some(Settled::Missing) => return Err(not_found()),
             // Not what was approved: the manifest decides, below.
@@ -102,16 +97,9 @@ pub async fn complete_upload(
                 Some(_) => AnnouncedPoster::Unchecked,
                 None => AnnouncedPoster::None,
             };
-            Ok(
-                describe_checked_video(
-                    storage,
-                    &state.video_metadata,
-                    &manifest.key,
-                    &head,
-                    poster,
-                )
-                .await?,
-            )
+            let cache = &state.video_metadata;
+            let video = describe_checked_video(storage, cache, &manifest.key, &head, poster);
+            Ok(video.await?)
         }
         Settled::Missing => Err(not_found()),
     }
