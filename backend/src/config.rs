@@ -15,6 +15,7 @@ pub use relay::{RelayArgs, parse_duration};
 
 use crate::access::{Access, ApiKeys, Mode, TokenSigner};
 use crate::guard::AllowedOrigins;
+use crate::handle::HandleKey;
 use axum::http::HeaderValue;
 use clap::{Args, Parser};
 use std::net::SocketAddr;
@@ -356,14 +357,15 @@ impl ServeArgs {
             reasons.push("API keys are configured".to_owned());
         }
         if reasons.is_empty() {
-            let tokens = match secret {
-                Some(secret) => TokenSigner::new(&secret)?,
-                None => TokenSigner::random()?,
+            let (tokens, handles) = match secret {
+                Some(secret) => (TokenSigner::new(&secret)?, HandleKey::derive(&secret)),
+                None => (TokenSigner::random()?, HandleKey::random()?),
             };
             return Ok(Access {
                 mode: Mode::Open,
                 api_keys,
                 tokens,
+                handles,
             });
         }
         let why = reasons.join(", and ");
@@ -381,6 +383,7 @@ impl ServeArgs {
             mode: Mode::Closed,
             api_keys,
             tokens: TokenSigner::new(&secret)?,
+            handles: HandleKey::derive(&secret),
         })
     }
 

@@ -32,6 +32,9 @@
 //! - [`video_id`]: the check of a video id named in a path.
 //! - [`manifest`]: [`manifest::Manifest`], the approved facts of a multipart
 //!   upload, kept as a JSON object in S3 while it is in progress.
+//! - [`handle`]: [`handle::HandleKey`], the same facts sealed (HMAC-SHA256)
+//!   into the upload handle the client sends back, so that signing parts
+//!   and completing need not read the manifest.
 //! - [`metrics`]: [`metrics::Metrics`], the figures `GET /metrics` answers.
 //! - [`metadata`]: the file name percent-encoded into S3 metadata, what
 //!   the browser read of the video (duration, width, height) beside it, and
@@ -52,8 +55,8 @@
 //! - [`cli`]: the command-line client (`vidrop put|get|upload`), which talks to a server over HTTP only.
 //!
 //! Handlers use the services; the services use `storage`, `manifest`,
-//! `metadata`, `poster`, `video_id`, `state` and `error` (and `uploads` uses
-//! `videos`); nothing uses `routes` but `server`, and nothing uses `server`
+//! `handle`, `metadata`, `poster`, `video_id`, `state` and `error` (and
+//! `uploads` uses `videos`); nothing uses `routes` but `server`, and nothing uses `server`
 //! but the crate root and, until it moves into its own crate, `embedded`.
 //! `tests/architecture.rs` checks these rules and that no module cycle exists.
 
@@ -62,6 +65,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod guard;
+pub mod handle;
 pub mod http_log;
 pub mod manifest;
 pub mod metadata;

@@ -1,7 +1,9 @@
 //! [`Manifest`]: what the backend approved when it planned an upload, kept as
 //! a small JSON object in S3 at `.vidrop/pending/<ULID>.json`
 //! (`keys::pending_manifest_key`) so that the backend itself keeps nothing
-//! between requests. The parts, complete and abort routes read it.
+//! between requests. The parts, complete and abort routes read it, unless
+//! the client sends back the upload's handle ([`crate::handle`]), which
+//! carries the same facts sealed.
 //!
 //! Its presence also says that the upload has not been verified yet: the
 //! first completion checks the object against it, deletes the object if it

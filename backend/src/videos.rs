@@ -290,15 +290,26 @@ pub async fn find_video(
         .map(Some)
 }
 
+/// What a completion knows of the poster its upload's plan announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnouncedPoster {
+    /// The plan announced none.
+    None,
+    /// One was announced; one `HeadObject` tells whether it was sent.
+    Unchecked,
+    /// One was announced and is taken as sent, without an S3 call (a
+    /// completion with the upload's handle; see `uploads::complete`).
+    TakenAsSent,
+}
+
 /// The video of an object whose `HeadObject` the caller has just made (a
-/// completion), remembered in the cache. When its upload announced a poster
-/// (`poster_announced`), one `HeadObject` tells whether it was sent.
+/// completion), remembered in the cache, with its poster as `poster` says.
 pub async fn describe_checked_video(
     storage: &Storage,
     cache: &MetadataCache,
     key: &str,
     head: &ObjectHead,
-    poster_announced: bool,
+    poster: AnnouncedPoster,
 ) -> Result<VideoDetails, StorageError> {
     let metadata = VideoMetadata::of(key, head);
     cache.put(key, metadata.clone());
@@ -307,8 +318,9 @@ pub async fn describe_checked_video(
         size: head.size,
         last_modified: head.last_modified,
     };
-    let poster = match poster_key_of(key).filter(|_| poster_announced) {
-        Some(poster) if storage.head(&poster).await?.is_some() => Some(poster),
+    let poster = match (poster_key_of(key), poster) {
+        (Some(key), AnnouncedPoster::TakenAsSent) => Some(key),
+        (Some(key), AnnouncedPoster::Unchecked) if storage.head(&key).await?.is_some() => Some(key),
         _ => None,
     };
     describe_video(storage, &entry, metadata, poster.as_deref()).await

@@ -243,6 +243,10 @@ const ROWS: &[Row] = &[
     row("parts: the verified video's id with this upload_id", "POST", "/api/uploads/{VID}/parts", KEY_JSON, Text(r#"{"upload_id":"{MP_UP}","parts":[{"part_number":1,"sha256":"{SHA}"}]}"#), 404, "upload_not_found"),
     row("parts: a made-up upload_id", "POST", "/api/uploads/{MP_ID}/parts", ALICE_JSON, Text(r#"{"upload_id":"../../x","parts":[{"part_number":1,"sha256":"{SHA}"}]}"#), 404, "upload_not_found"),
     row("parts: Bob signs Alice's upload", "POST", "/api/uploads/{MP_ID}/parts", BOB_JSON, Text(r#"{"upload_id":"{MP_UP}","parts":[{"part_number":1,"sha256":"{SHA}"}]}"#), 404, "upload_not_found"),
+    row("parts: Bob signs Alice's upload with her handle", "POST", "/api/uploads/{MP_ID}/parts", BOB_JSON, Text(r#"{"upload_id":"{MP_UP}","handle":"{MP_HANDLE}","parts":[{"part_number":1,"sha256":"{SHA}"}]}"#), 404, "upload_not_found"),
+    row("parts: a handle altered to allow more parts", "POST", "/api/uploads/{MP_ID}/parts", ALICE_JSON, Text(r#"{"upload_id":"{MP_UP}","handle":"{MP_HANDLE_ALTERED}","parts":[{"part_number":3,"sha256":"{SHA}"}]}"#), 400, "invalid_part"),
+    row("parts: Alice's handle on Bob's upload (his manifest signs)", "POST", "/api/uploads/{BOB_MP_ID}/parts", KEY_JSON, Text(r#"{"upload_id":"{BOB_MP_UP}","handle":"{MP_HANDLE}","parts":[{"part_number":1,"sha256":"{SHA}"}]}"#), 200, ""),
+    row("parts: handle mistyped", "POST", "/api/uploads/{MP_ID}/parts", ALICE_JSON, Text(r#"{"upload_id":"{MP_UP}","handle":5,"parts":[{"part_number":1,"sha256":"{SHA}"}]}"#), 422, "invalid_body"),
     row("parts: Bob lists Alice's parts", "GET", "/api/uploads/{MP_ID}/parts?upload_id={MP_UP}", BOB, NoBody, 404, "upload_not_found"),
     row("parts: list with another upload's upload_id", "GET", "/api/uploads/{MP_ID}/parts?upload_id={BOB_MP_UP}", KEY, NoBody, 404, "upload_not_found"),
     row("parts: list without upload_id", "GET", "/api/uploads/{MP_ID}/parts", ALICE, NoBody, 400, "invalid_query"),
@@ -258,6 +262,9 @@ const ROWS: &[Row] = &[
     row("complete: a part never uploaded (the store refuses)", "POST", "/api/uploads/{MP_ID}/complete", ALICE_JSON, Text(r#"{"upload_id":"{MP_UP}","parts":[{"part_number":1,"etag":"\"0123456789abcdef0123456789abcdef\""},{"part_number":2,"etag":{P2_ETAG}}]}"#), 400, "part_mismatch"),
     row("complete: another upload's upload_id", "POST", "/api/uploads/{MP_ID}/complete", KEY_JSON, Text(r#"{"upload_id":"{BOB_MP_UP}","parts":[{"part_number":1,"etag":"\"a\""},{"part_number":2,"etag":{P2_ETAG}}]}"#), 404, "upload_not_found"),
     row("complete: Bob completes Alice's upload", "POST", "/api/uploads/{MP_ID}/complete", BOB_JSON, Text(r#"{"upload_id":"{MP_UP}","parts":[{"part_number":1,"etag":"\"a\""},{"part_number":2,"etag":{P2_ETAG}}]}"#), 404, "upload_not_found"),
+    row("complete: Bob completes Alice's upload with her handle", "POST", "/api/uploads/{MP_ID}/complete", BOB_JSON, Text(r#"{"upload_id":"{MP_UP}","handle":"{MP_HANDLE}","parts":[{"part_number":1,"etag":"\"a\""},{"part_number":2,"etag":{P2_ETAG}}]}"#), 404, "upload_not_found"),
+    row("complete: an altered handle", "POST", "/api/uploads/{MP_ID}/complete", ALICE_JSON, Text(r#"{"upload_id":"{MP_UP}","handle":"{MP_HANDLE_ALTERED}","parts":[{"part_number":2,"etag":{P2_ETAG}}]}"#), 400, "invalid_part"),
+    row("complete: Alice's handle on the verified video (answers it)", "POST", "/api/uploads/{VID}/complete", ALICE_JSON, Text(r#"{"upload_id":"{MP_UP}","handle":"{MP_HANDLE}","parts":[]}"#), 200, ""),
     row("complete: {} on the verified video (answers it)", "POST", "/api/uploads/{VID}/complete", ALICE_JSON, Text("{}"), 200, ""),
     row("complete: the verified video with an upload_id (answers it)", "POST", "/api/uploads/{VID}/complete", ALICE_JSON, Text(r#"{"upload_id":"{MP_UP}","parts":[]}"#), 200, ""),
     row("complete: Bob completes Alice's verified video", "POST", "/api/uploads/{VID}/complete", BOB_JSON, Text("{}"), 404, "upload_not_found"),
@@ -569,6 +576,16 @@ async fn seed() -> Seeded {
         TOKEN_SECRET.as_bytes(),
     );
     let widened = tampered(&alice, |claims| claims["prefix"] = json!(""));
+    let handle = multipart.handle.clone().expect("a multipart plan's handle");
+    let handle_altered = {
+        let (payload, tag) = handle.split_once('.').unwrap();
+        let mut sealed: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        sealed["upload"]["size"] = json!(20 * MIB);
+        sealed["upload"]["part_count"] = json!(3);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&sealed).unwrap());
+        format!("{payload}.{tag}")
+    };
     let mut wrong_key = API_KEY.to_owned();
     let last = wrong_key.pop().unwrap();
     wrong_key.push(if last == 'f' { 'e' } else { 'f' });
@@ -604,6 +621,8 @@ async fn seed() -> Seeded {
         ("MP_ID", multipart.id.clone()),
         ("MP_ID_LOWER", multipart.id.to_ascii_lowercase()),
         ("MP_UP", multipart.upload_id.clone()),
+        ("MP_HANDLE", handle),
+        ("MP_HANDLE_ALTERED", handle_altered),
         ("BOB_MP_ID", bob_multipart.id.clone()),
         ("BOB_MP_UP", bob_multipart.upload_id.clone()),
         ("P2_ETAG", serde_json::to_string(&p2_etag).unwrap()),

@@ -114,6 +114,76 @@ async fn a_video_goes_up_with_its_duration_frame_size_and_poster() {
     harness.close().await;
 }
 
+/// Records the body of every `POST /api/uploads/{id}/parts` and
+/// `/complete` the widget sends (its `fetch` wrapped), in
+/// `window.vidropApiBodies`.
+const RECORD_UPLOAD_CALLS: &str = r#"
+    window.vidropApiBodies = [];
+    const send = window.fetch;
+    window.fetch = function (input, init) {
+        const request = input instanceof Request ? input.clone() : new Request(input, init);
+        const path = new URL(request.url).pathname;
+        if (request.method === "POST" && /^\/api\/uploads\/[^/]+\/(parts|complete)$/.test(path)) {
+            request.text().then((body) => window.vidropApiBodies.push({ path, body: JSON.parse(body) }));
+        }
+        return send.call(this, input, init);
+    };
+    return true;
+"#;
+
+/// A multipart upload (every upload here, with `--multipart-threshold 1`)
+/// sends the plan's handle back with each batch of parts and with the
+/// completion, so the backend reads no manifest; the completion then names
+/// the poster the plan announced without looking for it, and the player
+/// shows it, as the store holds it.
+#[tokio::test]
+async fn a_multipart_upload_sends_its_handle_and_shows_its_poster() {
+    let harness = Harness::start_with(&["--multipart-threshold", "1"]).await;
+    let video = TestVideo::webm(harness.stack.data_dir(), "parts clip.webm", 3);
+    harness.open_widget().await;
+    harness.browser.execute(RECORD_UPLOAD_CALLS).await;
+    let details = upload_and_describe(&harness, &video).await;
+
+    let calls = harness.browser.eval("window.vidropApiBodies").await;
+    let calls = calls.as_array().expect("the recorded calls");
+    let handles: Vec<(&str, &str)> = calls
+        .iter()
+        .map(|call| {
+            let path = call["path"].as_str().unwrap_or_default();
+            let kind = path.rsplit('/').next().unwrap_or_default();
+            (kind, call["body"]["handle"].as_str().unwrap_or_default())
+        })
+        .collect();
+    assert!(
+        handles.iter().any(|(kind, _)| *kind == "parts")
+            && handles.iter().any(|(kind, _)| *kind == "complete"),
+        "{calls:?}"
+    );
+    let handle = handles[0].1;
+    assert!(!handle.is_empty(), "{calls:?}");
+    assert!(
+        handles.iter().all(|(_, sent)| *sent == handle),
+        "every call sends the plan's handle: {calls:?}"
+    );
+
+    let poster_url = details.listed.poster_url.expect("a stored poster");
+    let poster = harness.stack.fetch(&poster_url).await;
+    assert_eq!(&poster[..3], &[0xFF, 0xD8, 0xFF], "the poster is a JPEG");
+    let shown = harness
+        .browser
+        .attribute("#vidrop-player", "poster")
+        .await
+        .expect("the player shows the poster the completion names");
+    assert!(shown.contains(".poster.jpg?"), "{shown}");
+    let id = harness
+        .browser
+        .attribute("#vidrop-player", "data-video-id")
+        .await
+        .unwrap();
+    assert_eq!(harness.stack.stored_bytes(&id).await, video.bytes());
+    harness.close().await;
+}
+
 /// Uploads `video` through the widget and answers what
 /// `GET /api/videos/{id}` says of it once stored.
 async fn upload_and_describe(harness: &Harness, video: &TestVideo) -> VideoDetails {

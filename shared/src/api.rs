@@ -196,6 +196,13 @@ pub struct MultipartUpload {
     /// expires sooner than the upload: send the poster first).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poster: Option<PosterUpload>,
+    /// The upload's approved facts, sealed by the server (opaque to
+    /// clients; valid until `expires_at`): sent back with each batch of
+    /// parts and with the completion, it spares the server reading them
+    /// from the store. Only the caller's credential grants anything; a
+    /// handle the server cannot use is ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
 }
 
 /// `POST /api/uploads/{id}/parts`: part numbers to presign, in one batch of at
@@ -205,6 +212,9 @@ pub struct MultipartUpload {
 pub struct SignParts {
     pub upload_id: String,
     pub parts: Vec<PartToSign>,
+    /// The plan's [`MultipartUpload::handle`], if the client has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
 }
 
 /// A part to presign; its `sha256` (base64, see [`crate::checksum`]) is bound
@@ -275,6 +285,13 @@ pub struct CompleteUpload {
     pub upload_id: Option<String>,
     #[serde(default)]
     pub parts: Vec<CompletedPart>,
+    /// The plan's [`MultipartUpload::handle`], if the client has it. With
+    /// it, the server does not read the upload's manifest, and the
+    /// answer's `poster_url` is that of the poster the plan announced,
+    /// taken as sent without a check: a client whose poster PUT failed
+    /// should not show it (or should leave `handle` out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -557,6 +574,17 @@ mod tests {
             serde_json::from_value(json!({"parts":[{"part_number":1,"etag":"\"e\""}]})).unwrap();
         assert_eq!(complete.upload_id, None);
         assert_eq!(complete.parts[0].etag, "\"e\"");
+        // The handle is optional both ways, and left out when absent.
+        assert_eq!((&sign.handle, &complete.handle), (&None, &None));
+        assert!(
+            serde_json::to_value(&complete)
+                .unwrap()
+                .get("handle")
+                .is_none()
+        );
+        let sign: SignParts =
+            serde_json::from_value(json!({"upload_id":"U","parts":[],"handle":"h.m"})).unwrap();
+        assert_eq!(sign.handle.as_deref(), Some("h.m"));
         let stored = StoredParts {
             parts: vec![StoredPart {
                 part_number: 3,

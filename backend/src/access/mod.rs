@@ -27,6 +27,7 @@ pub use mint::{MintError, MintLimits, mint_token};
 pub use scope::{Caller, Scope};
 pub use tokens::{Grant, TokenError, TokenSigner, VerifiedToken};
 
+use crate::handle::HandleKey;
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 
@@ -45,6 +46,10 @@ pub struct Access {
     pub mode: Mode,
     pub api_keys: ApiKeys,
     pub tokens: TokenSigner,
+    /// Seals the approved facts of multipart uploads (see
+    /// [`crate::handle`]); derived from the token secret, so shared by the
+    /// instances that share it.
+    pub handles: HandleKey,
 }
 
 /// Why a request's credentials are refused.
@@ -114,6 +119,7 @@ mod tests {
             mode,
             api_keys: ApiKeys::parse(None, &["host-key-0123456789".into()]).unwrap(),
             tokens: TokenSigner::new(&[3; 32]).unwrap(),
+            handles: HandleKey::derive(&[3; 32]),
         }
     }
 

@@ -76,6 +76,10 @@ pub struct UploadState {
     pub upload_id: String,
     pub part_size: u64,
     pub part_count: u32,
+    /// The upload's handle, which spares the server an S3 read per batch
+    /// of parts (absent from records written before handles).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
 }
 
 impl UploadState {
@@ -190,6 +194,7 @@ mod tests {
             upload_id: "U".into(),
             part_size: 100,
             part_count: 1,
+            handle: None,
         };
         assert!(state.is_for(&file, "http://s"));
         assert!(!state.is_for(&file, "http://other"));

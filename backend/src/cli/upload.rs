@@ -125,6 +125,8 @@ struct Multipart<'a> {
     state: StateFile,
     id: String,
     upload_id: String,
+    /// The plan's handle, sent with each batch and the completion.
+    handle: Option<String>,
     plan: PartPlan,
     parallel: usize,
     bar: ProgressBar,
@@ -215,6 +217,7 @@ async fn upload_single(
     let complete = CompleteUpload {
         upload_id: None,
         parts: Vec::new(),
+        handle: None,
     };
     client
         .post_json(complete_url(client, &single.id), &complete)
@@ -247,6 +250,7 @@ async fn start_multipart<'a>(
         upload_id: multipart.upload_id.clone(),
         part_size: plan.part_size,
         part_count: plan.part_count,
+        handle: multipart.handle.clone(),
     })?;
     Ok(Multipart {
         client,
@@ -254,6 +258,7 @@ async fn start_multipart<'a>(
         state,
         id: multipart.id,
         upload_id: multipart.upload_id,
+        handle: multipart.handle,
         plan,
         parallel: usize::from(args.parallel),
         bar: progress::bar(Some(file.size), &file.name()),
@@ -301,6 +306,7 @@ async fn recorded_upload<'a>(
         state: state.clone(),
         id: recorded.id,
         upload_id: recorded.upload_id,
+        handle: recorded.handle,
         plan,
         parallel: usize::from(args.parallel),
         bar: progress::bar(Some(file.size), &file.name()),
@@ -351,6 +357,7 @@ impl Multipart<'_> {
         let complete = CompleteUpload {
             upload_id: Some(self.upload_id.clone()),
             parts: done.into_values().collect(),
+            handle: self.handle.clone(),
         };
         let url = complete_url(self.client, &self.id);
         match self.client.post_json(url, &complete).await {
@@ -392,6 +399,7 @@ impl Multipart<'_> {
                     sha256: Some(sum.clone()),
                 })
                 .collect(),
+            handle: self.handle.clone(),
         };
         let url = self
             .client
@@ -452,6 +460,7 @@ impl Multipart<'_> {
                 part_number: job.number,
                 sha256: Some(job.sha256.clone()),
             }],
+            handle: self.handle.clone(),
         };
         let url = self
             .client

@@ -30,7 +30,7 @@ use crate::storage::relay::PutBytes;
 use crate::storage::{Completion, Storage, StorageError};
 use crate::uploads::admit_upload;
 use crate::video_id::new_video_id;
-use crate::videos::{MetadataCache, describe_checked_video};
+use crate::videos::{AnnouncedPoster, MetadataCache, describe_checked_video};
 use axum::http::HeaderMap;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use base64::Engine;
@@ -166,7 +166,7 @@ where
         .ok_or_else(|| StorageError::other("HeadObject", format!("{key} is gone once written")))?;
     relay.metrics.upload(UploadOutcome::Completed);
     tracing::info!(%id, %key, size = upload.size, %content_type, parts = plan.part_count, "relayed upload stored");
-    Ok(describe_checked_video(storage, video_metadata, &key, &head, false).await?)
+    Ok(describe_checked_video(storage, video_metadata, &key, &head, AnnouncedPoster::None).await?)
 }
 
 /// A video of one part: one `PutObject`.

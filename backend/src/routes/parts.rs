@@ -10,6 +10,10 @@ use axum::extract::State;
 use vidrop_shared::api::{ErrorBody, SignParts, SignedParts, StoredParts, UploadQuery};
 
 /// Presigns `UploadPart` for each part asked, binding its length and SHA-256.
+///
+/// With the plan's `handle`, the upload's facts are read from it and no S3
+/// call is made; without it (or with one the server cannot use), from the
+/// upload's manifest.
 #[utoipa::path(post, path = "/uploads/{id}/parts", tag = "uploads",
     params(("id" = String, Path, description = "The upload's id")),
     request_body = SignParts,
@@ -25,7 +29,8 @@ pub async fn parts_create(
     AppJson(request): AppJson<SignParts>,
 ) -> Result<AppJson<SignedParts>, AppError> {
     let scope = caller.scope(state.max_size);
-    let signed = uploads::sign_parts(&state.storage, &scope, &id, request).await?;
+    let signed =
+        uploads::sign_parts(&state.storage, &state.access.handles, &scope, &id, request).await?;
     Ok(AppJson(signed))
 }
 

@@ -37,6 +37,10 @@ pub async fn uploads_create(
 }
 
 /// Completes an upload and answers the video.
+///
+/// With the plan's `handle`, a multipart upload is completed from the facts
+/// it carries (three S3 calls), and `poster_url` names the poster the plan
+/// announced without checking it was sent.
 #[utoipa::path(post, path = "/uploads/{id}/complete", tag = "uploads",
     params(("id" = String, Path, description = "The upload's (and video's) id")),
     request_body = CompleteUpload,

@@ -8,23 +8,38 @@
 //! `400 part_mismatch` and leaves the upload in progress, with no object, so
 //! the client can list the stored parts and complete again. Uploads outside
 //! the caller's scope answer `404`.
+//!
+//! With the upload's handle ([`crate::handle`]), a multipart upload is
+//! completed from the facts the handle carries, in three S3 calls:
+//! `CompleteMultipartUpload`, the one ranged GET that verifies the object,
+//! and deleting the manifest. Not reading the manifest first is sound
+//! because the object never changes once completed, so checking it again
+//! against the same facts (a repeated completion) finds it as the first
+//! check did; and an object found not to be what the handle approved is
+//! deleted only after the manifest says this is its first verification
+//! (the completion then goes on as without a handle). The poster the plan
+//! announced is taken as sent, not looked for (that would be a fourth
+//! call): its URL is in the answer, and a client whose poster PUT failed
+//! knows it and shows none; the listing, which finds posters beside their
+//! videos, is exact either way.
 
-use super::pending::{check_part_number, manifest_in_scope};
-use super::verify::{Settled, settle};
+use super::pending::{check_part_number, manifest_in_scope, sealed_upload};
+use super::verify::{Settled, settle, settle_sealed};
 use crate::access::Scope;
 use crate::error::AppError;
 use crate::manifest::Manifest;
 use crate::state::AppState;
 use crate::storage::{Completion, Storage};
-use crate::videos::{describe_checked_video, find_video};
+use crate::video_id::check_video_id;
+use crate::videos::{AnnouncedPoster, describe_checked_video, find_video};
 use std::collections::{HashMap, HashSet};
 use vidrop_shared::api::{CompleteUpload, CompletedPart, VideoDetails};
 use vidrop_shared::checksum::Sha256Checksum;
 use vidrop_shared::parts::PartPlan;
 
 /// Completes upload `id` and answers its video: a multipart upload from its
-/// parts (with its `upload_id`), or a single PUT (without), once S3 holds
-/// it.
+/// parts (with its `upload_id`, and its handle when the client has it), or
+/// a single PUT (without), once S3 holds it.
 pub async fn complete_upload(
     state: &AppState,
     scope: &Scope,
@@ -33,6 +48,33 @@ pub async fn complete_upload(
 ) -> Result<VideoDetails, AppError> {
     let storage = &state.storage;
     let not_found = || AppError::UploadNotFound(id.to_owned());
+    check_video_id(id)?;
+    if let Some(upload_id) = request.upload_id.as_deref()
+        && let Some(sealed) = sealed_upload(
+            &state.access.handles,
+            scope,
+            id,
+            upload_id,
+            request.handle.as_deref(),
+        )
+    {
+        complete_parts(storage, &sealed, upload_id, &request.parts).await?;
+        match settle_sealed(storage, &sealed).await? {
+            Some(Settled::Verified(head)) => {
+                tracing::info!(%id, key = %sealed.key, size = sealed.size, "upload completed and verified");
+                let poster = match sealed.poster_size {
+                    Some(_) => AnnouncedPoster::TakenAsSent,
+                    None => AnnouncedPoster::None,
+                };
+                let cache = &state.video_metadata;
+                let video = describe_checked_video(storage, cache, &sealed.key, &head, poster);
+                return Ok(video.await?);
+            }
+            Some(Settled::Missing) => return Err(not_found()),
+            // Not what was approved: the manifest decides, below.
+            None => {}
+        }
+    }
     let Some(manifest) = manifest_in_scope(storage, scope, id).await? else {
         // Verified before (the manifest goes then), or never started,
         // aborted or swept: the object tells which.
@@ -43,7 +85,7 @@ pub async fn complete_upload(
     match (manifest.upload_id.as_deref(), request.upload_id.as_deref()) {
         (Some(_), None) => return Err(AppError::MissingUploadId),
         (Some(known), Some(given)) if known == given => {
-            complete_parts(storage, &manifest, known, request.parts).await?;
+            complete_parts(storage, &manifest, known, &request.parts).await?;
         }
         (Some(_), Some(_)) | (None, Some(_)) => return Err(not_found()),
         (None, None) => {}
@@ -51,15 +93,13 @@ pub async fn complete_upload(
     match settle(storage, &manifest).await? {
         Settled::Verified(head) => {
             tracing::info!(%id, key = %manifest.key, size = manifest.size, "upload completed and verified");
-            let poster_announced = manifest.poster_size.is_some();
-            Ok(describe_checked_video(
-                storage,
-                &state.video_metadata,
-                &manifest.key,
-                &head,
-                poster_announced,
-            )
-            .await?)
+            let poster = match manifest.poster_size {
+                Some(_) => AnnouncedPoster::Unchecked,
+                None => AnnouncedPoster::None,
+            };
+            let cache = &state.video_metadata;
+            let video = describe_checked_video(storage, cache, &manifest.key, &head, poster);
+            Ok(video.await?)
         }
         Settled::Missing => Err(not_found()),
     }
@@ -71,10 +111,10 @@ async fn complete_parts(
     storage: &Storage,
     manifest: &Manifest,
     upload_id: &str,
-    parts: Vec<CompletedPart>,
+    parts: &[CompletedPart],
 ) -> Result<(), AppError> {
     let plan = manifest.plan()?;
-    let mut parts = check_completed_parts(parts, &plan)?;
+    let mut parts = check_completed_parts(parts.to_vec(), &plan)?;
     if parts.iter().any(|part| part.sha256.is_none())
         && let Some(stored) = storage.list_parts(&manifest.key, upload_id).await?
     {

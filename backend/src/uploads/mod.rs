@@ -6,7 +6,12 @@
 //! Every upload starts with a manifest object
 //! ([`Manifest`](crate::manifest::Manifest)) holding the approved facts,
 //! which every later step reads, since the server keeps nothing between
-//! requests. Up to `--multipart-threshold` bytes, an upload is one
+//! requests; or, for a multipart upload whose client sends back the plan's
+//! handle ([`crate::handle`]), the same facts sealed by the server, so that
+//! a batch of parts costs no S3 call and a completion three. A handle only
+//! stands for the manifest read: it is honoured where the manifest would
+//! have said the same, and ignored otherwise (`pending::sealed_upload`).
+//! Up to `--multipart-threshold` bytes, an upload is one
 //! presigned PUT that can only create its object (`If-None-Match: *`).
 //! Above it, the upload is multipart: S3 starts it, and each part is
 //! presigned with its length and SHA-256. Every step checks the caller's

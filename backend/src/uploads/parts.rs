@@ -1,6 +1,10 @@
 //! The parts of a multipart upload: presigned `UploadPart`s for a batch of
 //! part numbers, and the parts S3 already holds (to resume). Both read the
-//! upload's manifest; nothing is kept here.
+//! upload's manifest; nothing is kept here. A batch that brings the upload's
+//! handle ([`crate::handle`]) reads the approved facts from it instead, and
+//! makes no S3 call at all: signing is local. (An upload aborted since its
+//! handle was sealed is then signed all the same, and S3 refuses the parts:
+//! there is no upload to put them in.)
 //!
 //! Each URL binds its part's exact length (from the shared part plan) and
 //! SHA-256: the store refuses any other bytes (`403` for another length, `400
@@ -8,9 +12,10 @@
 //! the signature covers (lower case, `host` left out): `content-length`,
 //! which browsers set themselves, and `x-amz-checksum-sha256`.
 
-use super::pending::{check_part_number, pending_upload};
+use super::pending::{approved_upload, check_part_number, pending_upload};
 use crate::access::Scope;
 use crate::error::AppError;
+use crate::handle::HandleKey;
 use crate::storage::{Storage, UploadPart, rfc3339};
 use crate::video_id::check_video_id;
 use std::collections::BTreeMap;
@@ -19,9 +24,12 @@ use vidrop_shared::api::{SignParts, SignedPart, SignedParts, StoredParts};
 use vidrop_shared::parts::MAX_PARTS_PER_REQUEST;
 
 /// Presigns `UploadPart` for each part asked (at most
-/// [`MAX_PARTS_PER_REQUEST`]), binding its length and SHA-256.
+/// [`MAX_PARTS_PER_REQUEST`]), binding its length and SHA-256; from the
+/// facts of the request's handle when `handles` opens it for this upload
+/// and scope, otherwise from the manifest.
 pub async fn sign_parts(
     storage: &Storage,
+    handles: &HandleKey,
     scope: &Scope,
     id: &str,
     request: SignParts,
@@ -37,7 +45,15 @@ pub async fn sign_parts(
             "Ask for at least one part to sign.".to_owned(),
         ));
     }
-    let manifest = pending_upload(storage, scope, id, &request.upload_id).await?;
+    let manifest = approved_upload(
+        storage,
+        handles,
+        scope,
+        id,
+        &request.upload_id,
+        request.handle.as_deref(),
+    )
+    .await?;
     let plan = manifest.plan()?;
     let upload_id = manifest.upload_id.as_deref().unwrap_or_default();
 

@@ -91,7 +91,8 @@ pub async fn plan_upload(
     }))
 }
 
-/// Starts a multipart upload in S3 and writes its manifest.
+/// Starts a multipart upload in S3 and writes its manifest; answers its
+/// handle too, the manifest sealed ([`crate::handle`]).
 async fn start_multipart(
     state: &AppState,
     mut manifest: Manifest,
@@ -117,6 +118,9 @@ async fn start_multipart(
         return Err(err.into());
     }
     let poster = sign_poster_put(storage, &manifest).await?;
+    // Valid as long as the upload may stay unfinished, like `expires_at`.
+    let expires_at = created + state.abandon_after;
+    let handle = state.access.handles.seal(&manifest, expires_at);
     tracing::info!(
         id = %manifest.id,
         key = %manifest.key,
@@ -133,7 +137,8 @@ async fn start_multipart(
         upload_id,
         part_size: plan.part_size,
         part_count: plan.part_count,
-        expires_at: rfc3339(created + state.abandon_after),
+        expires_at: rfc3339(expires_at),
         poster,
+        handle: Some(handle),
     })
 }

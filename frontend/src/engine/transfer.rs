@@ -44,8 +44,13 @@ const TICK_MS: f64 = 250.0;
 /// Where the parts go.
 #[derive(Debug, Clone)]
 pub(crate) enum Target {
-    /// A multipart upload; parts are signed by `POST /api/uploads/{id}/parts`.
-    Multipart { id: String, upload_id: String },
+    /// A multipart upload; parts are signed by `POST /api/uploads/{id}/parts`,
+    /// with the plan's `handle` when this page has it (not after a reload).
+    Multipart {
+        id: String,
+        upload_id: String,
+        handle: Option<String>,
+    },
     /// One PUT of the whole file. `fresh` while `plan`'s URL is unused;
     /// after that, a new URL means a new plan (and a new id).
     Single { plan: SingleUpload, fresh: bool },
@@ -65,15 +70,19 @@ impl Target {
     /// single PUT, whose object the backend checks itself.
     fn complete_request(&self, scheduler: &PartScheduler) -> CompleteUpload {
         match self {
-            Target::Multipart { upload_id, .. } => CompleteUpload {
+            Target::Multipart {
+                upload_id, handle, ..
+            } => CompleteUpload {
                 upload_id: Some(upload_id.clone()),
                 parts: scheduler
                     .completed_parts()
                     .expect("a transfer ends once every part is done"),
+                handle: handle.clone(),
             },
             Target::Single { .. } => CompleteUpload {
                 upload_id: None,
                 parts: Vec::new(),
+                handle: None,
             },
         }
     }
@@ -479,10 +488,15 @@ impl<'a> Transfer<'a> {
                 self.scheduler.signed(&[part], refresh);
             }
             Target::Single { .. } => spawn_replan(self.cx, &self.sender),
-            Target::Multipart { id, upload_id } => {
+            Target::Multipart {
+                id,
+                upload_id,
+                handle,
+            } => {
                 let body = SignParts {
                     upload_id: upload_id.clone(),
                     parts: batch,
+                    handle: handle.clone(),
                 };
                 spawn_sign(self.cx, id.clone(), body, &self.sender);
             }

@@ -88,8 +88,10 @@ pub async fn upload(
     {
         match stored_parts(&cx, &record).await? {
             Some((plan, stored)) => {
-                return upload_parts(&cx, &book, &record.id, &record.upload_id, plan, &stored)
-                    .await;
+                // No handle is kept across a reload: the backend reads the
+                // upload's manifest instead.
+                let (id, upload_id) = (&record.id, &record.upload_id);
+                return upload_parts(&cx, &book, id, upload_id, None, plan, &stored).await;
             }
             // Gone from the server: start afresh.
             None => book.forget(&record.id),
@@ -109,24 +111,35 @@ pub async fn upload(
         UploadPlan::Single(single) => single.poster.as_ref(),
         UploadPlan::Multipart(multipart) => multipart.poster.as_ref(),
     };
-    if let (Some(put), Some(poster)) = (poster_put, &poster) {
+    let poster_sent = match (poster_put, &poster) {
         // First: its URL expires before a long upload would end.
-        send_poster(put, poster).await;
-    }
-    match plan {
+        (Some(put), Some(poster)) => send_poster(put, poster).await,
+        _ => false,
+    };
+    let mut video = match plan {
         UploadPlan::Single(single) => upload_single(&cx, single).await,
         UploadPlan::Multipart(multipart) => {
             upload_multipart(&cx, &book, multipart, fingerprint).await
         }
+    }?;
+    // A completion with the upload's handle names the announced poster
+    // without checking it was sent; this page knows.
+    if !poster_sent {
+        video.listed.poster_url = None;
     }
+    Ok(video)
 }
 
-/// PUTs the poster where the plan says. The video is what matters: a
-/// poster the store does not take is left out, and the video goes up
-/// without one.
-async fn send_poster(put: &PosterUpload, poster: &Blob) {
-    if let Ok(request) = xhr::put(&put.url, &put.headers, poster, |_| {}) {
-        let _ = request.response().await;
+/// PUTs the poster where the plan says; whether the store took it. The
+/// video is what matters: a poster the store does not take is left out,
+/// and the video goes up without one.
+async fn send_poster(put: &PosterUpload, poster: &Blob) -> bool {
+    match xhr::put(&put.url, &put.headers, poster, |_| {}) {
+        Ok(request) => request
+            .response()
+            .await
+            .is_ok_and(|response| (200..300).contains(&response.status)),
+        Err(_) => false,
     }
 }
 
@@ -192,18 +205,20 @@ async fn upload_multipart(
             expires_at: multipart.expires_at.clone(),
         });
     }
-    upload_parts(cx, book, &multipart.id, &multipart.upload_id, plan, &[]).await
+    let (id, upload_id, handle) = (&multipart.id, &multipart.upload_id, &multipart.handle);
+    upload_parts(cx, book, id, upload_id, handle.as_deref(), plan, &[]).await
 }
 
 /// Sends the parts of multipart upload `id` (S3's `upload_id`) the store
-/// does not have in `stored`, then completes it. A cancel aborts it on the
-/// server; either way, the record is forgotten unless the upload can still
-/// be resumed.
+/// does not have in `stored`, then completes it, sending the plan's
+/// `handle` when this page has it. A cancel aborts it on the server; either
+/// way, the record is forgotten unless the upload can still be resumed.
 async fn upload_parts(
     cx: &Context<'_>,
     book: &LocalResumeBook,
     id: &str,
     upload_id: &str,
+    handle: Option<&str>,
     plan: PartPlan,
     stored: &[StoredPart],
 ) -> Result<VideoDetails, UploadError> {
@@ -215,6 +230,7 @@ async fn upload_parts(
     let target = Target::Multipart {
         id: id.to_owned(),
         upload_id: upload_id.to_owned(),
+        handle: handle.map(str::to_owned),
     };
     let outcome = send_and_complete(cx, scheduler, target, tracker).await;
     match &outcome {
