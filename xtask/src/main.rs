@@ -593,10 +593,12 @@ const BENCHMARKS_NOTES: &str = "\n\
   signed. The SDK's pipeline runs its interceptors, endpoint rules and\n\
   identity resolution and derives the key again for every URL. Under `wrk`, the\n\
   backend and `wrk` share the same two cores, so every row there is bounded by\n\
-  CPU; `/api/health` is the same binary's ceiling. `POST /api/uploads` writes the\n\
-  upload's record to the store and a part batch reads it back (one S3 call each,\n\
-  here to the embedded store on the same cores), and that is what bounds them,\n\
-  not signing. The Node and Python servers sign with their\n\
+  CPU; `/api/health` is the same binary's ceiling. `POST /api/uploads` makes S3\n\
+  calls (the caller's quota, the upload's record; here to the embedded store on\n\
+  the same cores), and that is what bounds it, not signing. A part batch that\n\
+  sends the plan's handle (as the widget does) makes none: the handle carries\n\
+  the approved facts, sealed by the backend (`backend/tests/s3_calls.rs` counts\n\
+  the calls of each request). The Node and Python servers sign with their\n\
   SDKs' presigners for the same store; Node runs on one core, as a Node server\n\
   does unless clustered.\n\
 ";

@@ -2,7 +2,8 @@
 //! load. `wrk` (2 threads, 64 connections, 10 s each) against the backend
 //! on its embedded store, rate limits off: `/api/health` (the same binary's
 //! ceiling), `/presign` GET and PUT, `POST /api/uploads` (a single PUT), and
-//! a batch of 16 parts; then the same `/presign` GET and PUT against a Node
+//! a batch of 16 parts (with the plan's handle, as the widget sends it);
+//! then the same `/presign` GET and PUT against a Node
 //! server with the AWS SDK for JavaScript's presigner
 //! (`benches/presign-node/`) and a Python one with boto3
 //! (`benches/presign-boto3/`), signing for the same store. Prints a
@@ -64,7 +65,9 @@ async fn main() {
             })
         })
         .collect();
-    let batch = serde_json::json!({ "upload_id": upload.1, "parts": parts });
+    // With the plan's handle, as the widget sends it: the batch reads
+    // nothing from the store.
+    let batch = serde_json::json!({ "upload_id": upload.1, "parts": parts, "handle": upload.2 });
     let vidrop_runs = [
         ("`GET /api/health`", (format!("{base}/api/health"), None)),
         (
@@ -83,7 +86,7 @@ async fn main() {
             post("uploads.lua", "/api/uploads", single.to_string()),
         ),
         (
-            "`POST /api/uploads/{id}/parts` (16 parts)",
+            "`POST /api/uploads/{id}/parts` (16 parts, with the plan's handle)",
             post(
                 "parts.lua",
                 &format!("/api/uploads/{}/parts", upload.0),
@@ -159,8 +162,8 @@ async fn main() {
 }
 
 /// Starts a multipart upload (1 GiB, nothing sent) for the part batches;
-/// answers its id and S3 upload id.
-async fn multipart_upload(base: &str) -> (String, String) {
+/// answers its id, S3 upload id and handle.
+async fn multipart_upload(base: &str) -> (String, String, Option<String>) {
     let plan: UploadPlan = reqwest::Client::new()
         .post(format!("{base}/api/uploads"))
         .json(&serde_json::json!({
@@ -175,7 +178,7 @@ async fn multipart_upload(base: &str) -> (String, String) {
         .await
         .expect("an upload plan");
     match plan {
-        UploadPlan::Multipart(upload) => (upload.id, upload.upload_id),
+        UploadPlan::Multipart(upload) => (upload.id, upload.upload_id, upload.handle),
         UploadPlan::Single(_) => panic!("1 GiB is uploaded in parts"),
     }
 }
