@@ -29,7 +29,10 @@ export async function probeVideo(file, posterWidth, quality, ms, sniffBytes) {
   const video = document.createElement('video');
   video.muted = true;
   video.playsInline = true;
-  video.preload = 'auto';
+  // `metadata`, not `auto`: with `auto` Chromium buffers ahead through the
+  // file, and a seek to the poster's frame waited behind that (10 s, the
+  // timeout, on a 1 GiB file; 27 ms with `metadata`).
+  video.preload = 'metadata';
   const answer = { readable: true, timedOut: false, duration: null, width: null, height: null, poster: null };
   answer.head = new Uint8Array(await file.slice(0, sniffBytes).arrayBuffer());
   try {
