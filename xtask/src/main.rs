@@ -316,8 +316,15 @@ const WIDGET_PROFILE: &str = "widget";
 fn bench() -> Result {
     tools::setup(tools::Need::Everything)?;
     let aws_sdk_js = tools::setup_bench()?;
+    let uppy_page = tools::build_uppy_page()?;
     build_widget()?;
-    let transfer = bench_bin("bench", &[("VIDROP_DIST", &project_root().join("dist"))])?;
+    let transfer = bench_bin(
+        "bench",
+        &[
+            ("VIDROP_DIST", &project_root().join("dist")),
+            ("VIDROP_UPPY_PAGE", &uppy_page),
+        ],
+    )?;
 
     // The widget's hashing compiled as the widget ships.
     let mut hashing = cargo();
