@@ -99,6 +99,7 @@ async fn main() {
 
     let curl = curl_put(&harness, &file).await;
 
+    let uppy_section = Instant::now();
     open_uppy(&harness, &host).await;
     let started = Instant::now();
     harness
@@ -110,10 +111,13 @@ async fn main() {
     check_stored(&harness, &uppy_id, &file, "Uppy").await;
     let mib_per_sec = |took: Duration| file.size as f64 / MIB as f64 / took.as_secs_f64();
     eprintln!(
-        "widget {widget:?}, curl {curl:?}, Uppy {uppy_took:?} (section {:?})",
-        section.elapsed()
+        "widget {widget:?}, curl {curl:?}, Uppy {uppy_took:?} (section {:?}, of which Uppy's \
+         page, upload and check {:?})",
+        section.elapsed(),
+        uppy_section.elapsed()
     );
     harness.close().await;
+    let _ = std::fs::remove_file(&file.path);
 
     let section = Instant::now();
     let mut memory: Vec<MemoryRun> = Vec::new();
@@ -121,7 +125,9 @@ async fn main() {
         memory.push(measure_memory(files.path(), *mib, Client::Widget, &uppy).await);
     }
     if uppy_memory_mib > 0 {
+        let started = Instant::now();
         memory.push(measure_memory(files.path(), uppy_memory_mib, Client::Uppy, &uppy).await);
+        eprintln!("Uppy's memory run: {:?}", started.elapsed());
     }
     eprintln!("memory runs: {:?}", section.elapsed());
 
