@@ -40,7 +40,7 @@ pub use engine::Engine;
 /// The keys [`Browser::press`] takes.
 pub use fantoccini::key::Key;
 pub use host::HostSite;
-pub use proxy::{Conditions, StoreProxy};
+pub use proxy::{Conditions, InFlight, StoreProxy};
 pub use stack::Stack;
 pub use video::{LargeFile, TestVideo};
 

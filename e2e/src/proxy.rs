@@ -1,7 +1,9 @@
 //! A small HTTP proxy between the browser and the embedded S3, for the tests
 //! that need a bad network: it counts every request, can fail a share of part
-//! uploads (500, 503, or a connection reset mid-body), and can throttle
-//! request bodies.
+//! uploads (500, 503, or a connection reset mid-body), can throttle request
+//! bodies, and can make a WAN-like link ([`Conditions`]): a delay added to
+//! every request, a bandwidth cap per connection and one shared by all
+//! connections (token buckets on request bodies).
 //!
 //! The backend is started with `--public-s3-endpoint` naming the proxy, so
 //! presigned URLs point here; the proxy forwards each request unchanged
@@ -77,6 +79,40 @@ impl Record {
     }
 }
 
+/// Requests in flight at once: see [`StoreProxy::parts_in_flight`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct InFlight {
+    pub peak: usize,
+    pub mean: f64,
+}
+
+/// [`InFlight`] of `records`, each in flight from `started` to `at`.
+pub fn in_flight(records: &[Record]) -> InFlight {
+    let mut events: Vec<(Instant, i32)> = records
+        .iter()
+        .flat_map(|record| [(record.started, 1), (record.at, -1)])
+        .collect();
+    // An answer and an arrival at the same instant do not overlap.
+    events.sort();
+    let (mut now, mut peak) = (0i32, 0i32);
+    for (_, change) in &events {
+        now += change;
+        peak = peak.max(now);
+    }
+    let span = match (events.first(), events.last()) {
+        (Some((first, _)), Some((last, _))) => last.duration_since(*first).as_secs_f64(),
+        _ => 0.0,
+    };
+    let busy: f64 = records
+        .iter()
+        .map(|record| record.at.duration_since(record.started).as_secs_f64())
+        .sum();
+    InFlight {
+        peak: peak as usize,
+        mean: if span > 0.0 { busy / span } else { 0.0 },
+    }
+}
+
 /// A request as it arrived, before anything happened to it. A request the
 /// browser breaks off while it is forwarded never gets a [`Record`] (the
 /// connection closes and its handling is dropped), but it has an arrival.
@@ -98,7 +134,8 @@ fn is_video_put(method: &str, path: &str) -> bool {
     method == "PUT" && !path.ends_with(vidrop_shared::keys::POSTER_SUFFIX)
 }
 
-/// What the proxy does to traffic; change it at any time.
+/// What the proxy does to traffic; change it at any time (a request keeps
+/// the conditions it arrived under).
 #[derive(Debug, Clone, Default)]
 pub struct Conditions {
     /// Share of part uploads to fail, 0.0 to 1.0; the faults cycle through
@@ -106,6 +143,70 @@ pub struct Conditions {
     pub part_failure_rate: f64,
     /// Most bytes a second of one request's body.
     pub body_bytes_per_sec: Option<u64>,
+    /// Added to every request before it is forwarded (or answered with a
+    /// fault): a WAN's round trip. Preflights pay it too.
+    pub latency: Duration,
+    /// Most bytes a second of request bodies on one connection from the
+    /// browser (a token bucket per connection, [`BURST_BYTES`] deep): what
+    /// one TCP stream gets on a long fat link.
+    pub connection_bytes_per_sec: Option<u64>,
+    /// Most bytes a second of request bodies over all connections together
+    /// (one token bucket, [`BURST_BYTES`] deep, that every connection takes
+    /// from): the link's capacity.
+    pub total_bytes_per_sec: Option<u64>,
+}
+
+/// How many bytes a token bucket lets through at once after an idle spell.
+pub const BURST_BYTES: u64 = 64 * 1024;
+
+/// The largest piece of a body sent on at once under a bandwidth cap, so
+/// connections sharing the total cap take turns finely.
+const PACE_CHUNK: usize = 16 * 1024;
+
+/// A token bucket kept as a schedule (GCRA): `tat` is when the bucket will
+/// be full again given what was taken so far.
+#[derive(Debug, Default)]
+struct Bucket {
+    tat: Option<Instant>,
+}
+
+impl Bucket {
+    /// Takes `bytes` at `rate` bytes a second; answers when they may go.
+    fn reserve(&mut self, bytes: u64, rate: u64) -> Instant {
+        let now = Instant::now();
+        let rate = rate.max(1) as f64;
+        let tat = self.tat.map_or(now, |tat| tat.max(now));
+        let tat = tat + Duration::from_secs_f64(bytes as f64 / rate);
+        self.tat = Some(tat);
+        let burst = Duration::from_secs_f64(BURST_BYTES as f64 / rate);
+        tat.checked_sub(burst).map_or(now, |at| at.max(now))
+    }
+}
+
+/// The bandwidth a request's body is held to: its own rate, its
+/// connection's bucket, the link's bucket.
+struct Throttle {
+    request_bytes_per_sec: Option<u64>,
+    connection: Option<(Arc<Mutex<Bucket>>, u64)>,
+    total: Option<(Arc<Mutex<Bucket>>, u64)>,
+}
+
+impl Throttle {
+    fn is_open(&self) -> bool {
+        self.request_bytes_per_sec.is_none() && self.connection.is_none() && self.total.is_none()
+    }
+
+    /// Waits until `bytes` more may go on the connection and on the link.
+    async fn take(&self, bytes: u64) {
+        for (bucket, rate) in [&self.connection, &self.total].into_iter().flatten() {
+            let at = bucket.lock().unwrap().reserve(bytes, *rate);
+            // Even a sleep until now waits for the timer's next tick (up to
+            // a millisecond), which piece after piece would slow every body.
+            if at > Instant::now() {
+                tokio::time::sleep_until(at.into()).await;
+            }
+        }
+    }
 }
 
 struct Shared {
@@ -116,6 +217,9 @@ struct Shared {
     /// xorshift state: the same faults in the same order on every run.
     random: Mutex<u64>,
     faults_injected: Mutex<u64>,
+    /// The bucket of [`Conditions::total_bytes_per_sec`], shared by every
+    /// connection.
+    link: Arc<Mutex<Bucket>>,
 }
 
 /// The running proxy.
@@ -140,6 +244,7 @@ impl StoreProxy {
             arrivals: Mutex::new(Vec::new()),
             random: Mutex::new(0x9E37_79B9_7F4A_7C15),
             faults_injected: Mutex::new(0),
+            link: Arc::new(Mutex::new(Bucket::default())),
         });
         let accepting = shared.clone();
         let task = tokio::spawn(async move {
@@ -148,8 +253,12 @@ impl StoreProxy {
                     continue;
                 };
                 let shared = accepting.clone();
+                // The bucket of `connection_bytes_per_sec`: this connection's.
+                let connection = Arc::new(Mutex::new(Bucket::default()));
                 tokio::spawn(async move {
-                    let service = service_fn(move |request| handle(shared.clone(), request));
+                    let service = service_fn(move |request| {
+                        handle(shared.clone(), connection.clone(), request)
+                    });
                     // A reset is an error here by design; nothing to report.
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -219,6 +328,13 @@ impl StoreProxy {
         }
     }
 
+    /// How many part uploads were in flight at once (from their arrival at
+    /// the proxy to their answer): the most, and the mean over the span from
+    /// the first part's arrival to the last part's answer.
+    pub fn parts_in_flight(&self) -> InFlight {
+        in_flight(&self.part_uploads())
+    }
+
     /// A line for logs and closing notes: how many part uploads, how many
     /// failed on purpose and how.
     pub fn summary(&self) -> String {
@@ -256,6 +372,7 @@ impl Drop for StoreProxy {
 
 async fn handle(
     shared: Arc<Shared>,
+    connection: Arc<Mutex<Bucket>>,
     request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, std::io::Error> {
     let method = request.method().to_string();
@@ -280,6 +397,9 @@ async fn handle(
     };
 
     let conditions = shared.conditions.lock().unwrap().clone();
+    if !conditions.latency.is_zero() {
+        tokio::time::sleep(conditions.latency).await;
+    }
     let fault = if method == "PUT" && part_number.is_some() {
         pick_fault(&shared, conditions.part_failure_rate)
     } else {
@@ -295,7 +415,16 @@ async fn handle(
     }
 
     let upstream = *shared.upstream.get().expect("the proxy's upstream is set");
-    match forward(upstream, request, conditions.body_bytes_per_sec).await {
+    let throttle = Throttle {
+        request_bytes_per_sec: conditions.body_bytes_per_sec,
+        connection: conditions
+            .connection_bytes_per_sec
+            .map(|rate| (connection, rate)),
+        total: conditions
+            .total_bytes_per_sec
+            .map(|rate| (shared.link.clone(), rate)),
+    };
+    match forward(upstream, request, throttle).await {
         Ok(response) => {
             let status = response.status().as_u16();
             let (parts, body) = response.into_parts();
@@ -328,7 +457,7 @@ async fn handle(
 async fn forward(
     upstream: SocketAddr,
     request: Request<Incoming>,
-    bytes_per_sec: Option<u64>,
+    throttle: Throttle,
 ) -> Result<Response<Incoming>, std::io::Error> {
     let stream = TcpStream::connect(upstream).await?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
@@ -343,18 +472,32 @@ async fn forward(
         let mut sent: u64 = 0;
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(std::io::Error::other);
-            if let (Ok(frame), Some(rate)) = (&frame, bytes_per_sec)
-                && let Some(data) = frame.data_ref()
-            {
-                sent += data.len() as u64;
-                let due = Duration::from_secs_f64(sent as f64 / rate as f64);
-                if let Some(wait) = due.checked_sub(started.elapsed()) {
-                    tokio::time::sleep(wait).await;
+            let data = match &frame {
+                Ok(frame) if !throttle.is_open() => frame.data_ref().cloned(),
+                _ => None,
+            };
+            let Some(mut data) = data else {
+                let failed = frame.is_err();
+                if frames.send(frame).await.is_err() || failed {
+                    return;
                 }
-            }
-            let failed = frame.is_err();
-            if frames.send(frame).await.is_err() || failed {
-                return;
+                continue;
+            };
+            // Under a cap, the data goes on in small pieces, each when its
+            // buckets allow.
+            while !data.is_empty() {
+                let piece = data.split_to(data.len().min(PACE_CHUNK));
+                sent += piece.len() as u64;
+                if let Some(rate) = throttle.request_bytes_per_sec {
+                    let due = Duration::from_secs_f64(sent as f64 / rate as f64);
+                    if let Some(wait) = due.checked_sub(started.elapsed()) {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                throttle.take(piece.len() as u64).await;
+                if frames.send(Ok(Frame::data(piece))).await.is_err() {
+                    return;
+                }
             }
         }
     });
@@ -454,4 +597,89 @@ fn full(bytes: Bytes) -> ProxyBody {
     Full::new(bytes)
         .map_err(|never: Infallible| match never {})
         .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An upstream that reads every request's body and answers 200.
+    async fn sink() -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let service = service_fn(|request: Request<Incoming>| async move {
+                        let _ = request.into_body().collect().await;
+                        Ok::<_, Infallible>(Response::new(Full::new(Bytes::new())))
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        addr
+    }
+
+    /// `count` PUTs of `size` bytes at once, each on its own connection;
+    /// answers how long they took together.
+    async fn put_at_once(proxy: &StoreProxy, count: usize, size: usize) -> Duration {
+        let started = Instant::now();
+        let mut puts = tokio::task::JoinSet::new();
+        for number in 1..=count {
+            let url = format!("{}/bucket/key?partNumber={number}", proxy.endpoint());
+            puts.spawn(async move {
+                let client = reqwest::Client::builder()
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .unwrap();
+                let response = client.put(url).body(vec![7u8; size]).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+            });
+        }
+        while let Some(put) = puts.join_next().await {
+            put.unwrap();
+        }
+        started.elapsed()
+    }
+
+    /// The total cap holds for all connections together, the per-connection
+    /// cap for each, and every request waits the latency first.
+    #[tokio::test]
+    async fn a_link_caps_each_connection_and_all_of_them_together() {
+        const MIB: usize = 1 << 20;
+        let proxy = StoreProxy::bind().await;
+        proxy.set_upstream(&format!("http://{}", sink().await));
+
+        // Four connections of 1 MiB at 1 MiB/s each, 2 MiB/s in all: the
+        // total cap binds (2 s), not the connections' (1 s).
+        proxy.set_conditions(Conditions {
+            connection_bytes_per_sec: Some(MIB as u64),
+            total_bytes_per_sec: Some(2 * MIB as u64),
+            ..Conditions::default()
+        });
+        let took = put_at_once(&proxy, 4, MIB).await;
+        assert!(took >= Duration::from_millis(1900), "{took:?}");
+        assert!(took < Duration::from_secs(4), "{took:?}");
+
+        // Two connections under the same caps: each connection's binds (1 s).
+        let took = put_at_once(&proxy, 2, MIB).await;
+        assert!(took >= Duration::from_millis(900), "{took:?}");
+        assert!(took < Duration::from_millis(1900), "{took:?}");
+
+        // The latency alone.
+        proxy.set_conditions(Conditions {
+            latency: Duration::from_millis(300),
+            ..Conditions::default()
+        });
+        let took = put_at_once(&proxy, 3, 1024).await;
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(took < Duration::from_millis(900), "{took:?}");
+
+        let in_flight = proxy.parts_in_flight();
+        assert_eq!(in_flight.peak, 4, "{in_flight:?}");
+    }
 }

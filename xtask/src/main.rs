@@ -16,7 +16,8 @@
 //! - `screenshot`: upload videos in headless Chromium and save
 //!   `docs/screenshot.png`, the widget's light, dark and Chinese views
 //!   (`docs/widget-*.png`) and the example pages'.
-//! - `bench`: the benchmarks; writes `BENCHMARKS.md`.
+//! - `bench`: the benchmarks; writes `BENCHMARKS.md`. Builds the Uppy page
+//!   it measures the widget against (`benches/uppy/`, `npm ci` and esbuild).
 //! - `garage`: build Garage 2.5.0 once (cached; over twenty minutes on two
 //!   cores, too long for CI's budget), run the API and widget suites on a
 //!   one-node Garage (`garage.rs`), then `backend/tests/garage.rs`, two
@@ -45,7 +46,7 @@ Tasks:
   build       build the release widget (cargo profile `widget`) into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload videos in headless Chromium and save docs/screenshot.png, docs/widget-{light,dark,zh-CN}.png and the example pages' screenshots
-  bench       benchmarks (widget vs curl, browser memory, 5 GiB in every engine, SHA-256 in the browser, the scheduler per event, one presigned URL, the presign path under wrk, widget size) into BENCHMARKS.md
+  bench       benchmarks (widget vs curl and Uppy, browser memory, 5 GiB in every engine, a WAN-like link, SHA-256 in the browser, the scheduler per event, one presigned URL, the presign path under wrk, widget size) into BENCHMARKS.md
   garage      build Garage 2.5.0 once (cached in ~/.cache/vidrop/garage), run the API and widget tests on Garage, then the three-node cluster test
   example     serve examples/ at http://127.0.0.1:8081, pages of another origin embedding the widget (with `dev` running)
 ";
@@ -316,8 +317,15 @@ const WIDGET_PROFILE: &str = "widget";
 fn bench() -> Result {
     tools::setup(tools::Need::Everything)?;
     let aws_sdk_js = tools::setup_bench()?;
+    let uppy_page = tools::build_uppy_page()?;
     build_widget()?;
-    let transfer = bench_bin("bench", &[("VIDROP_DIST", &project_root().join("dist"))])?;
+    let transfer = bench_bin(
+        "bench",
+        &[
+            ("VIDROP_DIST", &project_root().join("dist")),
+            ("VIDROP_UPPY_PAGE", &uppy_page),
+        ],
+    )?;
 
     // The widget's hashing compiled as the widget ships.
     let mut hashing = cargo();
@@ -552,7 +560,9 @@ on one machine over loopback, built as it ships:
   Firefox ESR and WebKitGTK): cargo profile `{WIDGET_PROFILE}`, built by
   `trunk build --release` (`cargo xtask build`), as it ships in `dist/`; the
   SHA-256 figures run the same code in the same profile, as a wasm test;
-- `curl`, Debian's.
+- `curl`, Debian's;
+- Uppy (`benches/uppy/`: `@uppy/core` 5.2.0, `@uppy/aws-s3` 5.1.0), bundled
+  by esbuild (minified), in the same headless Chromium.
 
 Figures are from one run; expect a few percent of noise.
 
@@ -581,12 +591,35 @@ const BENCHMARKS_NOTES: &str = "\n\
   store verifies SHA-256 with the CPU's SHA extensions (`sha2`), CRC32C with its\n\
   CRC32 instruction (`crc32c`) and CRC64/NVME with carry-less multiplication\n\
   (`crc-fast`): the crates s3s uses.\n\
+- **Widget against Uppy.** Uppy does what the widget does on the wire: the same\n\
+  API, the plan's part size, SHA-256 of each part with WebCrypto, four requests\n\
+  at once (`limit: 4`; Uppy counts its signing requests in that limit too, so\n\
+  fewer than four parts may be in flight). It signs one part per API call where\n\
+  the widget signs in batches, and it neither probes the video nor draws and\n\
+  sends a poster first, which the widget does before its first part (the WAN\n\
+  table shows when each client's first request reaches the store). Its page is\n\
+  on another origin, as an integrator's would be, so its API calls are\n\
+  cross-origin (the preflights are cached); the widget runs on the backend's own\n\
+  page. Uppy's stored object is checked byte for byte (SHA-256), so a broken run\n\
+  fails the benchmark.\n\
+- **WAN-like link.** Each 8 MiB part waits 80 ms twice (its preflight, then its\n\
+  PUT: every presigned URL differs, so no preflight is cached for the next part)\n\
+  and a second at 8 MiB/s, so one connection carries about 6.6 MiB/s. A client\n\
+  with a fixed four parts in flight gets about 26 MiB/s, 73 % of the 36 MiB/s\n\
+  cap (never more than 4 x 8 = 32, 89 %); five parts reach about 92 %, and six,\n\
+  what Chromium opens per host, fill it. The widget, left to choose, measures\n\
+  and keeps one more part in flight while that moves 8 % more bytes, up to six;\n\
+  Uppy keeps its four. \"While parts flowed\" leaves out\n\
+  what comes before the first part and after the last; \"parts in flight\"\n\
+  counts part uploads between their arrival at the proxy and their answer.\n\
 - **Memory.** Each part is read from the file's byte stream into the buffer the\n\
   previous part used, so Chromium's renderer stays within tens of MiB of where it\n\
   started whatever the file's size (it grew with the file while every part had a\n\
   fresh `ArrayBuffer` left to the garbage collector). Firefox reads the same way.\n\
   WebKitGTK's `Blob` streams are not byte streams: there each chunk of the stream\n\
   is copied into the reused buffer, and its renderer still grows further.\n\
+  Uppy's row is the same measurement of the Uppy page, which slices each part\n\
+  from the file and reads it whole into a fresh `ArrayBuffer` to hash it.\n\
 - **Presigning.** One URL signed here is written once, its canonical request is\n\
   hashed from the URL's pieces, and one HMAC signs it: the day's signing key and\n\
   credential scope are kept, and the endpoint was read once from a URL the SDK\n\

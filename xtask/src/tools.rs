@@ -5,7 +5,7 @@
 //! wasm-bindgen CLI of exactly the `Cargo.lock` version and npm's wasm-opt
 //! ([`BINARYEN_VERSION`]) on the `PATH` that [`command`] gives it.
 
-use crate::{Result, cargo, run};
+use crate::{Result, cargo, project_root, run};
 use std::env;
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
@@ -119,6 +119,39 @@ pub fn setup_bench() -> Result<PathBuf> {
     npm_install(AWS_SDK_JS_FOLDER, AWS_SDK_JS)
 }
 
+/// The Uppy page the upload benchmark measures the widget against
+/// (`benches/uppy/`: `@uppy/core` and `@uppy/aws-s3` calling Vidrop's API),
+/// built with npm in `~/.cache/vidrop/uppy-bench`: its packages installed by
+/// `npm ci` from the committed `package-lock.json` (again only when that file
+/// changed), then bundled by esbuild (`npm run build`). Answers the folder of
+/// the built page (`index.html`, `uppy-bench.js`).
+pub fn build_uppy_page() -> Result<PathBuf> {
+    let source = project_root().join("benches/uppy");
+    let folder = npm_modules(UPPY_PAGE_FOLDER)?
+        .parent()
+        .expect("node_modules is in its prefix")
+        .to_path_buf();
+    std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    for file in ["package.json", "package-lock.json", "main.js", "index.html"] {
+        std::fs::copy(source.join(file), folder.join(file))
+            .map_err(|e| format!("{}: {e}", source.join(file).display()))?;
+    }
+    let lock = std::fs::read(folder.join("package-lock.json")).map_err(|e| e.to_string())?;
+    let installed = folder.join("installed-package-lock.json");
+    if std::fs::read(&installed).ok().as_deref() != Some(&lock[..])
+        || !folder.join("node_modules/.bin/esbuild").exists()
+    {
+        run(command("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
+            .current_dir(&folder))?;
+        std::fs::write(&installed, &lock).map_err(|e| e.to_string())?;
+    }
+    run(command("npm")
+        .args(["run", "--silent", "build"])
+        .current_dir(&folder))?;
+    Ok(folder.join("out"))
+}
+
 /// What `cargo xtask screenshot` needs besides [`Need::Everything`].
 pub fn setup_screenshots() -> Result {
     setup(Need::Everything)?;
@@ -230,6 +263,9 @@ fn install_geckodriver() -> Result {
 const AXE_CORE_FOLDER: &str = "npm";
 const BINARYEN_FOLDER: &str = "binaryen";
 const AWS_SDK_JS_FOLDER: &str = "npm-aws-sdk";
+/// Where [`build_uppy_page`] installs and builds `benches/uppy/` (with `npm
+/// ci`, which owns its `node_modules`).
+const UPPY_PAGE_FOLDER: &str = "uppy-bench";
 
 /// `~/.cache/vidrop/<folder>/node_modules`, beside the other cached tools.
 fn npm_modules(folder: &str) -> Result<PathBuf> {

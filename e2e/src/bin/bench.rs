@@ -1,43 +1,95 @@
-//! Benchmarks, not tests (`cargo xtask bench`): the widget against `curl` on
-//! the same server in the same run, and the browser's memory during a large
-//! upload. Prints a Markdown section to the file named by its argument.
+//! Benchmarks, not tests (`cargo xtask bench`): the widget against `curl` and
+//! against Uppy on the same server in the same run, the browser's memory
+//! during a large upload, and a WAN-like link. Prints a Markdown section to
+//! the file named by its argument.
 //!
 //! - Throughput: a 1 GiB file uploaded through the widget in headless Chromium
-//!   (multipart, 4 parts in flight, SHA-256 per part) into the embedded S3,
-//!   then the same file PUT by `curl` to a presigned URL of the same store.
+//!   (multipart, as many parts in flight as it finds pay, SHA-256 per part)
+//!   into the embedded S3,
+//!   then the same file PUT by `curl` to a presigned URL of the same store,
+//!   then the same file through Uppy (`benches/uppy/`: `@uppy/core` +
+//!   `@uppy/aws-s3`, multipart, the plan's part size, `limit: 4`, SHA-256 per
+//!   part with WebCrypto, calling Vidrop's API) in the same browser, from a
+//!   page on another origin as an integrator's would be. Uppy's stored object
+//!   is checked (size and SHA-256), so a broken Uppy run fails the benchmark.
 //! - Memory: the peak resident memory of Chromium's renderers while the
-//!   widget uploads files of 256 MiB, 1 GiB and 2 GiB.
+//!   widget uploads files of 256 MiB, 1 GiB, 2 GiB and 4 GiB, and while Uppy uploads
+//!   1 GiB, each in a fresh browser.
 //! - Every engine: a 5 GiB upload in Chromium, Firefox and WebKitGTK, each
 //!   checked by the stored object's SHA-256, with each engine's renderer
 //!   memory (its content processes) sampled throughout.
+//! - WAN-like link: the widget and Uppy each upload 512 MiB through the
+//!   harness's proxy with [`WAN_LATENCY`] added to each request, at most
+//!   [`WAN_CONNECTION_MIB_S`] MiB/s per connection and [`WAN_TOTAL_MIB_S`]
+//!   MiB/s in all: throughput as a share of the total cap, and the parts in
+//!   flight at once (from the proxy's records).
 //!
-//! Sizes can be changed with `VIDROP_BENCH_UPLOAD_MIB`,
-//! `VIDROP_BENCH_MEMORY_MIB` (a comma-separated list) and
-//! `VIDROP_BENCH_ENGINE_MIB`.
+//! The Uppy page is built by xtask (`npm ci` and esbuild) into the folder
+//! named by `VIDROP_UPPY_PAGE`. Sizes can be changed with
+//! `VIDROP_BENCH_UPLOAD_MIB`, `VIDROP_BENCH_MEMORY_MIB` (a comma-separated
+//! list; empty skips the widget's memory runs), `VIDROP_BENCH_UPPY_MEMORY_MIB`,
+//! `VIDROP_BENCH_ENGINE_MIB` and `VIDROP_BENCH_WAN_MIB` (0 skips those runs).
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use vidrop_e2e::{Engine, Harness, LargeFile};
+use vidrop_e2e::{Conditions, Engine, Harness, HostSite, InFlight, LargeFile};
 use vidrop_shared::api::PresignResponse;
 use vidrop_shared::limits::MIB;
 
 const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
 
+/// The WAN-like link of the last section. Each 8 MiB part waits the latency
+/// twice (its preflight, then its PUT: presigned URLs differ, so Chromium
+/// caches no preflight for the next part) and then takes a second at the
+/// per-connection cap, so one connection carries about 6.6 MiB/s (measured:
+/// 7.3 MiB/s per part in flight, counted from the PUT's arrival). A client
+/// that keeps a fixed 4 parts in flight then gets about 26 MiB/s, 73 % of
+/// the total cap (never more than 4 × 8 = 32, 89 %); 5 reach about 92 %,
+/// and 6, what Chromium opens per host, fill it.
+const WAN_LATENCY: Duration = Duration::from_millis(80);
+const WAN_CONNECTION_MIB_S: u64 = 8;
+const WAN_TOTAL_MIB_S: u64 = 36;
+
+/// Which page uploads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Client {
+    /// The widget, on the backend's own page.
+    Widget,
+    /// `benches/uppy/`'s page, on another origin.
+    Uppy,
+}
+
+impl Client {
+    fn name(self) -> &'static str {
+        match self {
+            Client::Widget => "widget",
+            Client::Uppy => "Uppy",
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let out = std::env::args_os()
         .nth(1)
-        .map(std::path::PathBuf::from)
+        .map(PathBuf::from)
         .expect("usage: bench <results.md>");
     let upload_mib = env_mib("VIDROP_BENCH_UPLOAD_MIB", 1024);
     let memory_mib: Vec<u64> = std::env::var("VIDROP_BENCH_MEMORY_MIB")
-        .unwrap_or_else(|_| "256,1024,2048".into())
+        .unwrap_or_else(|_| "256,1024,2048,4096".into())
         .split(',')
         .filter_map(|mib| mib.trim().parse().ok())
         .collect();
+    let uppy_memory_mib = env_mib("VIDROP_BENCH_UPPY_MEMORY_MIB", 1024);
+    let engine_mib = env_mib("VIDROP_BENCH_ENGINE_MIB", 5 * 1024);
+    let wan_mib = env_mib("VIDROP_BENCH_WAN_MIB", 512);
+    let uppy = UppyPage::from_env();
     let files = tempfile::tempdir().expect("a folder for the files");
 
-    let harness = Harness::start().await;
+    let section = Instant::now();
+    let host = uppy.serve().await;
+    let harness = Harness::start_with(&["--allow-origin", &host.origin()]).await;
     let file = LargeFile::random(files.path(), "bench.webm", upload_mib * MIB, 7);
 
     harness.open_widget().await;
@@ -47,20 +99,43 @@ async fn main() {
     let widget = started.elapsed();
 
     let curl = curl_put(&harness, &file).await;
+
+    let uppy_section = Instant::now();
+    open_uppy(&harness, &host).await;
+    let started = Instant::now();
+    harness
+        .browser
+        .set_file(file_input(Client::Uppy), &file.path)
+        .await;
+    let uppy_id = wait_for_uppy(&harness).await;
+    let uppy_took = started.elapsed();
+    check_stored(&harness, &uppy_id, &file, "Uppy").await;
     let mib_per_sec = |took: Duration| file.size as f64 / MIB as f64 / took.as_secs_f64();
-    eprintln!("widget {widget:?}, curl {curl:?}");
+    eprintln!(
+        "widget {widget:?}, curl {curl:?}, Uppy {uppy_took:?} (section {:?}, of which Uppy's \
+         page, upload and check {:?})",
+        section.elapsed(),
+        uppy_section.elapsed()
+    );
     harness.close().await;
+    let _ = std::fs::remove_file(&file.path);
 
-    let memory: Vec<MemoryRun> = {
-        let mut runs = Vec::new();
-        for mib in &memory_mib {
-            runs.push(measure_memory(files.path(), *mib).await);
-        }
-        runs
-    };
+    let section = Instant::now();
+    let mut memory: Vec<MemoryRun> = Vec::new();
+    for mib in &memory_mib {
+        memory.push(measure_memory(files.path(), *mib, Client::Widget, &uppy).await);
+    }
+    if uppy_memory_mib > 0 {
+        let started = Instant::now();
+        memory.push(measure_memory(files.path(), uppy_memory_mib, Client::Uppy, &uppy).await);
+        eprintln!("Uppy's memory run: {:?}", started.elapsed());
+    }
+    eprintln!("memory runs: {:?}", section.elapsed());
 
-    let engine_mib = env_mib("VIDROP_BENCH_ENGINE_MIB", 5 * 1024);
-    let engines: Vec<EngineRun> = {
+    let section = Instant::now();
+    let engines: Vec<EngineRun> = if engine_mib == 0 {
+        Vec::new()
+    } else {
         let file = LargeFile::random(files.path(), "engines.webm", engine_mib * MIB, 11);
         let mut runs = Vec::new();
         // Every engine, so a missing one fails the benchmark rather than
@@ -71,11 +146,28 @@ async fn main() {
         let _ = std::fs::remove_file(&file.path);
         runs
     };
+    eprintln!("every engine: {:?}", section.elapsed());
+
+    let section = Instant::now();
+    let wan: Vec<WanRun> = if wan_mib == 0 {
+        Vec::new()
+    } else {
+        let file = LargeFile::random(files.path(), "wan.webm", wan_mib * MIB, 13);
+        let mut runs = Vec::new();
+        for client in [Client::Widget, Client::Uppy] {
+            runs.push(measure_wan(client, &file, &uppy).await);
+        }
+        let _ = std::fs::remove_file(&file.path);
+        runs
+    };
+    eprintln!("WAN-like link: {:?}", section.elapsed());
 
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "### Upload throughput: widget against curl, {upload_mib} MiB\n"
+        "### Upload throughput: widget against Uppy and curl, {upload_mib} MiB\n\n\
+         One after another on the same backend and store, the widget and Uppy in the same \
+         headless Chromium.\n"
     );
     let _ = writeln!(md, "| client | time | throughput |\n| --- | --- | --- |");
     let _ = writeln!(
@@ -86,30 +178,39 @@ async fn main() {
     );
     let _ = writeln!(
         md,
+        "| Uppy 5 (`@uppy/aws-s3` multipart, `limit: 4`, SHA-256 per part) on Vidrop's API, same browser | {:.1} s | {:.1} MiB/s |",
+        uppy_took.as_secs_f64(),
+        mib_per_sec(uppy_took)
+    );
+    let _ = writeln!(
+        md,
         "| `curl -T` to a presigned PUT, same store | {:.1} s | {:.1} MiB/s |",
         curl.as_secs_f64(),
         mib_per_sec(curl)
     );
     let _ = writeln!(
         md,
-        "\n**Ratio widget / curl: {:.2}** (throughput; 1.00 means as fast as curl).\n",
-        curl.as_secs_f64() / widget.as_secs_f64()
+        "\n**Ratio widget / curl: {:.2}** (throughput; 1.00 means as fast as curl).\n\n\
+         **Ratio widget / Uppy: {:.2}** (throughput; above 1.00, the widget is faster).\n",
+        curl.as_secs_f64() / widget.as_secs_f64(),
+        uppy_took.as_secs_f64() / widget.as_secs_f64()
     );
     let _ = writeln!(
         md,
         "### Browser memory during an upload\n\n\
          Resident memory of Chromium's renderer processes (from `/proc`), each size in a \
-         fresh browser, sampled every 100 ms while the widget uploads.\n"
+         fresh browser, sampled every 100 ms while the widget (or Uppy) uploads.\n"
     );
     let _ = writeln!(
         md,
-        "| file | largest renderer before | largest renderer, peak | all renderers, peak | upload time |\n\
-         | --- | --- | --- | --- | --- |"
+        "| client | file | largest renderer before | largest renderer, peak | all renderers, peak | upload time |\n\
+         | --- | --- | --- | --- | --- | --- |"
     );
     for run in &memory {
         let _ = writeln!(
             md,
-            "| {} MiB | {} MiB | {} MiB | {} MiB | {:.1} s ({:.1} MiB/s) |",
+            "| {} | {} MiB | {} MiB | {} MiB | {} MiB | {:.1} s ({:.1} MiB/s) |",
+            run.client.name(),
             run.file_mib,
             run.before.largest / 1024,
             run.peak_largest / 1024,
@@ -118,36 +219,177 @@ async fn main() {
             run.file_mib as f64 / run.took.as_secs_f64()
         );
     }
-    let _ = writeln!(
-        md,
-        "\n### {engine_mib} MiB upload in every engine\n\n\
-         The same file through the widget in each engine, the stored object's SHA-256 \
-         checked against the file's. Renderer memory: Chromium's renderer processes, \
-         Firefox's web content (`tab`) processes, WebKitGTK's `WebKitWebProcess`, \
-         sampled every 100 ms.\n"
-    );
-    let _ = writeln!(
-        md,
-        "| engine | upload time | throughput | SHA-256 | largest renderer, peak | all renderers, peak |\n\
-         | --- | --- | --- | --- | --- | --- |"
-    );
-    for run in &engines {
+    if !engines.is_empty() {
         let _ = writeln!(
             md,
-            "| {} | {:.1} s | {:.1} MiB/s | matches | {} MiB | {} MiB |",
-            run.engine,
-            run.took.as_secs_f64(),
-            engine_mib as f64 / run.took.as_secs_f64(),
-            run.peak_largest / 1024,
-            run.peak_total / 1024,
+            "\n### {engine_mib} MiB upload in every engine\n\n\
+             The same file through the widget in each engine, the stored object's SHA-256 \
+             checked against the file's. Renderer memory: Chromium's renderer processes, \
+             Firefox's web content (`tab`) processes, WebKitGTK's `WebKitWebProcess`, \
+             sampled every 100 ms.\n"
         );
+        let _ = writeln!(
+            md,
+            "| engine | upload time | throughput | SHA-256 | largest renderer, peak | all renderers, peak |\n\
+             | --- | --- | --- | --- | --- | --- |"
+        );
+        for run in &engines {
+            let _ = writeln!(
+                md,
+                "| {} | {:.1} s | {:.1} MiB/s | matches | {} MiB | {} MiB |",
+                run.engine,
+                run.took.as_secs_f64(),
+                engine_mib as f64 / run.took.as_secs_f64(),
+                run.peak_largest / 1024,
+                run.peak_total / 1024,
+            );
+        }
+    }
+    if !wan.is_empty() {
+        let _ = writeln!(
+            md,
+            "\n### WAN-like link: {wan_mib} MiB through the proxy\n\n\
+             Headless Chromium to the store through the harness's proxy (`e2e/src/proxy.rs`): \
+             {} ms added to each request before it is forwarded, request bodies capped at \
+             {WAN_CONNECTION_MIB_S} MiB/s per connection and {WAN_TOTAL_MIB_S} MiB/s over all \
+             connections together (token buckets). The API calls go to the backend directly. \
+             Parts in flight: part uploads between their arrival at the proxy and their answer; \
+             the mean is over the span from the first part's arrival to the last one's answer. \
+             The stored object's SHA-256 is checked for both.\n",
+            WAN_LATENCY.as_millis()
+        );
+        let _ = writeln!(
+            md,
+            "| client | upload time | first request to the store after | throughput | of the total cap | of the cap while parts flowed | parts in flight, peak | parts in flight, mean |\n\
+             | --- | --- | --- | --- | ---: | ---: | ---: | ---: |"
+        );
+        for run in &wan {
+            let throughput = wan_mib as f64 / run.took.as_secs_f64();
+            let flowing = wan_mib as f64 / run.parts_span.as_secs_f64();
+            let _ = writeln!(
+                md,
+                "| {} | {:.1} s | {:.1} s | {:.1} MiB/s | {:.0} % | {:.0} % | {} | {:.1} |",
+                run.client.name(),
+                run.took.as_secs_f64(),
+                run.first_request.as_secs_f64(),
+                throughput,
+                100.0 * throughput / WAN_TOTAL_MIB_S as f64,
+                100.0 * flowing / WAN_TOTAL_MIB_S as f64,
+                run.in_flight.peak,
+                run.in_flight.mean,
+            );
+        }
+        if let [widget, uppy] = &wan[..] {
+            let _ = writeln!(
+                md,
+                "\n**Ratio widget / Uppy on this link: {:.2}** (throughput).",
+                uppy.took.as_secs_f64() / widget.took.as_secs_f64()
+            );
+        }
     }
     std::fs::write(&out, &md).expect("results are written");
     println!("{md}");
 }
 
+/// The Uppy page xtask built (`benches/uppy/`, bundled into
+/// `VIDROP_UPPY_PAGE`).
+struct UppyPage {
+    html: String,
+    script: String,
+}
+
+impl UppyPage {
+    fn from_env() -> UppyPage {
+        let folder = std::env::var_os("VIDROP_UPPY_PAGE")
+            .map(PathBuf::from)
+            .expect(
+                "VIDROP_UPPY_PAGE names no folder: run `cargo xtask bench`, which builds \
+             benches/uppy/ and names it",
+            );
+        let read = |name: &str| {
+            std::fs::read_to_string(folder.join(name))
+                .unwrap_or_else(|e| panic!("{}: {e}", folder.join(name).display()))
+        };
+        UppyPage {
+            html: read("index.html"),
+            script: read("uppy-bench.js"),
+        }
+    }
+
+    /// A host site on its own origin serving the page at `/uppy/`.
+    async fn serve(&self) -> HostSite {
+        let host = HostSite::bind().await;
+        host.add_page("/uppy/index.html", &self.html);
+        host.add_page("/uppy/uppy-bench.js", &self.script);
+        host
+    }
+}
+
+/// Opens the Uppy page, pointed at the harness's backend (with the page's
+/// token when the backend is closed), and waits until its script runs.
+async fn open_uppy(harness: &Harness, host: &HostSite) {
+    let mut url = format!(
+        "{}?endpoint={}&limit=4",
+        host.url("/uppy/index.html"),
+        harness.stack.base_url()
+    );
+    if let Some(token) = harness.stack.page_token() {
+        url.push_str(&format!("&token={token}"));
+    }
+    harness.browser.goto(&url).await;
+    harness
+        .browser
+        .wait_until(
+            "window.__uppyBench?.state === 'idle'",
+            "the Uppy page to load",
+        )
+        .await;
+}
+
+/// The Uppy page's state: `Some(Ok(id))` once done, `Some(Err(message))`
+/// once failed, `None` while uploading.
+async fn uppy_state(harness: &Harness) -> Option<Result<String, String>> {
+    let bench = harness.browser.eval("window.__uppyBench").await;
+    match bench["state"].as_str() {
+        Some("done") => Some(Ok(bench["id"].as_str().unwrap_or_default().to_owned())),
+        Some("error") => Some(Err(bench["error"].to_string())),
+        _ => None,
+    }
+}
+
+/// Waits for the Uppy page's upload; answers the video's id.
+async fn wait_for_uppy(harness: &Harness) -> String {
+    let started = Instant::now();
+    loop {
+        match uppy_state(harness).await {
+            Some(Ok(id)) => return id,
+            Some(Err(message)) => panic!("Uppy's upload failed: {message}"),
+            None => {}
+        }
+        assert!(
+            started.elapsed() < UPLOAD_TIMEOUT,
+            "Uppy's upload did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Fails the benchmark unless video `id` is `file`, byte for byte.
+async fn check_stored(harness: &Harness, id: &str, file: &LargeFile, who: &str) {
+    let video = harness.stack.video(id).await;
+    assert_eq!(
+        video.summary.size, file.size,
+        "{who}: the stored object's size is not the file's"
+    );
+    assert!(
+        harness.stack.stored_sha256(id).await == file.sha256(),
+        "{who}: the stored object's SHA-256 is not the file's"
+    );
+}
+
 /// What one memory run saw.
 struct MemoryRun {
+    client: Client,
     file_mib: u64,
     before: vidrop_e2e::RendererMemory,
     peak_largest: u64,
@@ -155,28 +397,44 @@ struct MemoryRun {
     took: Duration,
 }
 
-/// Uploads a file of `file_mib` MiB in a fresh browser (so no renderer of an
-/// earlier upload is counted), sampling the renderers' memory.
-async fn measure_memory(dir: &std::path::Path, file_mib: u64) -> MemoryRun {
-    let harness = Harness::start().await;
+/// Uploads a file of `file_mib` MiB with `client` in a fresh browser (so no
+/// renderer of an earlier upload is counted), sampling the renderers' memory.
+async fn measure_memory(dir: &Path, file_mib: u64, client: Client, uppy: &UppyPage) -> MemoryRun {
+    let host = uppy.serve().await;
+    let harness = Harness::start_with(&["--allow-origin", &host.origin()]).await;
     let big = LargeFile::random(
         dir,
         &format!("memory-{file_mib}.webm"),
         file_mib * MIB,
         file_mib,
     );
-    harness.open_widget().await;
+    match client {
+        Client::Widget => harness.open_widget().await,
+        Client::Uppy => open_uppy(&harness, &host).await,
+    }
     let before = harness.browser.renderer_memory_kib();
-    harness.choose_file(&big.path).await;
-    let (peak_largest, peak_total, took) = sample_until_done(&harness).await;
+    harness
+        .browser
+        .set_file(file_input(client), &big.path)
+        .await;
+    let (peak_largest, peak_total, took) = sample_until_done(&harness, client).await;
     harness.close().await;
     let _ = std::fs::remove_file(&big.path);
     MemoryRun {
+        client,
         file_mib,
         before,
         peak_largest,
         peak_total,
         took,
+    }
+}
+
+/// The file input of `client`'s page.
+fn file_input(client: Client) -> &'static str {
+    match client {
+        Client::Widget => "#vidrop-file",
+        Client::Uppy => "#file",
     }
 }
 
@@ -194,12 +452,8 @@ async fn measure_engine(engine: Engine, file: &LargeFile) -> EngineRun {
     let harness = Harness::start_in(engine).await;
     harness.open_widget().await;
     harness.choose_file(&file.path).await;
-    let (peak_largest, peak_total, took) = sample_until_done(&harness).await;
-    let id = harness
-        .browser
-        .attribute("#vidrop", "data-upload-id")
-        .await
-        .expect("the widget names the upload");
+    let (peak_largest, peak_total, took) = sample_until_done(&harness, Client::Widget).await;
+    let id = widget_upload_id(&harness).await;
     assert!(
         harness.stack.stored_sha256(&id).await == file.sha256(),
         "{engine}: the stored object's SHA-256 is not the file's"
@@ -214,9 +468,91 @@ async fn measure_engine(engine: Engine, file: &LargeFile) -> EngineRun {
     }
 }
 
-/// Samples the renderers' memory every 100 ms until the widget's upload is
+async fn widget_upload_id(harness: &Harness) -> String {
+    harness
+        .browser
+        .attribute("#vidrop", "data-upload-id")
+        .await
+        .expect("the widget names the upload")
+}
+
+/// What one upload over the WAN-like link saw.
+struct WanRun {
+    client: Client,
+    took: Duration,
+    /// From choosing the file to the first request reaching the store.
+    first_request: Duration,
+    /// From the first part's arrival at the proxy to the last one's answer.
+    parts_span: Duration,
+    in_flight: InFlight,
+}
+
+/// Uploads `file` with `client` in a fresh browser, the store behind the
+/// proxy set to the WAN-like link; checks the stored object.
+async fn measure_wan(client: Client, file: &LargeFile, uppy: &UppyPage) -> WanRun {
+    let host = uppy.serve().await;
+    let harness = Harness::start_behind_proxy(&["--allow-origin", &host.origin()]).await;
+    harness.stack.proxy().set_conditions(Conditions {
+        latency: WAN_LATENCY,
+        connection_bytes_per_sec: Some(WAN_CONNECTION_MIB_S * MIB),
+        total_bytes_per_sec: Some(WAN_TOTAL_MIB_S * MIB),
+        ..Conditions::default()
+    });
+    match client {
+        Client::Widget => harness.open_widget().await,
+        Client::Uppy => open_uppy(&harness, &host).await,
+    }
+    let started = Instant::now();
+    harness
+        .browser
+        .set_file(file_input(client), &file.path)
+        .await;
+    sample_until_done(&harness, client).await;
+    let took = started.elapsed();
+    let id = match client {
+        Client::Widget => widget_upload_id(&harness).await,
+        Client::Uppy => wait_for_uppy(&harness).await,
+    };
+    check_stored(&harness, &id, file, client.name()).await;
+    let parts = harness.stack.proxy().part_uploads();
+    let first = parts
+        .iter()
+        .map(|r| r.started)
+        .min()
+        .expect("parts went up");
+    let last = parts.iter().map(|r| r.at).max().expect("parts went up");
+    let in_flight = harness.stack.proxy().parts_in_flight();
+    let first_arrival = harness.stack.proxy().arrivals().first().map(|a| a.at);
+    eprintln!(
+        "WAN {}: {took:?}, {in_flight:?}; first request to the store after {:?}, \
+         first part after {:?}, parts for {:?}, done {:?} after the last part; {} preflights; {}",
+        client.name(),
+        first_arrival.map(|at| at.duration_since(started)),
+        first.duration_since(started),
+        last.duration_since(first),
+        (started + took).saturating_duration_since(last),
+        harness
+            .stack
+            .proxy()
+            .arrivals()
+            .iter()
+            .filter(|a| a.method == "OPTIONS")
+            .count(),
+        harness.stack.proxy().summary()
+    );
+    harness.close().await;
+    WanRun {
+        client,
+        took,
+        first_request: first_arrival.map_or(took, |at| at.duration_since(started)),
+        parts_span: last.duration_since(first),
+        in_flight,
+    }
+}
+
+/// Samples the renderers' memory every 100 ms until `client`'s upload is
 /// done: (largest renderer peak, all renderers peak, time), in KiB.
-async fn sample_until_done(harness: &Harness) -> (u64, u64, Duration) {
+async fn sample_until_done(harness: &Harness, client: Client) -> (u64, u64, Duration) {
     let mut peak_total = 0;
     let mut peak_largest = 0;
     let started = Instant::now();
@@ -224,16 +560,25 @@ async fn sample_until_done(harness: &Harness) -> (u64, u64, Duration) {
         let now = harness.browser.renderer_memory_kib();
         peak_total = peak_total.max(now.total);
         peak_largest = peak_largest.max(now.largest);
-        let state = harness.browser.attribute("#vidrop", "data-state").await;
-        match state.as_deref() {
-            Some("done") => break,
-            Some("error") | Some("cancelled") => {
-                panic!(
-                    "the upload failed: {}",
-                    harness.browser.text("#vidrop-error").await
-                )
+        match client {
+            Client::Widget => {
+                let state = harness.browser.attribute("#vidrop", "data-state").await;
+                match state.as_deref() {
+                    Some("done") => break,
+                    Some("error") | Some("cancelled") => {
+                        panic!(
+                            "the upload failed: {}",
+                            harness.browser.text("#vidrop-error").await
+                        )
+                    }
+                    _ => {}
+                }
             }
-            _ => {}
+            Client::Uppy => match uppy_state(harness).await {
+                Some(Ok(_)) => break,
+                Some(Err(message)) => panic!("Uppy's upload failed: {message}"),
+                None => {}
+            },
         }
         assert!(
             started.elapsed() < UPLOAD_TIMEOUT,
