@@ -86,11 +86,20 @@ pub struct InFlight {
     pub mean: f64,
 }
 
-/// [`InFlight`] of `records`, each in flight from `started` to `at`.
+/// How long after the browser has an answer the proxy may record it: the
+/// browser can start its next request meanwhile, so overlaps shorter than
+/// this are not two requests at once.
+pub const HANDOFF: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// [`InFlight`] of `records`, each in flight from `started` to `at` (less
+/// [`HANDOFF`], for the peak).
 pub fn in_flight(records: &[Record]) -> InFlight {
     let mut events: Vec<(Instant, i32)> = records
         .iter()
-        .flat_map(|record| [(record.started, 1), (record.at, -1)])
+        .flat_map(|record| {
+            let end = record.at.checked_sub(HANDOFF).unwrap_or(record.at);
+            [(record.started, 1), (end.max(record.started), -1)]
+        })
         .collect();
     // An answer and an arrival at the same instant do not overlap.
     events.sort();

@@ -7,7 +7,7 @@
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use vidrop_e2e::proxy::Outcome;
+use vidrop_e2e::proxy::{Outcome, Record, in_flight};
 use vidrop_e2e::{Conditions, Harness, LargeFile, TestVideo};
 use vidrop_shared::limits::MIB;
 
@@ -257,46 +257,35 @@ async fn files_share_the_concurrency_and_each_cancels_and_retries_alone() {
         assert_eq!(harness.stack.stored_sha256(&video.id).await, file.sha256());
     }
 
-    // At no moment were more than two parts in flight, whichever file.
-    // The proxy records a request's end once it has passed the answer on,
-    // a moment after the browser may have started the next: overlaps of
-    // under 50 ms are that, not two requests at once. The parts the cancel
-    // broke off are left out: the browser let go of them at the click, the
-    // throttled proxy learns it only later.
+    // At no moment were more than two parts in flight, whichever file
+    // (`in_flight` leaves out the moment between the browser's answer and
+    // the proxy's record of it). The parts the cancel broke off are left
+    // out: the browser let go of them at the click, the throttled proxy
+    // learns it only later.
     let origin = proxy.records().first().map(|r| r.started).unwrap();
-    let puts: Vec<(Instant, Instant, String)> = proxy
+    let kept: Vec<Record> = proxy
         .records()
-        .iter()
+        .into_iter()
         .filter(|r| r.is_video_put() && r.outcome != Outcome::Broken)
+        .collect();
+    assert!(
+        kept.len() >= 10,
+        "five parts a file at least: {}",
+        kept.len()
+    );
+    let most = in_flight(&kept).peak;
+    let spans: Vec<String> = kept
+        .iter()
         .map(|r| {
-            let span = format!(
+            format!(
                 "{:?}..{:?} {:?} part {:?}",
                 r.started - origin,
                 r.at - origin,
                 r.outcome,
                 r.part_number
-            );
-            (r.started, r.at, span)
+            )
         })
         .collect();
-    assert!(
-        puts.len() >= 10,
-        "five parts a file at least: {}",
-        puts.len()
-    );
-    let overlap = Duration::from_millis(50);
-    let most = puts
-        .iter()
-        .map(|(start, _, _)| {
-            puts.iter()
-                .filter(|(other_start, other_end, _)| {
-                    other_start <= start && *start + overlap < *other_end
-                })
-                .count()
-        })
-        .max()
-        .unwrap();
-    let spans: Vec<&String> = puts.iter().map(|(_, _, span)| span).collect();
     assert!(
         most <= 2,
         "{most} parts in flight at once with concurrency 2: {spans:#?}"
