@@ -315,6 +315,10 @@ impl<'a> Transfer<'a> {
             };
             self.send(send, slot.use_for_request())?;
         }
+        // After the slots were filled: a slot freed by a part that just
+        // ended, whose next part goes in this very call, is not a slot the
+        // limit left unused.
+        self.cx.slots.look(now);
         Ok(())
     }
 
@@ -445,7 +449,6 @@ impl<'a> Transfer<'a> {
         for (part_number, try_id) in self.scheduler.stalled(now) {
             self.flights.abort(part_number, try_id, AbortReason::Stall);
         }
-        self.cx.slots.look(now);
     }
 
     fn on_control(&mut self, event: ControlEvent) -> Result<(), UploadError> {
