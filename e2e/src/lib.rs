@@ -127,6 +127,14 @@ impl Harness {
         }
     }
 
+    /// The id of the widget's latest upload (`data-upload-id` of its root).
+    pub async fn uploaded_id(&self) -> String {
+        self.browser
+            .attribute("#vidrop", "data-upload-id")
+            .await
+            .expect("the widget names the upload")
+    }
+
     /// Waits until the widget's latest upload is in `state` (`data-state` of
     /// its root `#vidrop`: `error`, `cancelled`, `paused`, …).
     pub async fn wait_for_state(&self, state: &str) {

@@ -121,11 +121,7 @@ async fn a_matroska_file_is_stored_alike_whichever_engine_names_it(engine: Engin
     );
     harness.wait_for_upload().await;
 
-    let id = harness
-        .browser
-        .attribute("#vidrop", "data-upload-id")
-        .await
-        .expect("the widget names the upload");
+    let id = harness.uploaded_id().await;
     let stored = harness.stack.video(&id).await;
     assert_eq!(stored.summary.content_type, "video/x-matroska");
     assert_eq!(harness.stack.stored_bytes(&id).await, video.bytes());
@@ -148,11 +144,7 @@ async fn an_mpeg_ts_file_is_taken_as_the_video_it_is(engine: Engine) {
     harness.choose_file(&video.path).await;
     harness.wait_for_upload().await;
 
-    let id = harness
-        .browser
-        .attribute("#vidrop", "data-upload-id")
-        .await
-        .expect("the widget names the upload");
+    let id = harness.uploaded_id().await;
     let stored = harness.stack.video(&id).await;
     assert_eq!(stored.summary.content_type, "video/mp2t");
     assert_eq!(harness.stack.stored_bytes(&id).await, video.bytes());

@@ -41,14 +41,6 @@ async fn parts_in_store(harness: &Harness) -> BTreeSet<u32> {
         .collect()
 }
 
-async fn uploaded_id(harness: &Harness) -> String {
-    harness
-        .browser
-        .attribute("#vidrop", "data-upload-id")
-        .await
-        .expect("the widget names the upload")
-}
-
 in_every_engine!(a_flaky_network_loses_no_byte);
 
 /// 20 % of part PUTs fail (500, 503, connection reset mid-body); a 104 MiB
@@ -67,7 +59,7 @@ async fn a_flaky_network_loses_no_byte(engine: Engine) {
     harness.choose_file(&file.path).await;
     harness.wait_for_upload_within(LARGE_UPLOAD_TIMEOUT).await;
 
-    let id = uploaded_id(&harness).await;
+    let id = harness.uploaded_id().await;
     assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
     println!(
         "fault injection, {} parts: {}",
@@ -175,7 +167,7 @@ async fn a_reload_resumes_with_only_the_missing_parts(engine: Engine) {
             .await,
         Some(stored_before.len().to_string())
     );
-    let id = uploaded_id(&harness).await;
+    let id = harness.uploaded_id().await;
     assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
     harness.close().await;
 }
@@ -217,7 +209,7 @@ async fn an_upload_outlives_its_first_urls() {
         signings.len() >= 2,
         "parts were never signed again: {signings:?}"
     );
-    let id = uploaded_id(&harness).await;
+    let id = harness.uploaded_id().await;
     assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
     harness.close().await;
 }
@@ -291,7 +283,7 @@ async fn pause_holds_the_upload_until_resume() {
     proxy.set_conditions(Conditions::default());
     harness.browser.click("#vidrop-pause").await;
     harness.wait_for_upload_within(LARGE_UPLOAD_TIMEOUT).await;
-    let id = uploaded_id(&harness).await;
+    let id = harness.uploaded_id().await;
     assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
     harness.close().await;
 }
@@ -319,7 +311,7 @@ async fn slow_connections_get_more_parts_in_flight() {
         "{most} parts in flight at most: more than the four it starts with, \
          no more than the six connections a browser opens to one host"
     );
-    let id = uploaded_id(&harness).await;
+    let id = harness.uploaded_id().await;
     assert_eq!(harness.stack.stored_sha256(&id).await, file.sha256());
     harness.close().await;
 }

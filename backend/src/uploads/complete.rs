@@ -29,7 +29,7 @@ use crate::access::Scope;
 use crate::error::AppError;
 use crate::manifest::Manifest;
 use crate::state::AppState;
-use crate::storage::{Completion, Storage};
+use crate::storage::{Completion, ObjectHead, Storage};
 use crate::video_id::check_video_id;
 use crate::videos::{AnnouncedPoster, describe_checked_video, find_video};
 use std::collections::{HashMap, HashSet};
@@ -61,14 +61,7 @@ pub async fn complete_upload(
         complete_parts(storage, &sealed, upload_id, &request.parts).await?;
         match settle_sealed(storage, &sealed).await? {
             Some(Settled::Verified(head)) => {
-                tracing::info!(%id, key = %sealed.key, size = sealed.size, "upload completed and verified");
-                let poster = match sealed.poster_size {
-                    Some(_) => AnnouncedPoster::TakenAsSent,
-                    None => AnnouncedPoster::None,
-                };
-                let cache = &state.video_metadata;
-                let video = describe_checked_video(storage, cache, &sealed.key, &head, poster);
-                return Ok(video.await?);
+                return verified(state, &sealed, &head, AnnouncedPoster::TakenAsSent).await;
             }
             Some(Settled::Missing) => return Err(not_found()),
             // Not what was approved: the manifest decides, below.
@@ -92,17 +85,27 @@ pub async fn complete_upload(
     }
     match settle(storage, &manifest).await? {
         Settled::Verified(head) => {
-            tracing::info!(%id, key = %manifest.key, size = manifest.size, "upload completed and verified");
-            let poster = match manifest.poster_size {
-                Some(_) => AnnouncedPoster::Unchecked,
-                None => AnnouncedPoster::None,
-            };
-            let cache = &state.video_metadata;
-            let video = describe_checked_video(storage, cache, &manifest.key, &head, poster);
-            Ok(video.await?)
+            verified(state, &manifest, &head, AnnouncedPoster::Unchecked).await
         }
         Settled::Missing => Err(not_found()),
     }
+}
+
+/// The video of an upload just verified (`head`: its object), with the
+/// poster its plan announced, if any, known as `announced` says.
+async fn verified(
+    state: &AppState,
+    manifest: &Manifest,
+    head: &ObjectHead,
+    announced: AnnouncedPoster,
+) -> Result<VideoDetails, AppError> {
+    tracing::info!(id = %manifest.id, key = %manifest.key, size = manifest.size, "upload completed and verified");
+    let poster = match manifest.poster_size {
+        Some(_) => announced,
+        None => AnnouncedPoster::None,
+    };
+    let cache = &state.video_metadata;
+    Ok(describe_checked_video(&state.storage, cache, &manifest.key, head, poster).await?)
 }
 
 /// Completes the multipart upload of `manifest` from its parts (S3 checks

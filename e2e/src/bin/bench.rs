@@ -453,7 +453,7 @@ async fn measure_engine(engine: Engine, file: &LargeFile) -> EngineRun {
     harness.open_widget().await;
     harness.choose_file(&file.path).await;
     let (peak_largest, peak_total, took) = sample_until_done(&harness, Client::Widget).await;
-    let id = widget_upload_id(&harness).await;
+    let id = harness.uploaded_id().await;
     assert!(
         harness.stack.stored_sha256(&id).await == file.sha256(),
         "{engine}: the stored object's SHA-256 is not the file's"
@@ -466,14 +466,6 @@ async fn measure_engine(engine: Engine, file: &LargeFile) -> EngineRun {
         peak_total,
         took,
     }
-}
-
-async fn widget_upload_id(harness: &Harness) -> String {
-    harness
-        .browser
-        .attribute("#vidrop", "data-upload-id")
-        .await
-        .expect("the widget names the upload")
 }
 
 /// What one upload over the WAN-like link saw.
@@ -510,7 +502,7 @@ async fn measure_wan(client: Client, file: &LargeFile, uppy: &UppyPage) -> WanRu
     sample_until_done(&harness, client).await;
     let took = started.elapsed();
     let id = match client {
-        Client::Widget => widget_upload_id(&harness).await,
+        Client::Widget => harness.uploaded_id().await,
         Client::Uppy => wait_for_uppy(&harness).await,
     };
     check_stored(&harness, &id, file, client.name()).await;
