@@ -5,8 +5,7 @@
 //! Every failure becomes an [`ApiError`] whose `Display` is a sentence the
 //! widget can show as it is: the backend's own `message` when it sent one.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use crate::json::{self, FromJson};
 use std::cell::RefCell;
 use std::rc::Rc;
 use vidrop_shared::api::{
@@ -41,10 +40,16 @@ pub enum ApiError {
     BadAnswer(String),
 }
 
+impl From<json::Unreadable> for ApiError {
+    fn from(unreadable: json::Unreadable) -> ApiError {
+        ApiError::BadAnswer(unreadable.0)
+    }
+}
+
 impl ApiError {
     /// Builds the error for an answer with a status outside 2xx.
     pub fn from_answer(status: u16, body: &str) -> ApiError {
-        match serde_json::from_str::<ErrorBody>(body) {
+        match ErrorBody::from_json(body) {
             Ok(ErrorBody { error }) => ApiError::Refused {
                 status,
                 code: error.code,
@@ -143,13 +148,21 @@ impl Api {
     /// `POST /api/uploads`: asks where and how to upload a file.
     pub async fn create_upload(&self, body: &UploadRequest) -> Result<UploadPlan, ApiError> {
         let url = self.url("/api/uploads");
-        read_json(&self.call("POST", &url, Some(to_json(body)?)).await?)
+        read_json(
+            &self
+                .call("POST", &url, Some(json::upload_request(body)))
+                .await?,
+        )
     }
 
     /// `POST /api/uploads/{id}/parts`: presigned URLs for a batch of parts.
     pub async fn sign_parts(&self, id: &str, body: &SignParts) -> Result<SignedParts, ApiError> {
         let url = self.url(&format!("/api/uploads/{}/parts", path_segment(id)));
-        read_json(&self.call("POST", &url, Some(to_json(body)?)).await?)
+        read_json(
+            &self
+                .call("POST", &url, Some(json::sign_parts(body)))
+                .await?,
+        )
     }
 
     /// `GET /api/uploads/{id}/parts?upload_id=…`: the parts the store holds.
@@ -171,7 +184,11 @@ impl Api {
         body: &CompleteUpload,
     ) -> Result<VideoDetails, ApiError> {
         let url = self.url(&format!("/api/uploads/{}/complete", path_segment(id)));
-        read_json(&self.call("POST", &url, Some(to_json(body)?)).await?)
+        read_json(
+            &self
+                .call("POST", &url, Some(json::complete_upload(body)))
+                .await?,
+        )
     }
 
     /// The base URL given to [`Api::new`], without a trailing slash.
@@ -259,21 +276,17 @@ fn path_segment(value: &str) -> String {
 }
 
 /// A successful answer's body as `T`.
-fn read_json<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
-    serde_json::from_str(text).map_err(|e| ApiError::BadAnswer(e.to_string()))
-}
-
-/// A request's body as JSON.
-fn to_json(body: &impl Serialize) -> Result<String, ApiError> {
-    serde_json::to_string(body).map_err(|e| ApiError::BadAnswer(e.to_string()))
+fn read_json<T: FromJson>(text: &str) -> Result<T, ApiError> {
+    Ok(T::from_json(text)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    // Error bodies are parsed by the browser's JSON: in the browser only.
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn the_backend_message_is_what_people_read() {
         let body = r#"{"error":{"code":"too_large","message":"This file is 6 GiB; the largest upload allowed is 5 GiB."}}"#;
         let error = ApiError::from_answer(413, body);
@@ -284,8 +297,9 @@ mod tests {
         );
     }
 
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    // Error bodies are parsed by the browser's JSON: in the browser only.
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn a_gateway_error_means_the_backend_is_not_there() {
         assert_eq!(ApiError::from_answer(502, ""), ApiError::Unreachable);
         assert_eq!(
@@ -303,8 +317,9 @@ mod tests {
         );
     }
 
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    // Error bodies are parsed by the browser's JSON: in the browser only.
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn every_api_made_with_a_credential_sends_its_latest_token() {
         let credential = Credential::default();
         let api = Api::with_credential("https://vidrop.example", credential.clone());

@@ -4,22 +4,25 @@
 //! `<vidrop-uploader>` element itself, so a page can follow uploads with
 //! `addEventListener("vidrop:complete", e => e.detail.url)` on the element or
 //! any ancestor; `event.target` is the element. Each event is a struct here:
-//! its name is [`WidgetEvent::NAME`], and its fields, serialised as JSON, are
+//! its name is [`WidgetEvent::NAME`], and its fields, as a plain object, are
 //! the event's `detail`. Every detail names the file it is about. They are a
 //! contract with host pages: add fields, never rename or remove one.
 
-use serde::Serialize;
+use crate::json::{Written, number};
 use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
-/// An event for the host page: a name, and a `detail` to serialise.
-pub trait WidgetEvent: Serialize {
+/// An event for the host page: a name, and its `detail`.
+pub trait WidgetEvent {
     /// The event's type, `vidrop:…`.
     const NAME: &'static str;
+
+    /// The fields, in order, as the `detail` object.
+    fn detail(&self) -> Written;
 }
 
 /// `vidrop:start`: a file passed the checks and its upload starts.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Start<'a> {
     /// The cleaned file name the video will be stored under.
     pub filename: &'a str,
@@ -31,11 +34,18 @@ pub struct Start<'a> {
 
 impl WidgetEvent for Start<'_> {
     const NAME: &'static str = "vidrop:start";
+
+    fn detail(&self) -> Written {
+        Written::new()
+            .field("filename", self.filename)
+            .field("content_type", self.content_type)
+            .field("size", number(self.size))
+    }
 }
 
 /// `vidrop:progress`: bytes went out (or came back out after a failure). At
 /// most one every [`PROGRESS_INTERVAL_MS`]; `vidrop:complete` tells the end.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Progress<'a> {
     pub filename: &'a str,
     /// Bytes sent and not failed so far.
@@ -48,10 +58,18 @@ pub struct Progress<'a> {
 
 impl WidgetEvent for Progress<'_> {
     const NAME: &'static str = "vidrop:progress";
+
+    fn detail(&self) -> Written {
+        Written::new()
+            .field("filename", self.filename)
+            .field("loaded", number(self.loaded))
+            .field("total", number(self.total))
+            .field("percent", self.percent)
+    }
 }
 
 /// `vidrop:complete`: the video is stored and verified.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Complete<'a> {
     /// The video's id (`GET /api/videos/{id}`).
     pub id: &'a str,
@@ -70,11 +88,22 @@ pub struct Complete<'a> {
 
 impl WidgetEvent for Complete<'_> {
     const NAME: &'static str = "vidrop:complete";
+
+    fn detail(&self) -> Written {
+        Written::new()
+            .field("id", self.id)
+            .field("filename", self.filename)
+            .field("size", number(self.size))
+            .field("content_type", self.content_type)
+            .field("duration", self.duration)
+            .field("url", self.url)
+            .field("expires_at", self.expires_at)
+    }
 }
 
 /// `vidrop:error`: the upload failed or the file was refused (`filename`
 /// set), or the backend refused to list or play videos (`filename` null).
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Error<'a> {
     /// A stable machine code: the backend's own (`token_expired`,
     /// `too_large`, …) or the widget's (`unreachable`, `not_accepted`,
@@ -87,22 +116,33 @@ pub struct Error<'a> {
 
 impl WidgetEvent for Error<'_> {
     const NAME: &'static str = "vidrop:error";
+
+    fn detail(&self) -> Written {
+        Written::new()
+            .field("code", self.code)
+            .field("message", self.message)
+            .field("filename", self.filename)
+    }
 }
 
 /// `vidrop:cancel`: the upload was cancelled (the Cancel button,
 /// `element.cancel()`, or the element was removed from the page).
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Cancel<'a> {
     pub filename: &'a str,
 }
 
 impl WidgetEvent for Cancel<'_> {
     const NAME: &'static str = "vidrop:cancel";
+
+    fn detail(&self) -> Written {
+        Written::new().field("filename", self.filename)
+    }
 }
 
 /// `vidrop:pause`: the user paused the upload (requests in flight are
 /// aborted, their parts go back to the queue).
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Pause<'a> {
     pub filename: &'a str,
     /// The upload's API id; `null` before the backend has given one.
@@ -111,10 +151,16 @@ pub struct Pause<'a> {
 
 impl WidgetEvent for Pause<'_> {
     const NAME: &'static str = "vidrop:pause";
+
+    fn detail(&self) -> Written {
+        Written::new()
+            .field("filename", self.filename)
+            .field("upload_id", self.upload_id)
+    }
 }
 
 /// `vidrop:resume`: the user resumed a paused upload.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Resume<'a> {
     pub filename: &'a str,
     /// The upload's API id; `null` before the backend has given one.
@@ -123,10 +169,16 @@ pub struct Resume<'a> {
 
 impl WidgetEvent for Resume<'_> {
     const NAME: &'static str = "vidrop:resume";
+
+    fn detail(&self) -> Written {
+        Written::new()
+            .field("filename", self.filename)
+            .field("upload_id", self.upload_id)
+    }
 }
 
 /// `vidrop:part-retry`: a part failed and will be tried again.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct PartRetry<'a> {
     pub filename: &'a str,
     /// The part's number, from 1.
@@ -142,6 +194,15 @@ pub struct PartRetry<'a> {
 
 impl WidgetEvent for PartRetry<'_> {
     const NAME: &'static str = "vidrop:part-retry";
+
+    fn detail(&self) -> Written {
+        Written::new()
+            .field("filename", self.filename)
+            .field("part_number", self.part_number)
+            .field("attempt", self.attempt)
+            .field("reason", self.reason.as_str())
+            .field("delay_ms", number(self.delay_ms))
+    }
 }
 
 /// The shortest time between two `vidrop:progress` events: at most ten a
@@ -208,11 +269,7 @@ impl ProgressThrottle {
 /// Dispatches `event` on `target`. An event the page cannot receive is not
 /// the widget's problem, so failures are ignored.
 pub fn emit<E: WidgetEvent>(target: &EventTarget, event: &E) {
-    let detail = serde_json::to_string(event)
-        .ok()
-        .and_then(|json| js_sys::JSON::parse(&json).ok())
-        .unwrap_or(JsValue::NULL);
-    dispatch(target, E::NAME, &detail);
+    dispatch(target, E::NAME, &event.detail().value());
 }
 
 /// The part of [`emit`] that does not depend on the event's type, so the
@@ -231,13 +288,15 @@ fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
 mod tests {
     use super::*;
 
+    #[cfg(target_arch = "wasm32")]
     fn json(event: &impl WidgetEvent) -> String {
-        serde_json::to_string(event).unwrap()
+        event.detail().text()
     }
 
-    /// Host pages read these names and fields: they never change.
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    /// Host pages read these names and fields: they never change. (The
+    /// details are JavaScript objects: in the browser only.)
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn events_keep_their_names_and_fields() {
         assert_eq!(
             [

@@ -30,6 +30,8 @@
 //!   with checksums, retries, pause, resume after reload); it reports
 //!   numbers and knows nothing of the view.
 //! - [`api`]: the backend's JSON API and its errors.
+//! - [`json`]: the API's bodies, the events' details and the resume records
+//!   read and written through the browser's `JSON` (no serde in the wasm).
 //! - [`events`]: the `vidrop:*` `CustomEvent`s dispatched to the host page,
 //!   one typed payload each.
 //! - [`settings`]: what the host page sets as the element's attributes.
@@ -37,7 +39,7 @@
 //! Imports go one way: `element` → `App` → `view_model` → `locale` →
 //! `components`, and `App` / `view_model` / `settings` → `engine` → `api`;
 //! `components` import nothing else of the crate, and the engine nothing
-//! outside it but `api`.
+//! outside it but `api` and `json` (which imports nothing of the crate).
 //!
 //! The rules shared with the backend (policy, file names, wire types) come
 //! from `vidrop-shared` and are never restated here.
@@ -47,6 +49,7 @@ pub mod components;
 pub mod element;
 pub mod engine;
 pub mod events;
+pub mod json;
 pub mod locale;
 pub mod settings;
 pub mod view_model;

@@ -12,7 +12,7 @@
 
 use crate::engine::hash::{HashError, Sha256Backend};
 use crate::engine::timer::{parse_time_ms, wall_ms};
-use serde::{Deserialize, Serialize};
+use crate::json::{self, Fields, FromJson, Written};
 use vidrop_shared::limits::MIB;
 use vidrop_shared::parts::PartPlan;
 use web_sys::File;
@@ -23,7 +23,7 @@ pub const HEAD_BYTES: u64 = MIB;
 pub const MAX_RECORDS: usize = 20;
 
 /// What identifies a file across reloads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
     /// The name as the browser gives it (not cleaned).
     pub name: String,
@@ -58,7 +58,7 @@ impl Fingerprint {
 }
 
 /// A multipart upload in progress, and the file it is for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResumeRecord {
     pub fingerprint: Fingerprint,
     /// The API id (`/api/uploads/{id}`).
@@ -80,7 +80,7 @@ impl ResumeRecord {
 }
 
 /// Every remembered upload.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResumeBook {
     pub records: Vec<ResumeRecord>,
 }
@@ -89,11 +89,29 @@ impl ResumeBook {
     /// Reads the stored JSON; anything unreadable counts as an empty book
     /// (an old format, a page that wrote over it).
     pub fn from_json(json: &str) -> ResumeBook {
-        serde_json::from_str(json).unwrap_or_default()
+        <ResumeBook as FromJson>::from_json(json).unwrap_or_default()
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{\"records\":[]}".into())
+        let records = json::list(&self.records, |record| {
+            let fingerprint = &record.fingerprint;
+            Written::new()
+                .field(
+                    "fingerprint",
+                    Written::new()
+                        .field("name", fingerprint.name.as_str())
+                        .field("size", json::number(fingerprint.size))
+                        .field("last_modified", fingerprint.last_modified as f64)
+                        .field("head_sha256", fingerprint.head_sha256.as_deref())
+                        .value(),
+                )
+                .field("id", record.id.as_str())
+                .field("upload_id", record.upload_id.as_str())
+                .field("part_size", json::number(record.part_size))
+                .field("part_count", record.part_count)
+                .field("expires_at", record.expires_at.as_str())
+        });
+        Written::new().field("records", records).text()
     }
 
     /// The upload of exactly this file, if one is remembered.
@@ -126,6 +144,33 @@ impl ResumeBook {
     pub fn prune(&mut self, now_ms: f64, time_ms: impl Fn(&str) -> Option<f64>) {
         self.records
             .retain(|r| time_ms(&r.expires_at).is_some_and(|expiry| expiry > now_ms));
+    }
+}
+
+impl FromJson for ResumeBook {
+    fn read(fields: &Fields) -> Result<Self, json::Unreadable> {
+        Ok(ResumeBook {
+            records: fields.list("records")?,
+        })
+    }
+}
+
+impl FromJson for ResumeRecord {
+    fn read(fields: &Fields) -> Result<Self, json::Unreadable> {
+        let fingerprint = fields.object("fingerprint")?;
+        Ok(ResumeRecord {
+            fingerprint: Fingerprint {
+                name: fingerprint.string("name")?,
+                size: fingerprint.integer("size")?,
+                last_modified: fingerprint.integer("last_modified")?,
+                head_sha256: fingerprint.opt_string("head_sha256")?,
+            },
+            id: fields.string("id")?,
+            upload_id: fields.string("upload_id")?,
+            part_size: fields.integer("part_size")?,
+            part_count: fields.integer("part_count")?,
+            expires_at: fields.string("expires_at")?,
+        })
     }
 }
 
@@ -255,8 +300,9 @@ mod tests {
         }
     }
 
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    // Through the browser's JSON: in the browser only.
+    #[cfg(target_arch = "wasm32")]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn the_book_round_trips_through_json() {
         let mut book = ResumeBook::default();
         book.remember(record(fingerprint("a.webm", 70 * MIB, 1, "x"), "A", TODAY));
