@@ -191,13 +191,19 @@ pub fn scaled_size(bytes: u64) -> (String, usize) {
         value /= 1024.0;
         unit += 1;
     }
-    // Rounded first, so 45.99 reads "46 MiB", not "46.0 MiB".
+    // Rounded first, so 45.99 reads "46 MiB", not "46.0 MiB". In whole
+    // numbers, not float formatting: the widget's wasm then carries no
+    // float-to-decimal code for it.
     let text = if value >= 100.0 {
-        format!("{value:.0}")
+        (value.round() as u64).to_string()
     } else {
-        format!("{value:.1}")
+        let tenths = (value * 10.0).round() as u64;
+        match tenths % 10 {
+            0 => (tenths / 10).to_string(),
+            tenth => format!("{}.{tenth}", tenths / 10),
+        }
     };
-    (text.trim_end_matches(".0").to_owned(), unit)
+    (text, unit)
 }
 
 /// A size for people: `512 B`, `1.5 MiB`, `5 GiB`.

@@ -296,7 +296,9 @@ impl PartScheduler {
             not_before_ms: f64::NEG_INFINITY,
         };
         let mut by_kind: [BTreeSet<u32>; KINDS] = Default::default();
-        by_kind[first_kind as usize] = (1..=plan.part_count).collect();
+        // `extend` inserts one at a time; `collect` would sort first, which
+        // costs the wasm a stable sort's code for numbers already in order.
+        by_kind[first_kind as usize].extend(1..=plan.part_count);
         PartScheduler {
             plan,
             config,

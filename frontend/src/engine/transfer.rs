@@ -366,7 +366,15 @@ impl<'a> Transfer<'a> {
         let refresh = expiry(now, url, &signed.expires_at);
         let missing = self.scheduler.signed(&signed.parts, refresh);
         if !missing.is_empty() {
-            return Err(ApiError::BadAnswer(format!("no URL for parts {missing:?}")).into());
+            return Err(ApiError::BadAnswer(format!(
+                "no URL for parts {}",
+                missing
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+            .into());
         }
         Ok(())
     }
