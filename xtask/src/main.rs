@@ -181,10 +181,6 @@ fn page_answers(addr: &str) -> bool {
     stream.read_exact(&mut head).is_ok() && head.ends_with(b" 200")
 }
 
-/// Every test. The end-to-end tests drive the release widget, so it is built
-/// first; the native test crates but the widget build in one cargo
-/// invocation. The dev-loop test among them runs `cargo xtask dev` itself, so
-/// ports 3000 and 8080 must be free.
 /// The packages whose native tests `test` runs in one invocation (so one
 /// build of their dependencies' features serves all of them, and `garage`).
 const NATIVE_TEST_PACKAGES: [&str; 8] = [
@@ -198,6 +194,10 @@ const NATIVE_TEST_PACKAGES: [&str; 8] = [
     "vidrop-e2e",
 ];
 
+/// Every test. The end-to-end tests drive the release widget, so it is built
+/// first; then the native test crates build in one cargo
+/// invocation. The dev-loop test among them runs `cargo xtask dev` itself, so
+/// ports 3000 and 8080 must be free.
 fn test() -> Result {
     tools::setup(tools::Need::Everything)?;
     build_widget()?;
