@@ -573,7 +573,9 @@ on one machine over loopback, built as it ships:
 - Uppy (`benches/uppy/`: `@uppy/core` 5.2.0, `@uppy/aws-s3` 5.1.0), bundled
   by esbuild (minified), in the same headless Chromium.
 
-Figures are from one run; expect a few percent of noise.
+Figures are from one run. Loopback uploads vary between runs by more than a
+few percent (two runs an hour apart, same machine: widget / Uppy 1.06 and 1.31);
+the same-run ratios are the figures to compare.
 
 "
     )
