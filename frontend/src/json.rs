@@ -161,12 +161,14 @@ impl Fields {
             .transpose()
     }
 
+    /// A method by its wire name, exactly as serde reads it (not
+    /// `HttpMethod::from_name`, which also takes other cases).
     pub fn method(&self, name: &str) -> Read<HttpMethod> {
-        match self.string(name)?.as_str() {
-            "GET" => Ok(HttpMethod::Get),
-            "PUT" => Ok(HttpMethod::Put),
-            _ => Err(Fields::wrong(name, "GET or PUT")),
-        }
+        let text = self.string(name)?;
+        [HttpMethod::Get, HttpMethod::Put]
+            .into_iter()
+            .find(|method| method.as_str() == text)
+            .ok_or_else(|| Fields::wrong(name, "GET or PUT"))
     }
 }
 
@@ -571,6 +573,11 @@ mod tests {
         assert_eq!(
             bad(r#"{"strategy":"single","id":"a","key":"k","url":7}"#),
             "`url` is missing or not a string"
+        );
+        assert_eq!(
+            bad(r#"{"strategy":"single","id":"a","key":"k","url":"u","method":"put"}"#),
+            "`method` is missing or not GET or PUT",
+            "wire names are exact, as serde reads them"
         );
         let negative = r#"{"parts":[{"part_number":-1,"etag":"e","size":1}]}"#;
         assert!(StoredParts::from_json(negative).is_err());
