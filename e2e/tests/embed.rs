@@ -310,6 +310,38 @@ async fn the_strict_csp_example_uploads_without_a_violation() {
     stack.shutdown().await;
 }
 
+/// The same page without `worker-src blob:`: the browser refuses the worker
+/// that hashes parts (and reports it), and the widget hashes on the page
+/// instead: the upload completes, checked by the store, and plays.
+#[tokio::test]
+async fn without_worker_src_parts_are_hashed_on_the_page() {
+    let (site, stack, browser) = start(&[], false).await;
+    site.replace(" worker-src blob:;", "");
+    let video = TestVideo::webm(stack.data_dir(), "no-worker.webm", 2);
+    browser.goto(&site.url("/strict-csp/index.html")).await;
+    let policy = browser
+        .eval("document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
+        .await;
+    assert!(!policy.as_str().unwrap().contains("worker-src"), "{policy}");
+    wait_for_widget(&browser, "#uploader").await;
+    record_events(&browser).await;
+    browser
+        .set_file("#uploader >>> #vidrop-file", &video.path)
+        .await;
+    let complete = wait_for_event(&browser, "vidrop:complete", "uploader").await;
+    assert_eq!(complete["detail"]["filename"], "no-worker.webm");
+    plays(&browser, "#uploader").await;
+    let violations = "[...document.querySelectorAll('#events li[data-event=securitypolicyviolation]')]\
+                      .map((li) => JSON.parse(li.dataset.detail).directive)";
+    assert_eq!(
+        browser.eval(violations).await,
+        serde_json::json!(["worker-src"]),
+        "only the worker is refused"
+    );
+    browser.close().await;
+    stack.shutdown().await;
+}
+
 /// The boxes of every element in `host`'s widget, relative to its root:
 /// `[tag#id.class, x, y, width, height]`.
 const BOXES: &str = "const root = document.querySelector('#w').shadowRoot;

@@ -15,10 +15,13 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Uint8Array};
-use vidrop_frontend::engine::hash::{Sha256Backend, digest_checksum, read_reusing};
+use vidrop_frontend::engine::hash::{
+    Sha256Backend, digest_checksum, read_reusing, sha256_workers_started,
+};
 use vidrop_frontend::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord, storage_key};
 use vidrop_shared::limits::MIB;
 use vidrop_shared::parts::PartPlan;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::{Blob, File, FilePropertyBag};
 
@@ -113,6 +116,64 @@ async fn a_reused_buffer_holds_only_the_part_read_into_it() {
             content.len()
         );
     }
+}
+
+/// Parts are hashed in a worker that is replaced every 128 MiB (its heap,
+/// and the garbage reading leaves in it, go with it); the digests stay
+/// right across the change of worker, with parts asked for at once.
+#[wasm_bindgen_test]
+async fn hashing_workers_are_replaced_and_digests_stay_right() {
+    let part = random_bytes(8 * MIB as usize, 5);
+    let expected = Sha256Backend::Wasm.checksum(&blob(&[&part])).await.unwrap();
+    let parts: Vec<&[u8]> = (0..20).map(|_| &part[..]).collect();
+    let data = blob(&parts);
+    let started_before = sha256_workers_started();
+    // Two at a time, as two files' uploads would ask.
+    for pair in (0..20u32).collect::<Vec<_>>().chunks(2) {
+        let slices: Vec<Blob> = pair
+            .iter()
+            .map(|n| {
+                let start = f64::from(*n) * 8.0 * MIB as f64;
+                data.slice_with_f64_and_f64(start, start + 8.0 * MIB as f64)
+                    .unwrap()
+            })
+            .collect();
+        let (a, b) = futures_util::future::join(
+            Sha256Backend::WebCrypto.checksum(&slices[0]),
+            Sha256Backend::WebCrypto.checksum(&slices[1]),
+        )
+        .await;
+        assert_eq!(a.unwrap(), expected, "part {}", pair[0]);
+        assert_eq!(b.unwrap(), expected, "part {}", pair[1]);
+    }
+    let started = sha256_workers_started() - started_before;
+    assert!(
+        started >= 2,
+        "160 MiB of parts went through {started} new worker(s)"
+    );
+}
+
+/// Where no worker can start, parts are hashed on the page, to the same
+/// digests.
+#[wasm_bindgen_test]
+async fn without_workers_parts_are_hashed_on_the_page() {
+    let global = js_sys::global();
+    let worker = js_sys::Reflect::get(&global, &"Worker".into()).unwrap();
+    js_sys::Reflect::set(&global, &"Worker".into(), &JsValue::UNDEFINED).unwrap();
+    let started_before = sha256_workers_started();
+    let million_a = vec![b'a'; 1_000_000];
+    let digest = Sha256Backend::WebCrypto
+        .checksum(&blob(&[&million_a]))
+        .await;
+    let abc = Sha256Backend::WebCrypto.checksum(&blob(&[b"abc"])).await;
+    js_sys::Reflect::set(&global, &"Worker".into(), &worker).unwrap();
+    assert_eq!(digest.unwrap().as_str(), MILLION_A_SHA256);
+    assert_eq!(abc.unwrap().as_str(), ABC_SHA256);
+    assert_eq!(
+        sha256_workers_started(),
+        started_before,
+        "no worker started"
+    );
 }
 
 /// Digests are written as S3 expects (standard padded base64, by the

@@ -2,33 +2,37 @@
 //! backends:
 //!
 //! - [`Sha256Backend::WebCrypto`]: the browser's `crypto.subtle.digest`,
-//!   native code off the main thread. Only in a secure context (HTTPS, or
-//!   `localhost`/`127.0.0.1`).
+//!   native code, run from a dedicated Worker (`sha256.js`, a wasm-bindgen
+//!   snippet), or on the page where a Content-Security-Policy lets no worker
+//!   start. Only in a secure context (HTTPS, or `localhost`/`127.0.0.1`).
 //! - `Sha256Backend::Wasm` (cargo feature `wasm-sha256`): the `sha2`
 //!   crate compiled into the widget, on the main thread, fed 1 MiB at a time
 //!   so the wasm heap (which never shrinks) does not grow by a whole part.
 //!
-//! Measured with `bench_sha256` (`tests/hash.rs`: 64 MiB in 8 MiB parts,
-//! reading each part included) in headless Chromium on this project's 2-core
-//! machine, release build: WebCrypto 226–326 MB/s, wasm 151–191 MB/s over
-//! six runs. WebCrypto is faster, and it does not block the main thread
-//! (where XHR progress events and the page run), so it is the default and
-//! the shipped widget leaves `sha2` out (it would add about 10 KB of wasm,
-//! 4 KB gzipped).
+//! Measured with `bench_part_checksums` (`tests/hash.rs`: 64 MiB in 8 MiB
+//! parts, reading each part included) in headless Chromium: WebCrypto is
+//! faster (figures in `BENCHMARKS.md`), and it does not block the main
+//! thread (where XHR progress events and the page run), so it is the
+//! default and the shipped widget leaves `sha2` out.
 //!
-//! Both read the whole `Blob` into one buffer first (WebCrypto cannot digest
-//! a stream); callers hash one part at a time, and each part is read into
-//! the buffer the last one used ([`read_reusing`]), so hashing holds one
-//! part's bytes however large the file.
+//! WebCrypto cannot digest a stream: each part is read whole into one
+//! buffer, the one the last part used, so hashing holds one part's bytes
+//! however large the file. The worker that reads them is replaced every
+//! 128 MiB: reading a byte stream leaves garbage per chunk that the browser
+//! collects only now and then, and a renderer that read every part itself
+//! grew by about 20 MiB per GiB (`sha256.js` has the figures).
 
-use js_sys::{ArrayBuffer, Promise, Reflect, Uint8Array};
-use std::cell::RefCell;
+use js_sys::{Reflect, Uint8Array};
 use vidrop_shared::checksum::Sha256Checksum;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Blob, ReadableStream, ReadableStreamByobReader, ReadableStreamDefaultReader, SubtleCrypto,
+use web_sys::{Blob, SubtleCrypto};
+#[cfg(feature = "wasm-sha256")]
+use {
+    js_sys::ArrayBuffer,
+    std::cell::RefCell,
+    wasm_bindgen_futures::JsFuture,
+    web_sys::{ReadableStream, ReadableStreamByobReader, ReadableStreamDefaultReader},
 };
 
 use crate::engine::xhr::js_message;
@@ -94,18 +98,15 @@ impl Sha256Backend {
 
     /// The SHA-256 of `blob`'s bytes.
     pub async fn digest(self, blob: &Blob) -> Result<[u8; 32], HashError> {
-        let read = read_reusing(blob).await?;
-        let digest = self.digest_bytes(&read.bytes()).await;
-        read.done();
-        digest
-    }
-
-    /// The SHA-256 of bytes already read.
-    pub async fn digest_bytes(self, bytes: &Uint8Array) -> Result<[u8; 32], HashError> {
         match self {
-            Sha256Backend::WebCrypto => webcrypto_digest(bytes).await,
+            Sha256Backend::WebCrypto => webcrypto_digest(blob).await,
             #[cfg(feature = "wasm-sha256")]
-            Sha256Backend::Wasm => Ok(wasm_digest(bytes)),
+            Sha256Backend::Wasm => {
+                let read = read_reusing(blob).await?;
+                let digest = wasm_digest(&read.bytes());
+                read.done();
+                Ok(digest)
+            }
         }
     }
 
@@ -131,21 +132,67 @@ pub fn digest_checksum(digest: &[u8; 32]) -> Sha256Checksum {
     Sha256Checksum::parse(&btoa(&bytes)).expect("base64 of 32 bytes is a valid checksum")
 }
 
+#[wasm_bindgen(module = "/src/engine/sha256.js")]
+extern "C" {
+    /// The SHA-256 of a blob, in a worker; `null` where none can start.
+    #[wasm_bindgen(js_name = sha256InWorker, catch)]
+    async fn sha256_in_worker(blob: &Blob) -> Result<JsValue, JsValue>;
+
+    /// The SHA-256 of a blob, on the page.
+    #[wasm_bindgen(js_name = sha256OnPage, catch)]
+    async fn sha256_on_page(blob: &Blob) -> Result<JsValue, JsValue>;
+
+    /// How many hashing workers have started on this page.
+    #[wasm_bindgen(js_name = sha256WorkersStarted)]
+    pub fn sha256_workers_started() -> u32;
+}
+
+/// WebCrypto's SHA-256 of `blob`, in a worker where one can start.
+async fn webcrypto_digest(blob: &Blob) -> Result<[u8; 32], HashError> {
+    if subtle_crypto().is_none() {
+        return Err(HashError::Unavailable);
+    }
+    let read_error = |e: JsValue| HashError::Read(js_message(&e));
+    let mut digest = sha256_in_worker(blob).await.map_err(read_error)?;
+    if digest.is_null() {
+        digest = sha256_on_page(blob).await.map_err(read_error)?;
+    }
+    digest_bytes(&digest)
+}
+
+/// The 32 bytes of a digest `ArrayBuffer`.
+fn digest_bytes(digest: &JsValue) -> Result<[u8; 32], HashError> {
+    let bytes = Uint8Array::new(digest);
+    let mut out = [0u8; 32];
+    if bytes.length() != 32 {
+        return Err(HashError::Digest(format!(
+            "a digest of {} bytes",
+            bytes.length()
+        )));
+    }
+    bytes.copy_to(&mut out);
+    Ok(out)
+}
+
+#[cfg(feature = "wasm-sha256")]
 thread_local! {
     /// The buffer the last part was read into, for the next one.
     static SPARE: RefCell<Option<ArrayBuffer>> = const { RefCell::new(None) };
 }
 
+#[cfg(feature = "wasm-sha256")]
 /// The largest buffer kept for the next read (a part is 8 MiB but for
 /// files over 80 GiB; a single PUT's whole file is up to 64 MiB).
 const MAX_SPARE_BYTES: u32 = 64 * 1024 * 1024;
 
+#[cfg(feature = "wasm-sha256")]
 /// A blob's bytes, read into a buffer.
 pub struct ReadBytes {
     buffer: ArrayBuffer,
     len: u32,
 }
 
+#[cfg(feature = "wasm-sha256")]
 impl ReadBytes {
     /// The bytes read.
     pub fn bytes(&self) -> Uint8Array {
@@ -160,6 +207,7 @@ impl ReadBytes {
     }
 }
 
+#[cfg(feature = "wasm-sha256")]
 /// Reads all of `blob` into a buffer, the one the last read used when it
 /// is large enough. A new `ArrayBuffer` for every part (`blob.arrayBuffer()`)
 /// would be left to the garbage collector, and over a large upload the
@@ -188,6 +236,7 @@ pub async fn read_reusing(blob: &Blob) -> Result<ReadBytes, HashError> {
     Ok(ReadBytes { buffer, len })
 }
 
+#[cfg(feature = "wasm-sha256")]
 /// Fills `buffer` with up to `len` bytes from a byte stream; answers how
 /// many. Each read lends the buffer to the stream, which hands it back
 /// (as a new `ArrayBuffer` object over the same memory) with the bytes in.
@@ -216,6 +265,7 @@ async fn fill_from_byte_stream(
     Ok(filled)
 }
 
+#[cfg(feature = "wasm-sha256")]
 /// Fills `buffer` with the chunks of a stream that is not a byte stream;
 /// answers how many bytes came (more than `len`: the file grew).
 async fn fill_from_chunks(
@@ -248,11 +298,13 @@ async fn fill_from_chunks(
     Ok(filled)
 }
 
+#[cfg(feature = "wasm-sha256")]
 fn field(object: &JsValue, name: &str) -> Option<JsValue> {
     Reflect::get(object, &JsValue::from_str(name)).ok()
 }
 
 /// Whether a stream read's result says the stream ended.
+#[cfg(feature = "wasm-sha256")]
 fn is_done(result: &JsValue) -> bool {
     field(result, "done")
         .and_then(|done| done.as_bool())
@@ -271,26 +323,6 @@ fn subtle_crypto() -> Option<SubtleCrypto> {
         return None;
     }
     subtle.dyn_into().ok()
-}
-
-async fn webcrypto_digest(bytes: &Uint8Array) -> Result<[u8; 32], HashError> {
-    let subtle = subtle_crypto().ok_or(HashError::Unavailable)?;
-    let promise: Promise = subtle
-        .digest_with_str_and_buffer_source("SHA-256", bytes)
-        .map_err(|e| HashError::Digest(js_message(&e)))?;
-    let digest = JsFuture::from(promise)
-        .await
-        .map_err(|e| HashError::Digest(js_message(&e)))?;
-    let bytes = Uint8Array::new(&digest);
-    let mut out = [0u8; 32];
-    if bytes.length() != 32 {
-        return Err(HashError::Digest(format!(
-            "a digest of {} bytes",
-            bytes.length()
-        )));
-    }
-    bytes.copy_to(&mut out);
-    Ok(out)
 }
 
 /// Bytes copied into wasm memory at a time by the wasm backend.
