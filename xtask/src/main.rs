@@ -396,6 +396,11 @@ fn bench() -> Result {
         .args([
             "bench",
             "--quiet",
+            // The profile the backend and the `bench` binary were just built
+            // with: `cargo bench`'s own profile would build every dependency
+            // a second time (minutes on a fresh machine).
+            "--profile",
+            BACKEND_PROFILE,
             "--package",
             "vidrop-frontend",
             "--bench",
@@ -406,12 +411,12 @@ fn bench() -> Result {
     if !scheduler.status.success() {
         return Err(String::from_utf8_lossy(&scheduler.stderr).into_owned());
     }
-    md.push_str(
-        "\n### The upload scheduler's work per event (native, cargo profile `bench`)\n\n\
+    md.push_str(&format!(
+        "\n### The upload scheduler's work per event (native, cargo profile `{BACKEND_PROFILE}`)\n\n\
          A whole upload driven as the browser drives it (`frontend/benches/scheduler.rs`): \
          hashing, signing in batches, sending, ten progress events per part.\n\n\
-         | parts | time per event |\n| --- | --- |\n",
-    );
+         | parts | time per event |\n| --- | --- |\n"
+    ));
     for line in String::from_utf8_lossy(&scheduler.stdout).lines() {
         if let Some((parts, figure)) = line
             .strip_prefix("scheduler ")
@@ -444,7 +449,7 @@ fn bench() -> Result {
     md.push_str(&format!(
         "\n### This run\n\n`cargo xtask bench` took **{:.1} min**, from its start to this \
          file, with whatever installs and builds it needed first (a fresh machine's target \
-         directory has none of its release, `bench` or `{WIDGET_PROFILE}` builds yet).\n",
+         directory has none of its `{BACKEND_PROFILE}` or `{WIDGET_PROFILE}` builds yet).\n",
         started.elapsed().as_secs_f64() / 60.0
     ));
     md.push_str(BENCHMARKS_NOTES);
@@ -461,6 +466,8 @@ fn presign_table() -> Result<String> {
         .args([
             "bench",
             "--quiet",
+            "--profile",
+            BACKEND_PROFILE,
             "--package",
             "vidrop",
             "--bench",
@@ -499,8 +506,8 @@ fn presign_table() -> Result<String> {
             }
         }
     }
-    let mut md = String::from(
-        "\n### One presigned URL (native, cargo profile `bench`, criterion)\n\n\
+    let mut md = format!(
+        "\n### One presigned URL (native, cargo profile `{BACKEND_PROFILE}`, criterion)\n\n\
          Signing only, no request (`backend/benches/presign.rs`), median time: as the \
          backend signs (`aws-sigv4` with the day's signing key kept, \
          `backend/src/storage/signer.rs`) and through the AWS SDK's presigning pipeline \

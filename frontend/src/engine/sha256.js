@@ -67,8 +67,9 @@ async function readAndDigest(blob, spare, maxSpare) {
 }
 
 // The worker: one part at a time, in the order asked; answers `{id, digest}`
-// or `{id, error}`.
-const WORKER_SOURCE = `${readAndDigest}
+// or `{id, error}`. The function is bound to its name here, so the source
+// stays right if a minifier renames it.
+const WORKER_SOURCE = `const readAndDigest = ${readAndDigest};
 let spare = null;
 let queue = Promise.resolve();
 onmessage = (event) => {
