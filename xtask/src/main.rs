@@ -432,6 +432,10 @@ fn bench() -> Result {
         .args([
             "run",
             "--quiet",
+            // Built with the `bench` binary's profile, whose dependencies are
+            // built by now (the dev profile would build them all again).
+            "--profile",
+            BACKEND_PROFILE,
             "--package",
             "vidrop-e2e",
             "--bin",
@@ -631,9 +635,14 @@ const BENCHMARKS_NOTES: &str = "\n\
   what comes before the first part and after the last; \"parts in flight\"\n\
   counts part uploads between their arrival at the proxy and their answer.\n\
 - **Memory.** Each part is read from the file's byte stream into the buffer the\n\
-  previous part used, so Chromium's renderer stays within tens of MiB of where it\n\
-  started whatever the file's size (it grew with the file while every part had a\n\
-  fresh `ArrayBuffer` left to the garbage collector). Firefox reads the same way.\n\
+  previous part used, in a worker that is replaced every 128 MiB\n\
+  (`frontend/src/engine/sha256.js`): reading a byte stream leaves garbage per chunk\n\
+  that the browser collects only now and then, and a terminated worker's heap goes\n\
+  with it (reading and hashing 4 GiB alone: +74 MiB on the page, +18 MiB this way).\n\
+  Chromium's renderer stays within tens of MiB of where it started, but still grows\n\
+  slowly with the file: what is left is the page's own, and not pinned down yet.\n\
+  (It grew by hundreds of MiB while every part had a fresh\n\
+  `ArrayBuffer` left to the garbage collector.) Firefox reads the same way.\n\
   WebKitGTK's `Blob` streams are not byte streams: there each chunk of the stream\n\
   is copied into the reused buffer, and its renderer still grows further.\n\
   Uppy's row is the same measurement of the Uppy page, which slices each part\n\
