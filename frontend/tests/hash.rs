@@ -153,6 +153,39 @@ async fn hashing_workers_are_replaced_and_digests_stay_right() {
     );
 }
 
+/// A worker left idle ends (with its part-sized buffer); the next part
+/// starts another, and hashes right.
+#[wasm_bindgen_test]
+async fn an_idle_hashing_worker_ends_and_the_next_part_starts_another() {
+    let backend = Sha256Backend::WebCrypto;
+    assert_eq!(
+        backend.checksum(&blob(&[b"abc"])).await.unwrap().as_str(),
+        ABC_SHA256
+    );
+    let started = sha256_workers_started();
+    assert_eq!(
+        backend.checksum(&blob(&[b"abc"])).await.unwrap().as_str(),
+        ABC_SHA256
+    );
+    assert_eq!(sha256_workers_started(), started, "a busy worker stays");
+    sleep_ms(3500).await;
+    assert_eq!(
+        backend.checksum(&blob(&[b"abc"])).await.unwrap().as_str(),
+        ABC_SHA256
+    );
+    assert_eq!(sha256_workers_started(), started + 1, "the idle one ended");
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
 /// Where no worker can start, parts are hashed on the page, to the same
 /// digests.
 #[wasm_bindgen_test]

@@ -15,6 +15,10 @@
 
 const RECYCLE_AFTER_BYTES = 128 * 1024 * 1024;
 
+// A worker left with nothing to hash this long ends, with its buffer (a
+// part's size) and its heap; the next part starts a new one.
+const IDLE_MS = 3000;
+
 // The largest buffer kept for the next part (a part is 8 MiB but for files
 // over 80 GiB; a single PUT's whole file is up to 64 MiB).
 const MAX_SPARE_BYTES = 64 * 1024 * 1024;
@@ -95,7 +99,7 @@ let started = 0;
 
 function startWorker() {
   workerUrl = workerUrl || URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
-  const entry = { worker: new Worker(workerUrl), bytes: 0, pending: new Map() };
+  const entry = { worker: new Worker(workerUrl), bytes: 0, pending: new Map(), idle: undefined };
   started += 1;
   entry.worker.onmessage = (event) => {
     const { id, digest, error } = event.data;
@@ -106,6 +110,14 @@ function startWorker() {
       else waiting.reject(new Error(error));
     }
     retireIfDone(entry);
+    if (entry === current && entry.pending.size === 0) {
+      entry.idle = setTimeout(() => {
+        if (current === entry && entry.pending.size === 0) {
+          entry.worker.terminate();
+          current = null;
+        }
+      }, IDLE_MS);
+    }
   };
   entry.worker.onerror = (event) => {
     event.preventDefault();
@@ -139,6 +151,7 @@ export function sha256InWorker(blob) {
     return Promise.resolve(null);
   }
   const entry = current;
+  clearTimeout(entry.idle);
   const id = nextId++;
   entry.bytes += blob.size;
   return new Promise((resolve, reject) => {
