@@ -641,8 +641,8 @@ const BENCHMARKS_NOTES: &str = "\n\
   with it (reading and hashing 4 GiB alone: +74 MiB on the page, +18 MiB this way).\n\
   The rest of what grew with the file was the progress bar: its value transitioned\n\
   its width, so with a new value every 100 ms it animated (style, layout, paint on\n\
-  the page's thread) for the whole upload; it no longer does (4 GiB, one run each:\n\
-  +69 MiB with it, +55 and +57 without). Before parts reused a buffer, each had a\n\
+  the page's thread) for the whole upload; it no longer does (4 GiB: +69 MiB with\n\
+  it, +55 and +57 in two runs without). Before parts reused a buffer, each had a\n\
   fresh `ArrayBuffer` left to the garbage collector, and the renderer grew by\n\
   hundreds of MiB. Firefox reads the same way.\n\
   WebKitGTK's `Blob` streams are not byte streams: there each chunk of the stream\n\
