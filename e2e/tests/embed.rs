@@ -265,30 +265,15 @@ async fn the_example_host_page_embeds_uploads_and_plays(engine: Engine) {
 #[tokio::test]
 async fn the_strict_csp_example_uploads_without_a_violation() {
     let (site, stack, browser) = start(&[], false).await;
-    let video = TestVideo::webm(stack.data_dir(), "strict.webm", 2);
-    browser.goto(&site.url("/strict-csp/index.html")).await;
-    let policy = browser
-        .eval("document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
-        .await;
-    let policy = policy.as_str().unwrap();
+    let policy = upload_under_strict_csp(&site, &stack, &browser, "strict.webm").await;
     assert!(
         policy.contains(&format!("media-src {} blob:;", stack.store_origin()))
             && policy.contains(&format!("img-src 'self' {};", stack.store_origin())),
         "the test names the store exactly: {policy}"
     );
     assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
-    wait_for_widget(&browser, "#uploader").await;
-    record_events(&browser).await;
-    browser
-        .set_file("#uploader >>> #vidrop-file", &video.path)
-        .await;
-    let complete = wait_for_event(&browser, "vidrop:complete", "uploader").await;
-    assert_eq!(complete["detail"]["filename"], "strict.webm");
-    plays(&browser, "#uploader").await;
-
-    let violations = "[...document.querySelectorAll('#events li[data-event=securitypolicyviolation]')]\
-                      .map((li) => li.dataset.detail)";
-    assert_eq!(browser.eval(violations).await, serde_json::json!([]));
+    let violations = format!("{VIOLATIONS}.map((li) => li.dataset.detail)");
+    assert_eq!(browser.eval(&violations).await, serde_json::json!([]));
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:?}");
 
@@ -317,29 +302,47 @@ async fn the_strict_csp_example_uploads_without_a_violation() {
 async fn without_worker_src_parts_are_hashed_on_the_page() {
     let (site, stack, browser) = start(&[], false).await;
     site.replace(" worker-src blob:;", "");
-    let video = TestVideo::webm(stack.data_dir(), "no-worker.webm", 2);
-    browser.goto(&site.url("/strict-csp/index.html")).await;
-    let policy = browser
-        .eval("document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
-        .await;
-    assert!(!policy.as_str().unwrap().contains("worker-src"), "{policy}");
-    wait_for_widget(&browser, "#uploader").await;
-    record_events(&browser).await;
-    browser
-        .set_file("#uploader >>> #vidrop-file", &video.path)
-        .await;
-    let complete = wait_for_event(&browser, "vidrop:complete", "uploader").await;
-    assert_eq!(complete["detail"]["filename"], "no-worker.webm");
-    plays(&browser, "#uploader").await;
-    let violations = "[...document.querySelectorAll('#events li[data-event=securitypolicyviolation]')]\
-                      .map((li) => JSON.parse(li.dataset.detail).directive)";
+    let policy = upload_under_strict_csp(&site, &stack, &browser, "no-worker.webm").await;
+    assert!(!policy.contains("worker-src"), "{policy}");
     assert_eq!(
-        browser.eval(violations).await,
+        browser
+            .eval(&format!(
+                "{VIOLATIONS}.map((li) => JSON.parse(li.dataset.detail).directive)"
+            ))
+            .await,
         serde_json::json!(["worker-src"]),
         "only the worker is refused"
     );
     browser.close().await;
     stack.shutdown().await;
+}
+
+/// The CSP violations the strict-CSP example's page has listed.
+const VIOLATIONS: &str =
+    "[...document.querySelectorAll('#events li[data-event=securitypolicyviolation]')]";
+
+/// Opens the strict-CSP example, uploads a 2 s video named `name` through
+/// it and plays it; answers the page's policy.
+async fn upload_under_strict_csp(
+    site: &HostSite,
+    stack: &Stack,
+    browser: &Browser,
+    name: &str,
+) -> String {
+    let video = TestVideo::webm(stack.data_dir(), name, 2);
+    browser.goto(&site.url("/strict-csp/index.html")).await;
+    wait_for_widget(browser, "#uploader").await;
+    record_events(browser).await;
+    browser
+        .set_file("#uploader >>> #vidrop-file", &video.path)
+        .await;
+    let complete = wait_for_event(browser, "vidrop:complete", "uploader").await;
+    assert_eq!(complete["detail"]["filename"], name);
+    plays(browser, "#uploader").await;
+    let policy = browser
+        .eval("document.querySelector('meta[http-equiv=Content-Security-Policy]').content")
+        .await;
+    policy.as_str().expect("the page has a policy").to_owned()
 }
 
 /// The boxes of every element in `host`'s widget, relative to its root:
