@@ -92,7 +92,8 @@ let workerUrl = null;
 // Set once a worker could not start or failed: then parts are hashed on
 // the page, as the answer `null` tells `hash.rs`.
 let noWorkers = false;
-// The worker new parts go to: `{ worker, bytes, pending }`.
+// The worker new parts go to: `{ worker, bytes, pending, idle }` (`bytes`
+// given to it so far; `idle`, the timer that ends it when left idle).
 let current = null;
 let nextId = 0;
 let started = 0;
