@@ -19,6 +19,7 @@ use vidrop_frontend::engine::hash::{
     Sha256Backend, digest_checksum, read_reusing, sha256_workers_started,
 };
 use vidrop_frontend::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord, storage_key};
+use vidrop_frontend::engine::timer::sleep;
 use vidrop_shared::limits::MIB;
 use vidrop_shared::parts::PartPlan;
 use wasm_bindgen::JsValue;
@@ -168,22 +169,12 @@ async fn an_idle_hashing_worker_ends_and_the_next_part_starts_another() {
         ABC_SHA256
     );
     assert_eq!(sha256_workers_started(), started, "a busy worker stays");
-    sleep_ms(3500).await;
+    sleep(3500.0).await;
     assert_eq!(
         backend.checksum(&blob(&[b"abc"])).await.unwrap().as_str(),
         ABC_SHA256
     );
     assert_eq!(sha256_workers_started(), started + 1, "the idle one ended");
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 /// Where no worker can start, parts are hashed on the page, to the same

@@ -27,13 +27,6 @@ use vidrop_shared::checksum::Sha256Checksum;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Blob, SubtleCrypto};
-#[cfg(feature = "wasm-sha256")]
-use {
-    js_sys::ArrayBuffer,
-    std::cell::RefCell,
-    wasm_bindgen_futures::JsFuture,
-    web_sys::{ReadableStream, ReadableStreamByobReader, ReadableStreamDefaultReader},
-};
 
 use crate::engine::xhr::js_message;
 
@@ -175,140 +168,40 @@ fn digest_bytes(digest: &JsValue) -> Result<[u8; 32], HashError> {
 }
 
 #[cfg(feature = "wasm-sha256")]
-thread_local! {
-    /// The buffer the last part was read into, for the next one.
-    static SPARE: RefCell<Option<ArrayBuffer>> = const { RefCell::new(None) };
+#[wasm_bindgen(module = "/src/engine/sha256.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = readOnPage, catch)]
+    async fn read_on_page(blob: &Blob) -> Result<Uint8Array, JsValue>;
+
+    #[wasm_bindgen(js_name = keepForNextRead)]
+    fn keep_for_next_read(bytes: &Uint8Array);
 }
 
+/// A blob's bytes, read on the page into a buffer.
 #[cfg(feature = "wasm-sha256")]
-/// The largest buffer kept for the next read (a part is 8 MiB but for
-/// files over 80 GiB; a single PUT's whole file is up to 64 MiB).
-const MAX_SPARE_BYTES: u32 = 64 * 1024 * 1024;
-
-#[cfg(feature = "wasm-sha256")]
-/// A blob's bytes, read into a buffer.
-pub struct ReadBytes {
-    buffer: ArrayBuffer,
-    len: u32,
-}
+pub struct ReadBytes(Uint8Array);
 
 #[cfg(feature = "wasm-sha256")]
 impl ReadBytes {
     /// The bytes read.
     pub fn bytes(&self) -> Uint8Array {
-        Uint8Array::new_with_byte_offset_and_length(&self.buffer, 0, self.len)
+        self.0.clone()
     }
 
     /// The bytes are no longer needed: the buffer is kept for the next read.
     pub fn done(self) {
-        if self.buffer.byte_length() <= MAX_SPARE_BYTES {
-            SPARE.with(|spare| *spare.borrow_mut() = Some(self.buffer));
-        }
+        keep_for_next_read(&self.0);
     }
 }
 
+/// Reads all of `blob` on the page, into the buffer the last read used when
+/// it is large enough, as the worker reads parts (`sha256.js`, `readPart`).
 #[cfg(feature = "wasm-sha256")]
-/// Reads all of `blob` into a buffer, the one the last read used when it
-/// is large enough. A new `ArrayBuffer` for every part (`blob.arrayBuffer()`)
-/// would be left to the garbage collector, and over a large upload the
-/// renderer would grow by hundreds of MiB before it ran. A byte stream
-/// (Chromium's and Firefox's `blob.stream()`) fills the buffer itself
-/// through a BYOB reader; where `Blob` streams are not byte streams
-/// (WebKitGTK here), each chunk is copied in, so only a chunk at a time is
-/// left to the collector.
 pub async fn read_reusing(blob: &Blob) -> Result<ReadBytes, HashError> {
-    let len = u32::try_from(blob.size() as u64)
-        .map_err(|_| HashError::Read("a part over 4 GiB".into()))?;
-    let mut buffer = SPARE
-        .with(|spare| spare.borrow_mut().take())
-        .filter(|buffer| buffer.byte_length() >= len)
-        .unwrap_or_else(|| ArrayBuffer::new(len.max(1)));
-    let stream = blob.stream();
-    let filled = match ReadableStreamByobReader::new(&stream) {
-        Ok(reader) => fill_from_byte_stream(&reader, &mut buffer, len).await?,
-        Err(_) => fill_from_chunks(&stream, &buffer, len).await?,
-    };
-    if filled != len {
-        return Err(HashError::Read(format!(
-            "read {filled} bytes of a {len}-byte part; the file changed"
-        )));
-    }
-    Ok(ReadBytes { buffer, len })
-}
-
-#[cfg(feature = "wasm-sha256")]
-/// Fills `buffer` with up to `len` bytes from a byte stream; answers how
-/// many. Each read lends the buffer to the stream, which hands it back
-/// (as a new `ArrayBuffer` object over the same memory) with the bytes in.
-async fn fill_from_byte_stream(
-    reader: &ReadableStreamByobReader,
-    buffer: &mut ArrayBuffer,
-    len: u32,
-) -> Result<u32, HashError> {
-    let mut filled = 0;
-    while filled < len {
-        let view = Uint8Array::new_with_byte_offset_and_length(buffer, filled, len - filled);
-        let result = JsFuture::from(reader.read_with_array_buffer_view(&view))
-            .await
-            .map_err(|e| HashError::Read(js_message(&e)))?;
-        let Some(chunk) = field(&result, "value").and_then(|v| v.dyn_into::<Uint8Array>().ok())
-        else {
-            return Err(HashError::Read("the file's stream lost its buffer".into()));
-        };
-        *buffer = chunk.buffer();
-        filled += chunk.byte_length();
-        if is_done(&result) {
-            break;
-        }
-    }
-    reader.release_lock();
-    Ok(filled)
-}
-
-#[cfg(feature = "wasm-sha256")]
-/// Fills `buffer` with the chunks of a stream that is not a byte stream;
-/// answers how many bytes came (more than `len`: the file grew).
-async fn fill_from_chunks(
-    stream: &ReadableStream,
-    buffer: &ArrayBuffer,
-    len: u32,
-) -> Result<u32, HashError> {
-    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let target = Uint8Array::new(buffer);
-    let mut filled: u32 = 0;
-    loop {
-        let result = JsFuture::from(reader.read())
-            .await
-            .map_err(|e| HashError::Read(js_message(&e)))?;
-        if is_done(&result) {
-            break;
-        }
-        let Some(chunk) = field(&result, "value").and_then(|v| v.dyn_into::<Uint8Array>().ok())
-        else {
-            return Err(HashError::Read("the file's stream gave no bytes".into()));
-        };
-        let end = filled.saturating_add(chunk.byte_length());
-        if end > len {
-            return Ok(end);
-        }
-        target.set(&chunk, filled);
-        filled = end;
-    }
-    reader.release_lock();
-    Ok(filled)
-}
-
-#[cfg(feature = "wasm-sha256")]
-fn field(object: &JsValue, name: &str) -> Option<JsValue> {
-    Reflect::get(object, &JsValue::from_str(name)).ok()
-}
-
-/// Whether a stream read's result says the stream ended.
-#[cfg(feature = "wasm-sha256")]
-fn is_done(result: &JsValue) -> bool {
-    field(result, "done")
-        .and_then(|done| done.as_bool())
-        .unwrap_or(true)
+    read_on_page(blob)
+        .await
+        .map(ReadBytes)
+        .map_err(|e| HashError::Read(js_message(&e)))
 }
 
 /// `crypto.subtle`, when the page may use it (a secure context). Read from

@@ -23,12 +23,12 @@ const IDLE_MS = 3000;
 // over 80 GiB; a single PUT's whole file is up to 64 MiB).
 const MAX_SPARE_BYTES = 64 * 1024 * 1024;
 
-// Reads `blob` into `spare` when it is large enough (else a new buffer) and
-// digests it; answers `[digest, buffer]`, the buffer for the next part. A
+// Reads `blob` into `spare` when it is large enough (else a new buffer);
+// answers a view of the bytes read, over the buffer for the next part. A
 // byte stream (Chromium's and Firefox's `blob.stream()`) fills the buffer
 // itself through a BYOB reader; a stream that is not one (WebKitGTK's) has
-// each chunk copied in. Self-contained: it is also the worker's source.
-async function readAndDigest(blob, spare, maxSpare) {
+// each chunk copied in. Self-contained: it is also in the worker's source.
+async function readPart(blob, spare) {
   const len = blob.size;
   let buffer = spare && spare.byteLength >= len ? spare : new ArrayBuffer(Math.max(len, 1));
   const stream = blob.stream();
@@ -66,14 +66,22 @@ async function readAndDigest(blob, spare, maxSpare) {
   if (filled !== len) {
     throw new Error(`read ${filled} bytes of a ${len}-byte part; the file changed`);
   }
-  const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(buffer, 0, len));
-  return [digest, buffer.byteLength <= maxSpare ? buffer : null];
+  return new Uint8Array(buffer, 0, len);
+}
+
+// The SHA-256 of `blob`, read into `spare`; answers `[digest, buffer]`, the
+// buffer to keep for the next part (`null` when over `maxSpare` bytes).
+async function readAndDigest(blob, spare, maxSpare) {
+  const bytes = await readPart(blob, spare);
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [digest, bytes.buffer.byteLength <= maxSpare ? bytes.buffer : null];
 }
 
 // The worker: one part at a time, in the order asked; answers `{id, digest}`
-// or `{id, error}`. The function is bound to its name here, so the source
-// stays right if a minifier renames it.
-const WORKER_SOURCE = `const readAndDigest = ${readAndDigest};
+// or `{id, error}`. The functions are bound to their names here, so the
+// source stays right if a minifier renames them.
+const WORKER_SOURCE = `const readPart = ${readPart};
+const readAndDigest = ${readAndDigest};
 let spare = null;
 let queue = Promise.resolve();
 onmessage = (event) => {
@@ -170,6 +178,19 @@ export async function sha256OnPage(blob) {
   const [digest, buffer] = await readAndDigest(blob, spare, MAX_SPARE_BYTES);
   pageSpare = buffer;
   return digest;
+}
+
+// A part's bytes read on the page into the buffer the last read used, for
+// the `sha2` backend and the checksum benchmark (`hash.rs`, feature
+// `wasm-sha256`); hand them back to `keepForNextRead` once done with them.
+export function readOnPage(blob) {
+  const spare = pageSpare;
+  pageSpare = null;
+  return readPart(blob, spare);
+}
+
+export function keepForNextRead(bytes) {
+  if (bytes.buffer.byteLength <= MAX_SPARE_BYTES) pageSpare = bytes.buffer;
 }
 
 // How many workers have started on this page (for the tests).
