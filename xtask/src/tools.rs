@@ -81,6 +81,7 @@ pub fn setup(need: Need) -> Result {
         } else {
             apt_install(&missing(&[NPM]))?;
         }
+        add_rust_src()?;
         install_trunk()?;
         install_wasm_bindgen()?;
         install_binaryen()?;
@@ -203,6 +204,16 @@ fn add_wasm_target() -> Result {
         return Ok(());
     }
     run(command("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+}
+
+/// The standard library's source, which the widget's build compiles again
+/// (see `WIDGET_BUILD_ENV` in `main.rs`).
+fn add_rust_src() -> Result {
+    let installed = output(command("rustup").args(["component", "list", "--installed"]));
+    if installed.is_some_and(|list| list.lines().any(|l| l == "rust-src")) {
+        return Ok(());
+    }
+    run(command("rustup").args(["component", "add", "rust-src"]))
 }
 
 fn missing(packages: &[(&'static str, &str)]) -> Vec<&'static str> {
