@@ -253,14 +253,15 @@ fn build_widget() -> Result {
     run(&mut trunk)
 }
 
-/// The shipped widget's standard library is compiled with it, with
+/// The shipped widget's standard library is compiled with it (and so is the
+/// checksum benchmark's wasm test, which measures the widget's code), with
 /// `panic = "immediate-abort"`: a panic traps at once, and no message
 /// formatting or panic machinery is linked in. That is 19.5 KiB of the gzipped
 /// wasm (178.6 → 159.1 KiB, measured on 2026-12-01); `-Zfmt-debug=none` and
 /// `optimize_for_size` saved 0.6 KiB more and are not used. Both are still
 /// unstable, so the build lets stable cargo and rustc take `-Z` flags
-/// (`RUSTC_BOOTSTRAP`), for this build alone: the backend, the tests (whose
-/// harness reports panics) and `trunk serve` are built as before. It needs
+/// (`RUSTC_BOOTSTRAP`), for these builds alone: the backend, the test suite
+/// (whose harness reports panics) and `trunk serve` are built as before. It needs
 /// the `rust-src` component, which `tools::setup` adds. What a panic in the
 /// shipped widget leaves is a `RuntimeError: unreachable` in the console;
 /// `trunk serve`'s dev build prints the message and where.
@@ -269,7 +270,9 @@ const WIDGET_BUILD_ENV: &[(&str, &str)] = &[
     ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
     (
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-        "-Zunstable-options -Cpanic=immediate-abort",
+        // `panic_abort_tests` lets the checksum benchmark's wasm test build
+        // with the same settings, and so with the same dependencies.
+        "-Zunstable-options -Cpanic=immediate-abort -Zpanic_abort_tests",
     ),
 ];
 
@@ -342,10 +345,33 @@ fn bench() -> Result {
     // Issue 11 asks for the whole run in under 25 minutes on a fresh machine:
     // the file says how long this one took.
     let started = std::time::Instant::now();
+    let mut laps = Laps::new();
     tools::setup(tools::Need::Everything)?;
     let aws_sdk_js = tools::setup_bench()?;
+    laps.lap("tools (installs what is missing)");
     let uppy_page = tools::build_uppy_page()?;
+    laps.lap("the Uppy page (npm, esbuild)");
     build_widget()?;
+    laps.lap("the widget (`cargo xtask build`)");
+    // The native programs of `e2e/` the run uses, in one cargo call, so that
+    // cargo builds them side by side rather than one tail after another.
+    // (Not the criterion benchmarks of other packages: selected together,
+    // packages have their features unified, and every dependency would be
+    // built again for that set.)
+    run(cargo().args([
+        "build",
+        "--profile",
+        BACKEND_PROFILE,
+        "--package",
+        "vidrop-e2e",
+        "--bin",
+        "bench",
+        "--bin",
+        "presign_load",
+        "--bin",
+        "size",
+    ]))?;
+    laps.lap("the benchmark's native programs (cargo profile `release`)");
     let transfer = bench_bin(
         "bench",
         &[
@@ -353,6 +379,7 @@ fn bench() -> Result {
             ("VIDROP_UPPY_PAGE", &uppy_page),
         ],
     )?;
+    laps.lap("uploads: throughput, memory, every engine, WAN");
 
     // The widget's hashing compiled as the widget ships.
     let mut hashing = cargo();
@@ -373,6 +400,7 @@ fn bench() -> Result {
             "--nocapture",
             "bench_part_checksums",
         ])
+        .envs(WIDGET_BUILD_ENV.iter().copied())
         .env("CHROMEDRIVER", tools::CHROMEDRIVER)
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
@@ -385,6 +413,7 @@ fn bench() -> Result {
     if !output.status.success() {
         return Err(format!("the checksum benchmark failed:\n{printed}"));
     }
+    laps.lap("part checksums in the browser (wasm test: build and run)");
     let hash_lines: Vec<&str> = printed
         .lines()
         .map(str::trim)
@@ -449,9 +478,12 @@ fn bench() -> Result {
             md.push_str(&format!("| {} | {} |\n", parts.trim(), figure.trim()));
         }
     }
+    laps.lap("scheduler (criterion: build and run)");
     md.push_str(&presign_table()?);
+    laps.lap("one presigned URL (criterion: build and run)");
     md.push('\n');
     md.push_str(&presign_load(&aws_sdk_js)?);
+    laps.lap("the presign path under load (wrk)");
     let size = cargo()
         .args([
             "run",
@@ -474,16 +506,44 @@ fn bench() -> Result {
     }
     md.push_str("\n### Widget size (what a page downloads from `/widget/`)\n\n");
     md.push_str(&String::from_utf8_lossy(&size.stdout));
+    laps.lap("widget size");
     md.push_str(&format!(
         "\n### This run\n\n`cargo xtask bench` took **{:.1} min**, from its start to this \
          file, with whatever installs and builds it needed first (a fresh machine's target \
-         directory has none of its `{BACKEND_PROFILE}` or `{WIDGET_PROFILE}` builds yet).\n",
+         directory has none of its `{BACKEND_PROFILE}` or `{WIDGET_PROFILE}` builds yet).\n\n\
+         | step | time |\n| --- | ---: |\n",
         started.elapsed().as_secs_f64() / 60.0
     ));
+    for (step, seconds) in &laps.laps {
+        md.push_str(&format!("| {step} | {:.1} min |\n", seconds / 60.0));
+    }
     md.push_str(BENCHMARKS_NOTES);
     std::fs::write(project_root().join("BENCHMARKS.md"), md).map_err(|e| e.to_string())?;
     println!("xtask: wrote BENCHMARKS.md");
     Ok(())
+}
+
+/// How long each step of a run took, for its report.
+struct Laps {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, f64)>,
+}
+
+impl Laps {
+    fn new() -> Laps {
+        Laps {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    /// `step` took the time since the last lap.
+    fn lap(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps
+            .push((step, now.duration_since(self.last).as_secs_f64()));
+        self.last = now;
+    }
 }
 
 /// The cost of one presigned URL (`backend/benches/presign.rs`, criterion),
@@ -604,8 +664,7 @@ on one machine over loopback, built as it ships:
   Firefox ESR and WebKitGTK): cargo profile `{WIDGET_PROFILE}`, built by
   `trunk build --release` with the standard library rebuilt with
   `panic = \"immediate-abort\"` (`cargo xtask build`), as it ships in `dist/`;
-  the SHA-256 figures run the same code in the same profile (but the standard
-  library as the toolchain ships it), as a wasm test;
+  the SHA-256 figures run the same code built the same way, as a wasm test;
 - `curl`, Debian's;
 - Uppy (`benches/uppy/`: `@uppy/core` 5.2.0, `@uppy/aws-s3` 5.1.0), bundled
   by esbuild (minified), in the same headless Chromium.
