@@ -929,7 +929,9 @@ fn spawn(command: &mut Command) -> Result<Child> {
 
 fn show(command: &Command) -> String {
     let mut shown = String::new();
-    for (key, value) in command.get_envs() {
+    // What a command is run with, but the long PATH that only puts tools
+    // first (`tools::command`).
+    for (key, value) in command.get_envs().filter(|(key, _)| *key != "PATH") {
         if let Some(value) = value {
             shown.push_str(&format!("{}={} ", key.display(), value.display()));
         }
