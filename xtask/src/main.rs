@@ -258,8 +258,8 @@ fn build_widget() -> Result {
 /// `panic = "immediate-abort"`: a panic traps at once, and no message
 /// formatting or panic machinery is linked in. That is 19.5 KiB of the gzipped
 /// wasm (178.6 → 159.1 KiB, measured on 2026-12-01); `-Zfmt-debug=none` and
-/// `optimize_for_size` saved 0.6 KiB more and are not used. Both are still
-/// unstable, so the build lets stable cargo and rustc take `-Z` flags
+/// `optimize_for_size` saved 0.6 KiB more and are not used. Rebuilding std and
+/// that panic strategy are still unstable, so the build lets stable cargo and rustc take `-Z` flags
 /// (`RUSTC_BOOTSTRAP`), for these builds alone: the backend, the test suite
 /// (whose harness reports panics) and `trunk serve` are built as before. It needs
 /// the `rust-src` component, which `tools::setup` adds. What a panic in the

@@ -199,21 +199,23 @@ fn path_with_cargo_bin() -> Option<&'static OsString> {
 }
 
 fn add_wasm_target() -> Result {
-    let installed = output(command("rustup").args(["target", "list", "--installed"]));
-    if installed.is_some_and(|list| list.lines().any(|l| l == "wasm32-unknown-unknown")) {
-        return Ok(());
-    }
-    run(command("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    rustup_add("target", "wasm32-unknown-unknown")
 }
 
 /// The standard library's source, which the widget's build compiles again
 /// (see `WIDGET_BUILD_ENV` in `main.rs`).
 fn add_rust_src() -> Result {
-    let installed = output(command("rustup").args(["component", "list", "--installed"]));
-    if installed.is_some_and(|list| list.lines().any(|l| l == "rust-src")) {
+    rustup_add("component", "rust-src")
+}
+
+/// `rustup <kind> add <name>` unless `rustup <kind> list --installed` names
+/// it already.
+fn rustup_add(kind: &str, name: &str) -> Result {
+    let installed = output(command("rustup").args([kind, "list", "--installed"]));
+    if installed.is_some_and(|list| list.lines().any(|l| l == name)) {
         return Ok(());
     }
-    run(command("rustup").args(["component", "add", "rust-src"]))
+    run(command("rustup").args([kind, "add", name]))
 }
 
 fn missing(packages: &[(&'static str, &str)]) -> Vec<&'static str> {
