@@ -247,6 +247,13 @@ fn lint() -> Result {
 /// build it with the cargo profile [`WIDGET_PROFILE`], and
 /// [`WIDGET_BUILD_ENV`] has it build the standard library too.
 fn build_widget() -> Result {
+    // Trunk runs cargo offline, and the standard library's own dependencies
+    // (its `Cargo.lock` in `rust-src`) are not among the workspace's: a fresh
+    // machine has not downloaded them yet.
+    let mut fetch = cargo();
+    fetch.args(["fetch", "--target", "wasm32-unknown-unknown"]);
+    fetch.envs(WIDGET_BUILD_ENV.iter().copied());
+    run(&mut fetch)?;
     let mut trunk = trunk_command();
     trunk.args(["build", "--release", "--offline"]);
     trunk.envs(WIDGET_BUILD_ENV.iter().copied());
