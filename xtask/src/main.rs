@@ -361,10 +361,10 @@ fn bench() -> Result {
     build_widget()?;
     laps.lap("the widget (`cargo xtask build`)");
     // The native programs of `e2e/` the run uses, in one cargo call, so that
-    // cargo builds them side by side rather than one tail after another.
-    // (Not the criterion benchmarks of other packages: selected together,
-    // packages have their features unified, and every dependency would be
-    // built again for that set.)
+    // cargo builds them side by side rather than one tail after another, on
+    // one build of the backend. (Not criterion benchmarks of other packages:
+    // a package built alone has its features resolved without e2e's, and
+    // every dependency would be built again for that set.)
     run(cargo().args([
         "build",
         "--profile",
@@ -375,6 +375,8 @@ fn bench() -> Result {
         "bench",
         "--bin",
         "presign_load",
+        "--bin",
+        "presign_url",
         "--bin",
         "size",
     ]))?;
@@ -487,7 +489,7 @@ fn bench() -> Result {
     }
     laps.lap("scheduler (criterion: build and run)");
     md.push_str(&presign_table()?);
-    laps.lap("one presigned URL (criterion: build and run)");
+    laps.lap("one presigned URL (criterion)");
     md.push('\n');
     md.push_str(&presign_load(&aws_sdk_js)?);
     laps.lap("the presign path under load (wrk)");
@@ -553,20 +555,23 @@ impl Laps {
     }
 }
 
-/// The cost of one presigned URL (`backend/benches/presign.rs`, criterion),
+/// The cost of one presigned URL (`e2e/src/bin/presign_url.rs`, criterion),
 /// signed as the backend signs and through the SDK's pipeline, as a
 /// Markdown section.
 fn presign_table() -> Result<String> {
     let output = cargo()
         .args([
-            "bench",
+            "run",
             "--quiet",
             "--profile",
             BACKEND_PROFILE,
             "--package",
-            "vidrop",
+            "vidrop-e2e",
+            "--bin",
+            "presign_url",
+            "--",
+            // What `cargo bench` passes: criterion measures only with it.
             "--bench",
-            "presign",
         ])
         .output()
         .map_err(|e| e.to_string())?;
@@ -603,7 +608,7 @@ fn presign_table() -> Result<String> {
     }
     let mut md = format!(
         "\n### One presigned URL (native, cargo profile `{BACKEND_PROFILE}`, criterion)\n\n\
-         Signing only, no request (`backend/benches/presign.rs`), median time: as the \
+         Signing only, no request (`e2e/src/bin/presign_url.rs`), median time: as the \
          backend signs (`aws-sigv4` with the day's signing key kept, \
          `backend/src/storage/signer.rs`) and through the AWS SDK's presigning pipeline \
          (what it falls back to for a store it cannot sign for alike).\n\n\

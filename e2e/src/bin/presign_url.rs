@@ -5,7 +5,9 @@
 //! kept) and through the SDK's presigning pipeline (`sdk`: what a storage
 //! without known credentials falls back to). Run by `cargo xtask bench`,
 //! which writes the figures to `BENCHMARKS.md`; alone:
-//! `cargo bench -p vidrop --bench presign`.
+//! `cargo run --release -p vidrop-e2e --bin presign_url -- --bench`
+//! (criterion measures only when given `--bench`, as `cargo bench` does;
+//! without it, it runs each function once as a test).
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
