@@ -727,7 +727,7 @@ const BENCHMARKS_NOTES: &str = "\n\
   with a fixed four parts in flight gets about 26 MiB/s, 73 % of the 36 MiB/s\n\
   cap (never more than 4 x 8 = 32, 89 %); five parts reach about 92 %, and six,\n\
   what Chromium opens per host, fill it. The widget, left to choose, measures\n\
-  and keeps one more part in flight while that moves 8 % more bytes, up to six;\n\
+  and keeps one more part in flight while that moves 4 % more bytes, up to six;\n\
   Uppy keeps its four. \"While parts flowed\" leaves out\n\
   what comes before the first part and after the last; \"parts in flight\"\n\
   counts part uploads between their arrival at the proxy and their answer.\n\
