@@ -493,28 +493,10 @@ fn bench() -> Result {
     md.push('\n');
     md.push_str(&presign_load(&aws_sdk_js)?);
     laps.lap("the presign path under load (wrk)");
-    let size = cargo()
-        .args([
-            "run",
-            "--quiet",
-            // Built with the `bench` binary's profile, whose dependencies are
-            // built by now (the dev profile would build them all again).
-            "--profile",
-            BACKEND_PROFILE,
-            "--package",
-            "vidrop-e2e",
-            "--bin",
-            "size",
-            "--",
-        ])
-        .arg(project_root().join("dist"))
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !size.status.success() {
-        return Err(String::from_utf8_lossy(&size.stderr).into_owned());
-    }
+    let dist = project_root().join("dist");
+    let size = e2e_bin_output("size", &[dist.as_os_str()])?;
     md.push_str("\n### Widget size (what a page downloads from `/widget/`)\n\n");
-    md.push_str(&String::from_utf8_lossy(&size.stdout));
+    md.push_str(&size);
     laps.lap("widget size");
     md.push_str(&format!(
         "\n### This run\n\n`cargo xtask bench` took **{:.1} min**, from its start to this \
@@ -559,29 +541,8 @@ impl Laps {
 /// signed as the backend signs and through the SDK's pipeline, as a
 /// Markdown section.
 fn presign_table() -> Result<String> {
-    let output = cargo()
-        .args([
-            "run",
-            "--quiet",
-            "--profile",
-            BACKEND_PROFILE,
-            "--package",
-            "vidrop-e2e",
-            "--bin",
-            "presign_url",
-            "--",
-            // What `cargo bench` passes: criterion measures only with it.
-            "--bench",
-        ])
-        .output()
-        .map_err(|e| e.to_string())?;
-    let printed = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        return Err(format!(
-            "the presign benchmark failed:\n{printed}{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
+    // What `cargo bench` passes: criterion measures only with it.
+    let printed = e2e_bin_output("presign_url", &["--bench".as_ref()])?;
     // Criterion prints `presign-here/get   time:   [low median high]`, the
     // name alone on a line before when it is long.
     let mut medians = std::collections::BTreeMap::new();
@@ -632,6 +593,36 @@ fn presign_table() -> Result<String> {
         ));
     }
     Ok(md)
+}
+
+/// Runs the program `name` of `e2e/` with `args`, built with the `bench`
+/// binary's profile ([`BACKEND_PROFILE`], whose dependencies are built by
+/// then: the dev profile would build them all again); answers what it
+/// printed.
+fn e2e_bin_output(name: &str, args: &[&std::ffi::OsStr]) -> Result<String> {
+    let output = cargo()
+        .args([
+            "run",
+            "--quiet",
+            "--profile",
+            BACKEND_PROFILE,
+            "--package",
+            "vidrop-e2e",
+            "--bin",
+            name,
+            "--",
+        ])
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        return Err(format!(
+            "`{name}` failed:\n{printed}{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(printed)
 }
 
 /// The presign path under load against two other SDKs' presigners
