@@ -595,23 +595,10 @@ fn presign_table() -> Result<String> {
     Ok(md)
 }
 
-/// Runs the program `name` of `e2e/` with `args`, built with the `bench`
-/// binary's profile ([`BACKEND_PROFILE`], whose dependencies are built by
-/// then: the dev profile would build them all again); answers what it
+/// Runs the program `name` of `e2e/` with `args` and answers what it
 /// printed.
 fn e2e_bin_output(name: &str, args: &[&std::ffi::OsStr]) -> Result<String> {
-    let output = cargo()
-        .args([
-            "run",
-            "--quiet",
-            "--profile",
-            BACKEND_PROFILE,
-            "--package",
-            "vidrop-e2e",
-            "--bin",
-            name,
-            "--",
-        ])
+    let output = e2e_bin(name)
         .args(args)
         .output()
         .map_err(|e| e.to_string())?;
@@ -625,6 +612,25 @@ fn e2e_bin_output(name: &str, args: &[&std::ffi::OsStr]) -> Result<String> {
     Ok(printed)
 }
 
+/// `cargo run` of the program `name` of `e2e/`, its arguments to follow,
+/// built with the `bench` binary's profile ([`BACKEND_PROFILE`], as the
+/// backend ships; its dependencies are built by then, where the dev profile
+/// would build them all again).
+fn e2e_bin(name: &str) -> Command {
+    let mut command = cargo();
+    command.args([
+        "run",
+        "--profile",
+        BACKEND_PROFILE,
+        "--package",
+        "vidrop-e2e",
+        "--bin",
+        name,
+        "--",
+    ]);
+    command
+}
+
 /// The presign path under load against two other SDKs' presigners
 /// (`e2e/src/bin/presign_load.rs`), as a Markdown section.
 fn presign_load(aws_sdk_js: &std::path::Path) -> Result<String> {
@@ -635,19 +641,7 @@ fn presign_load(aws_sdk_js: &std::path::Path) -> Result<String> {
 /// ([`BACKEND_PROFILE`]), with `env`; answers the Markdown it wrote.
 fn bench_bin(name: &str, env: &[(&str, &std::path::Path)]) -> Result<String> {
     let results = target_dir().join(format!("bench-{name}.md"));
-    run(cargo()
-        .args([
-            "run",
-            "--profile",
-            BACKEND_PROFILE,
-            "--package",
-            "vidrop-e2e",
-            "--bin",
-            name,
-            "--",
-        ])
-        .arg(&results)
-        .envs(env.iter().copied()))?;
+    run(e2e_bin(name).arg(&results).envs(env.iter().copied()))?;
     std::fs::read_to_string(&results).map_err(|e| e.to_string())
 }
 
