@@ -360,26 +360,7 @@ fn bench() -> Result {
     laps.lap("the Uppy page (npm, esbuild)");
     build_widget()?;
     laps.lap("the widget (`cargo xtask build`)");
-    // The native programs of `e2e/` the run uses, in one cargo call, so that
-    // cargo builds them side by side rather than one tail after another, on
-    // one build of the backend. (Not criterion benchmarks of other packages:
-    // a package built alone has its features resolved without e2e's, and
-    // every dependency would be built again for that set.)
-    run(cargo().args([
-        "build",
-        "--profile",
-        BACKEND_PROFILE,
-        "--package",
-        "vidrop-e2e",
-        "--bin",
-        "bench",
-        "--bin",
-        "presign_load",
-        "--bin",
-        "presign_url",
-        "--bin",
-        "size",
-    ]))?;
+    let scheduler_bench = build_bench_programs()?;
     laps.lap("the benchmark's native programs (cargo profile `release`)");
     let transfer = bench_bin(
         "bench",
@@ -454,20 +435,10 @@ fn bench() -> Result {
             md.push_str(&format!("| {} | {} |\n", name.trim(), figure.trim()));
         }
     }
-    let scheduler = cargo()
-        .args([
-            "bench",
-            "--quiet",
-            // The profile the backend and the `bench` binary were just built
-            // with: `cargo bench`'s own profile would build every dependency
-            // a second time (minutes on a fresh machine).
-            "--profile",
-            BACKEND_PROFILE,
-            "--package",
-            "vidrop-frontend",
-            "--bench",
-            "scheduler",
-        ])
+    // What `cargo bench` passes to a bench target.
+    let scheduler = Command::new(&scheduler_bench)
+        .arg("--bench")
+        .current_dir(project_root())
         .output()
         .map_err(|e| e.to_string())?;
     if !scheduler.status.success() {
@@ -487,7 +458,7 @@ fn bench() -> Result {
             md.push_str(&format!("| {} | {} |\n", parts.trim(), figure.trim()));
         }
     }
-    laps.lap("scheduler (criterion: build and run)");
+    laps.lap("scheduler (run)");
     md.push_str(&presign_table()?);
     laps.lap("one presigned URL (criterion)");
     md.push('\n');
@@ -612,23 +583,70 @@ fn e2e_bin_output(name: &str, args: &[&std::ffi::OsStr]) -> Result<String> {
     Ok(printed)
 }
 
-/// `cargo run` of the program `name` of `e2e/`, its arguments to follow,
-/// built with the `bench` binary's profile ([`BACKEND_PROFILE`], as the
-/// backend ships; its dependencies are built by then, where the dev profile
-/// would build them all again).
+/// The program `name` of `e2e/` as [`build_bench_programs`] built it, its
+/// arguments to follow. Run directly rather than by `cargo run`, which would
+/// resolve `e2e/`'s features alone and build again every dependency whose
+/// features that build unified with the scheduler benchmark's.
 fn e2e_bin(name: &str) -> Command {
-    let mut command = cargo();
-    command.args([
-        "run",
+    let mut command = Command::new(target_dir().join(BACKEND_PROFILE).join(name));
+    command.current_dir(project_root());
+    command
+}
+
+/// The native programs of a benchmark run, in one cargo call (profile
+/// [`BACKEND_PROFILE`]): `e2e/`'s `bench`, `presign_load`, `presign_url` and
+/// `size`, and the frontend's `scheduler` bench target. One call resolves
+/// features once and builds every shared dependency once, side by side on
+/// both cores; a package built in a call of its own has its features
+/// resolved without the others', and its dependencies built again (minutes
+/// on a fresh machine). Answers the scheduler bench's executable, whose name
+/// carries a hash that only cargo's messages tell.
+fn build_bench_programs() -> Result<PathBuf> {
+    let mut build = cargo();
+    build.args([
+        "build",
         "--profile",
         BACKEND_PROFILE,
+        "--message-format",
+        "json-render-diagnostics",
         "--package",
         "vidrop-e2e",
         "--bin",
-        name,
-        "--",
+        "bench",
+        "--bin",
+        "presign_load",
+        "--bin",
+        "presign_url",
+        "--bin",
+        "size",
+        "--package",
+        "vidrop-frontend",
+        "--bench",
+        "scheduler",
     ]);
-    command
+    let shown = show(&build);
+    println!("xtask: {shown}");
+    let output = build
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|error| format!("could not start `{shown}`: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("`{shown}` failed"));
+    }
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|message| message.contains(r#""kind":["bench"]"#))
+        .find_map(|message| json_string_field(message, "executable"))
+        .map(PathBuf::from)
+        .ok_or_else(|| format!("`{shown}` named no executable of the scheduler bench"))
+}
+
+/// The string value of `"field":"…"` in one line of cargo's JSON messages
+/// (paths here have no quote or backslash to unescape).
+fn json_string_field(message: &str, field: &str) -> Option<String> {
+    let start = message.find(&format!(r#""{field}":""#))? + field.len() + 4;
+    let end = start + message[start..].find('"')?;
+    Some(message[start..end].to_owned())
 }
 
 /// The presign path under load against two other SDKs' presigners
