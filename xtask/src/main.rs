@@ -436,7 +436,7 @@ fn bench() -> Result {
         }
     }
     // What `cargo bench` passes to a bench target.
-    let scheduler = Command::new(&scheduler_bench)
+    let scheduler = tools::command(&scheduler_bench)
         .arg("--bench")
         .current_dir(project_root())
         .output()
@@ -588,7 +588,7 @@ fn e2e_bin_output(name: &str, args: &[&std::ffi::OsStr]) -> Result<String> {
 /// resolve `e2e/`'s features alone and build again every dependency whose
 /// features that build unified with the scheduler benchmark's.
 fn e2e_bin(name: &str) -> Command {
-    let mut command = Command::new(target_dir().join(BACKEND_PROFILE).join(name));
+    let mut command = tools::command(target_dir().join(BACKEND_PROFILE).join(name));
     command.current_dir(project_root());
     command
 }
