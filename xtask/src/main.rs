@@ -436,21 +436,16 @@ fn bench() -> Result {
         }
     }
     // What `cargo bench` passes to a bench target.
-    let scheduler = tools::command(&scheduler_bench)
-        .arg("--bench")
-        .current_dir(project_root())
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !scheduler.status.success() {
-        return Err(String::from_utf8_lossy(&scheduler.stderr).into_owned());
-    }
+    let mut scheduler_run = tools::command(&scheduler_bench);
+    scheduler_run.arg("--bench").current_dir(project_root());
+    let scheduler = output_of(&mut scheduler_run)?;
     md.push_str(&format!(
         "\n### The upload scheduler's work per event (native, cargo profile `{BACKEND_PROFILE}`)\n\n\
          A whole upload driven as the browser drives it (`frontend/benches/scheduler.rs`): \
          hashing, signing in batches, sending, ten progress events per part.\n\n\
          | parts | time per event |\n| --- | --- |\n"
     ));
-    for line in String::from_utf8_lossy(&scheduler.stdout).lines() {
+    for line in scheduler.lines() {
         if let Some((parts, figure)) = line
             .strip_prefix("scheduler ")
             .and_then(|rest| rest.split_once(" parts:"))
@@ -569,14 +564,20 @@ fn presign_table() -> Result<String> {
 /// Runs the program `name` of `e2e/` with `args` and answers what it
 /// printed.
 fn e2e_bin_output(name: &str, args: &[&std::ffi::OsStr]) -> Result<String> {
-    let output = e2e_bin(name)
-        .args(args)
+    output_of(e2e_bin(name).args(args))
+}
+
+/// Runs `command` to its end and answers its stdout; on failure, the error
+/// names the command and carries its stdout and stderr.
+fn output_of(command: &mut Command) -> Result<String> {
+    let shown = show(command);
+    let output = command
         .output()
-        .map_err(|e| e.to_string())?;
+        .map_err(|error| format!("could not start `{shown}`: {error}"))?;
     let printed = String::from_utf8_lossy(&output.stdout).into_owned();
     if !output.status.success() {
         return Err(format!(
-            "`{name}` failed:\n{printed}{}",
+            "`{shown}` failed:\n{printed}{}",
             String::from_utf8_lossy(&output.stderr)
         ));
     }

@@ -58,12 +58,14 @@ impl CheckedStore {
             return Err(self.no_such_key(&req.input.bucket).await);
         }
         // Opened before s3s-fs opens its own, and used only if it is the
-        // file s3s-fs then describes (see `read_in_large_chunks`).
+        // file s3s-fs then describes (see `large_chunk_body`).
         let path = layout::object_path(&self.bucket_dir(&req.input.bucket), &req.input.key);
         let file = tokio::fs::File::open(&path).await.ok();
         let mut response = self.inner.get_object(req).await?;
-        if let Some(file) = file {
-            read_in_large_chunks(&mut response.output, file).await;
+        if let Some(file) = file
+            && let Some(body) = large_chunk_body(&response.output, file).await
+        {
+            response.output.body = Some(body);
         }
         Ok(response)
     }
@@ -180,40 +182,31 @@ fn without_aws_chunked(encoding: &str) -> Option<String> {
 /// How much of an object one read of a GetObject body takes from its file.
 const READ_CHUNK: usize = 256 * 1024;
 
-/// Gives `output` (s3s-fs's answer to a GetObject) a body that reads the
+/// A body for `output` (s3s-fs's answer to a GetObject) that reads the
 /// same bytes from `file` in [`READ_CHUNK`]s. s3s-fs reads 4 KiB at a time,
 /// each read a blocking task of its own: serving 5 GiB took 87 s of both
-/// cores (59 MB/s). `file` is used only when its length and time are those
-/// s3s-fs answered with, i.e. no write replaced the object between the two
-/// opens; otherwise s3s-fs's body stays.
-async fn read_in_large_chunks(output: &mut GetObjectOutput, mut file: tokio::fs::File) {
+/// cores (59 MB/s). `None`, and s3s-fs's body stays, unless `file`'s length
+/// and time are those s3s-fs answered with, i.e. no write replaced the
+/// object between the two opens.
+async fn large_chunk_body(
+    output: &GetObjectOutput,
+    mut file: tokio::fs::File,
+) -> Option<StreamingBlob> {
     use tokio::io::{AsyncReadExt, AsyncSeekExt};
-    let Ok(metadata) = file.metadata().await else {
-        return;
-    };
-    let Ok(modified) = metadata.modified() else {
-        return;
-    };
-    let Some(length) = output.content_length.and_then(|n| u64::try_from(n).ok()) else {
-        return;
-    };
+    let metadata = file.metadata().await.ok()?;
+    let modified = Timestamp::from(metadata.modified().ok()?);
+    let length = u64::try_from(output.content_length?).ok()?;
     let (start, total) = match &output.content_range {
         None => (0, length),
-        Some(range) => match parse_content_range(range) {
-            Some(found) => found,
-            None => return,
-        },
+        Some(range) => parse_content_range(range)?,
     };
-    if total != metadata.len() || output.last_modified.as_ref() != Some(&Timestamp::from(modified))
-    {
-        return;
+    if total != metadata.len() || output.last_modified.as_ref() != Some(&modified) {
+        return None;
     }
-    if file.seek(std::io::SeekFrom::Start(start)).await.is_err() {
-        return;
-    }
-    output.body = Some(StreamingBlob::wrap(
+    file.seek(std::io::SeekFrom::Start(start)).await.ok()?;
+    Some(StreamingBlob::wrap(
         tokio_util::io::ReaderStream::with_capacity(file.take(length), READ_CHUNK),
-    ));
+    ))
 }
 
 /// The first byte and the object's length in a `Content-Range` as s3s-fs
