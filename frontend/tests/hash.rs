@@ -1,23 +1,19 @@
 //! Browser tests of what the engine reads from files: both SHA-256 backends
 //! (known vectors, and agreement on a random multi-MiB slice), the
 //! fingerprint that recognises a file after a reload, and the resume records
-//! in `localStorage`. Plus `bench_part_checksums`, ignored by default, which
-//! measures both SHA-256 backends and CRC32C and CRC64/NVME in wasm on 64 MiB.
+//! in `localStorage`. What they cost is measured in `benches.rs`.
 //!
 //! Run from the workspace root (headless Chromium, see `webdriver.json`):
 //! `CHROMEDRIVER=/usr/bin/chromedriver CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test -p vidrop-frontend --target wasm32-unknown-unknown --test hash`
-//!
-//! The benchmark, which prints `checksum SHA-256, webcrypto: X MB/s` and the
-//! like (MB = 10⁶ bytes), best in release:
-//! `… cargo test -p vidrop-frontend --target wasm32-unknown-unknown --release --test hash -- --include-ignored --nocapture bench_part_checksums`
 
 // Everything here needs a browser; on a native `cargo test` the file is empty.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::{blob, random_bytes};
 use js_sys::{Array, Uint8Array};
-use vidrop_frontend::engine::hash::{
-    Sha256Backend, digest_checksum, read_reusing, sha256_workers_started,
-};
+use vidrop_frontend::engine::hash::{Sha256Backend, digest_checksum, sha256_workers_started};
 use vidrop_frontend::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord, storage_key};
 use vidrop_frontend::engine::timer::sleep;
 use vidrop_shared::limits::MIB;
@@ -31,27 +27,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 const ABC_SHA256: &str = "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=";
 /// SHA-256 of one million `a`s (FIPS 180-2's long vector), base64.
 const MILLION_A_SHA256: &str = "zcduXJkU+5KBocfihNc+Z/GAmkiklyAOBG05zMcRLNA=";
-
-/// `len` bytes from a fixed pseudo-random sequence.
-fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed;
-    (0..len)
-        .map(|_| {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 56) as u8
-        })
-        .collect()
-}
-
-fn blob(parts: &[&[u8]]) -> Blob {
-    let sequence = Array::new();
-    for part in parts {
-        sequence.push(&Uint8Array::from(*part));
-    }
-    Blob::new_with_u8_array_sequence(&sequence).unwrap()
-}
 
 fn file(name: &str, content: &[u8], last_modified: f64) -> File {
     let options = FilePropertyBag::new();
@@ -334,73 +309,4 @@ async fn resume_records_survive_in_local_storage() {
         None,
         "an empty book leaves nothing behind"
     );
-}
-
-/// Measures the part checksums S3 verifies on 64 MiB, in 8 MiB parts as
-/// uploads do (reading each part into the reused buffer included): SHA-256
-/// by both backends, and CRC32C and CRC64/NVME computed in wasm (with the
-/// crates the store verifies them with; each part copied into wasm's
-/// memory, as the wasm SHA-256 does). Prints one `checksum …` line each.
-#[wasm_bindgen_test]
-#[ignore = "a benchmark: run with --include-ignored --nocapture bench_part_checksums"]
-async fn bench_part_checksums() {
-    const TOTAL: u64 = 64 * MIB;
-    let chunk = random_bytes(8 * MIB as usize, 3);
-    // 64 MiB in the browser's memory, not in wasm's.
-    let parts: Vec<&[u8]> = (0..TOTAL / (8 * MIB)).map(|_| &chunk[..]).collect();
-    let data = blob(&parts);
-    drop(parts);
-    let plan = PartPlan::for_size(TOTAL);
-    let now = || web_sys::window().unwrap().performance().unwrap().now();
-    let part = |number: u32| {
-        let range = plan.range(number);
-        data.slice_with_f64_and_f64(range.start as f64, range.end as f64)
-            .unwrap()
-    };
-    let report = |name: &str, start: f64| {
-        let seconds = (now() - start) / 1000.0;
-        console_log!("checksum {name}: {:.1} MB/s", TOTAL as f64 / 1e6 / seconds);
-    };
-    for backend in Sha256Backend::ALL {
-        // Warm up (JIT, first allocation).
-        backend
-            .digest(&data.slice_with_f64_and_f64(0.0, MIB as f64).unwrap())
-            .await
-            .unwrap();
-        let start = now();
-        for number in 1..=plan.part_count {
-            backend.digest(&part(number)).await.unwrap();
-        }
-        report(&format!("SHA-256, {}", backend.name()), start);
-    }
-
-    // The published check values, so a wrong CRC cannot be timed.
-    assert_eq!(crc32c::crc32c(b"123456789"), 0xE306_9283);
-    let crc64 = |bytes: &[u8]| crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Nvme, bytes);
-    assert_eq!(crc64(b"123456789"), 0xAE8B_1486_0A79_9888);
-    let mut in_wasm = vec![0u8; 8 * MIB as usize];
-    for (name, crc) in [
-        (
-            "CRC32C, wasm",
-            &(|bytes: &[u8]| u64::from(crc32c::crc32c(bytes))) as &dyn Fn(&[u8]) -> u64,
-        ),
-        ("CRC64/NVME, wasm", &crc64),
-    ] {
-        let mut sums = Vec::new();
-        let start = now();
-        for number in 1..=plan.part_count {
-            let read = read_reusing(&part(number)).await.unwrap();
-            let bytes = read.bytes();
-            let len = bytes.length() as usize;
-            bytes.copy_to(&mut in_wasm[..len]);
-            read.done();
-            sums.push(crc(&in_wasm[..len]));
-        }
-        report(name, start);
-        assert!(
-            sums.windows(2).all(|w| w[0] == w[1]),
-            "the same part, the same sum"
-        );
-        assert_eq!(sums[0], crc(&chunk), "{name} of the bytes read");
-    }
 }

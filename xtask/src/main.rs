@@ -261,7 +261,7 @@ fn build_widget() -> Result {
 }
 
 /// The shipped widget's standard library is compiled with it (and so is the
-/// checksum benchmark's wasm test, which measures the widget's code), with
+/// engine benchmarks' wasm test, which measures the widget's code), with
 /// `panic = "immediate-abort"`: a panic traps at once, and no message
 /// formatting or panic machinery is linked in. That is 19.5 KiB of the gzipped
 /// wasm (178.6 → 159.1 KiB, measured on 2026-12-01); `-Zfmt-debug=none` and
@@ -277,7 +277,7 @@ const WIDGET_BUILD_ENV: &[(&str, &str)] = &[
     ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
     (
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
-        // `panic_abort_tests` lets the checksum benchmark's wasm test build
+        // `panic_abort_tests` lets the engine benchmarks' wasm test build
         // with the same settings, and so with the same dependencies.
         "-Zunstable-options -Cpanic=immediate-abort -Zpanic_abort_tests",
     ),
@@ -360,7 +360,7 @@ fn bench() -> Result {
     laps.lap("the Uppy page (npm, esbuild)");
     build_widget()?;
     laps.lap("the widget (`cargo xtask build`)");
-    let scheduler_bench = build_bench_programs()?;
+    build_bench_programs()?;
     laps.lap("the benchmark's native programs (cargo profile `release`)");
     let transfer = bench_bin(
         "bench",
@@ -371,44 +371,16 @@ fn bench() -> Result {
     )?;
     laps.lap("uploads: throughput, memory, every engine, WAN");
 
-    // The widget's hashing compiled as the widget ships.
-    let mut hashing = cargo();
-    hashing
-        .args([
-            "test",
-            "--profile",
-            WIDGET_PROFILE,
-            "--package",
-            "vidrop-frontend",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--test",
-            "hash",
-            "--",
-            // The runner skips `--ignored` tests even when asked for them.
-            "--include-ignored",
-            "--nocapture",
-            "bench_part_checksums",
-        ])
-        .envs(WIDGET_BUILD_ENV.iter().copied())
-        .env("CHROMEDRIVER", tools::CHROMEDRIVER)
-        .env(
-            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-            "wasm-bindgen-test-runner",
-        );
-    println!("xtask: {}", show(&hashing));
-    let output = hashing.output().map_err(|e| e.to_string())?;
-    let printed = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!("the checksum benchmark failed:\n{printed}"));
-    }
-    laps.lap("part checksums in the browser (wasm test: build and run)");
-    let hash_lines: Vec<&str> = printed
-        .lines()
-        .map(str::trim)
-        .filter(|line| line.starts_with("checksum "))
-        .collect();
+    let engine = engine_benches()?;
+    laps.lap("the engine in the browser: checksums, scheduler (wasm test: build and run)");
+    let lines_of = |prefix: &str| -> Vec<(String, String)> {
+        engine
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix(prefix))
+            .filter_map(|rest| rest.split_once(':'))
+            .map(|(name, figure)| (name.trim().to_owned(), figure.trim().to_owned()))
+            .collect()
+    };
 
     let machine = format!(
         "{} cores, {}, {}, {}, WebKitGTK {}",
@@ -430,30 +402,20 @@ fn bench() -> Result {
          64 MiB in 8 MiB parts, each read into the reused buffer as uploads read it.\n\n"
     ));
     md.push_str("| checksum, implementation | throughput |\n| --- | --- |\n");
-    for line in &hash_lines {
-        if let Some((name, figure)) = line.trim_start_matches("checksum ").split_once(':') {
-            md.push_str(&format!("| {} | {} |\n", name.trim(), figure.trim()));
-        }
+    for (name, figure) in lines_of("checksum ") {
+        md.push_str(&format!("| {name} | {figure} |\n"));
     }
-    // What `cargo bench` passes to a bench target.
-    let mut scheduler_run = tools::command(&scheduler_bench);
-    scheduler_run.arg("--bench").current_dir(project_root());
-    let scheduler = output_of(&mut scheduler_run)?;
     md.push_str(&format!(
-        "\n### The upload scheduler's work per event (native, cargo profile `{BACKEND_PROFILE}`)\n\n\
-         A whole upload driven as the browser drives it (`frontend/benches/scheduler.rs`): \
-         hashing, signing in batches, sending, ten progress events per part.\n\n\
+        "\n### The upload scheduler's work per event (wasm of profile `{WIDGET_PROFILE}`, headless Chromium)\n\n\
+         A whole upload driven as the browser drives it (`bench_scheduler` in \
+         `frontend/tests/benches.rs`): hashing, signing in batches, sending, ten progress \
+         events per part.\n\n\
          | parts | time per event |\n| --- | --- |\n"
     ));
-    for line in scheduler.lines() {
-        if let Some((parts, figure)) = line
-            .strip_prefix("scheduler ")
-            .and_then(|rest| rest.split_once(" parts:"))
-        {
-            md.push_str(&format!("| {} | {} |\n", parts.trim(), figure.trim()));
-        }
+    for (parts, figure) in lines_of("scheduler ") {
+        let parts = parts.trim_end_matches(" parts");
+        md.push_str(&format!("| {parts} | {figure} |\n"));
     }
-    laps.lap("scheduler (run)");
     md.push_str(&presign_table()?);
     laps.lap("one presigned URL (criterion)");
     md.push('\n');
@@ -585,9 +547,7 @@ fn output_of(command: &mut Command) -> Result<String> {
 }
 
 /// The program `name` of `e2e/` as [`build_bench_programs`] built it, its
-/// arguments to follow. Run directly rather than by `cargo run`, which would
-/// resolve `e2e/`'s features alone and build again every dependency whose
-/// features that build unified with the scheduler benchmark's.
+/// arguments to follow, run directly from the target directory.
 fn e2e_bin(name: &str) -> Command {
     let mut command = tools::command(target_dir().join(BACKEND_PROFILE).join(name));
     command.current_dir(project_root());
@@ -596,20 +556,13 @@ fn e2e_bin(name: &str) -> Command {
 
 /// The native programs of a benchmark run, in one cargo call (profile
 /// [`BACKEND_PROFILE`]): `e2e/`'s `bench`, `presign_load`, `presign_url` and
-/// `size`, and the frontend's `scheduler` bench target. One call resolves
-/// features once and builds every shared dependency once, side by side on
-/// both cores; a package built in a call of its own has its features
-/// resolved without the others', and its dependencies built again (minutes
-/// on a fresh machine). Answers the scheduler bench's executable, whose name
-/// carries a hash that only cargo's messages tell.
-fn build_bench_programs() -> Result<PathBuf> {
-    let mut build = cargo();
-    build.args([
+/// `size`. One call resolves features once and builds every shared
+/// dependency once, side by side on both cores.
+fn build_bench_programs() -> Result {
+    run(cargo().args([
         "build",
         "--profile",
         BACKEND_PROFILE,
-        "--message-format",
-        "json-render-diagnostics",
         "--package",
         "vidrop-e2e",
         "--bin",
@@ -620,34 +573,38 @@ fn build_bench_programs() -> Result<PathBuf> {
         "presign_url",
         "--bin",
         "size",
-        "--package",
-        "vidrop-frontend",
-        "--bench",
-        "scheduler",
-    ]);
-    let shown = show(&build);
-    println!("xtask: {shown}");
-    let output = build
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|error| format!("could not start `{shown}`: {error}"))?;
-    if !output.status.success() {
-        return Err(format!("`{shown}` failed"));
-    }
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter(|message| message.contains(r#""kind":["bench"]"#))
-        .find_map(|message| json_string_field(message, "executable"))
-        .map(PathBuf::from)
-        .ok_or_else(|| format!("`{shown}` named no executable of the scheduler bench"))
+    ]))
 }
 
-/// The string value of `"field":"…"` in one line of cargo's JSON messages
-/// (paths here have no quote or backslash to unescape).
-fn json_string_field(message: &str, field: &str) -> Option<String> {
-    let start = message.find(&format!(r#""{field}":""#))? + field.len() + 4;
-    let end = start + message[start..].find('"')?;
-    Some(message[start..end].to_owned())
+/// The engine's benchmarks (`frontend/tests/benches.rs`: part checksums and
+/// the scheduler) in headless Chromium, compiled as the widget ships (its
+/// profile and standard library, so the dependencies are the widget build's);
+/// answers what they printed.
+fn engine_benches() -> Result<String> {
+    let mut benches = cargo();
+    benches
+        .args([
+            "test",
+            "--profile",
+            WIDGET_PROFILE,
+            "--package",
+            "vidrop-frontend",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--test",
+            "benches",
+            "--",
+            // The runner skips `--ignored` tests even when asked for them.
+            "--include-ignored",
+            "--nocapture",
+        ])
+        .envs(WIDGET_BUILD_ENV.iter().copied())
+        .env("CHROMEDRIVER", tools::CHROMEDRIVER)
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        );
+    output_of(&mut benches)
 }
 
 /// The presign path under load against two other SDKs' presigners

@@ -9,7 +9,7 @@
 //!   crate compiled into the widget, on the main thread, fed 1 MiB at a time
 //!   so the wasm heap (which never shrinks) does not grow by a whole part.
 //!
-//! Measured with `bench_part_checksums` (`tests/hash.rs`: 64 MiB in 8 MiB
+//! Measured with `bench_part_checksums` (`tests/benches.rs`: 64 MiB in 8 MiB
 //! parts, reading each part included) in headless Chromium: WebCrypto is
 //! faster (figures in `BENCHMARKS.md`), and it does not block the main
 //! thread (where XHR progress events and the page run), so it is the

@@ -30,9 +30,10 @@
 //! of a request already aborted) is ignored.
 //!
 //! The parts are indexed by stage, so no event needs a pass over every part:
-//! the work per event is flat in the number of parts (`benches/scheduler.rs`,
-//! in `BENCHMARKS.md`: it grew from 0.24 µs at 100 parts to 26 µs at 10,000
-//! when each decision scanned them all).
+//! the work per event is flat in the number of parts (`bench_scheduler` in
+//! `tests/benches.rs`, figures in `BENCHMARKS.md`; natively, it grew from
+//! 0.24 µs at 100 parts to 26 µs at 10,000 when each decision scanned them
+//! all).
 
 use crate::engine::retry::RetryPolicy;
 use std::collections::{BTreeMap, BTreeSet};
