@@ -106,10 +106,16 @@ async fn bench_part_checksums() {
 
 /// The upload scheduler's work per event: whole uploads of 100, 1,000 and
 /// 10,000 parts, each size repeated for a second (the page's clock is
-/// coarse). Prints one `scheduler …` line each.
+/// coarse), after half a second of warm-up. Prints one `scheduler …` line
+/// each.
 #[wasm_bindgen_test]
 #[ignore = "a benchmark: run with --include-ignored --nocapture"]
 fn bench_scheduler() {
+    // Warm up: the browser compiles wasm in tiers, the optimised code later.
+    let warm_up = now();
+    while now() - warm_up < 500.0 {
+        black_box(run_upload(1_000));
+    }
     for parts in [100, 1_000, 10_000] {
         let started = now();
         let mut events = 0;

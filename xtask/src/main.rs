@@ -274,7 +274,13 @@ fn build_widget() -> Result {
 /// `trunk serve`'s dev build prints the message and where.
 const WIDGET_BUILD_ENV: &[(&str, &str)] = &[
     ("RUSTC_BOOTSTRAP", "1"),
-    ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
+    // `test` too, though the widget never links it: a test build adds it to
+    // the standard library's crates, and that set is part of every crate's
+    // build hash. With the same set, the engine benchmarks' wasm test reuses
+    // most of the widget build's dependencies (measured: 23 of 148 crates
+    // built again between the two, those the tests' dev-dependencies give
+    // other features).
+    ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort,test"),
     (
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
         // `panic_abort_tests` lets the engine benchmarks' wasm test build
@@ -358,10 +364,18 @@ fn bench() -> Result {
     laps.lap("tools (installs what is missing)");
     let uppy_page = tools::build_uppy_page()?;
     laps.lap("the Uppy page (npm, esbuild)");
-    build_widget()?;
-    laps.lap("the widget (`cargo xtask build`)");
-    build_bench_programs()?;
-    laps.lap("the benchmark's native programs (cargo profile `release`)");
+    // Side by side: each build leaves a core idle for long stretches (the
+    // widget's and the wasm benchmarks' single-unit LTO, aws-sdk-s3's front
+    // end, the links), and they share no build directory.
+    let mut native_build = bench_programs_build();
+    let mut native = spawn(&mut native_build)?;
+    let browser_builds = build_widget().and_then(|()| run(&mut engine_benches(&["--no-run"])));
+    let native_built = wait_for(&mut native, &native_build);
+    browser_builds.and(native_built)?;
+    laps.lap(
+        "builds, side by side: the widget and the engine's wasm benchmarks (cargo profile \
+         `widget`), the native programs (`release`)",
+    );
     let transfer = bench_bin(
         "bench",
         &[
@@ -371,8 +385,12 @@ fn bench() -> Result {
     )?;
     laps.lap("uploads: throughput, memory, every engine, WAN");
 
-    let engine = engine_benches()?;
-    laps.lap("the engine in the browser: checksums, scheduler (wasm test: build and run)");
+    let engine = output_of(&mut engine_benches(&[
+        "--",
+        "--include-ignored",
+        "--nocapture",
+    ]))?;
+    laps.lap("the engine in the browser: checksums, scheduler (wasm test, built above)");
     let lines_of = |prefix: &str| -> Vec<(String, String)> {
         engine
             .lines()
@@ -546,7 +564,7 @@ fn output_of(command: &mut Command) -> Result<String> {
     Ok(printed)
 }
 
-/// The program `name` of `e2e/` as [`build_bench_programs`] built it, its
+/// The program `name` of `e2e/` as [`bench_programs_build`] built it, its
 /// arguments to follow, run directly from the target directory.
 fn e2e_bin(name: &str) -> Command {
     let mut command = tools::command(target_dir().join(BACKEND_PROFILE).join(name));
@@ -554,12 +572,13 @@ fn e2e_bin(name: &str) -> Command {
     command
 }
 
-/// The native programs of a benchmark run, in one cargo call (profile
-/// [`BACKEND_PROFILE`]): `e2e/`'s `bench`, `presign_load`, `presign_url` and
-/// `size`. One call resolves features once and builds every shared
-/// dependency once, side by side on both cores.
-fn build_bench_programs() -> Result {
-    run(cargo().args([
+/// The build of the native programs of a benchmark run, in one cargo call
+/// (profile [`BACKEND_PROFILE`]): `e2e/`'s `bench`, `presign_load`,
+/// `presign_url` and `size`. One call resolves features once and builds
+/// every shared dependency once, side by side on both cores.
+fn bench_programs_build() -> Command {
+    let mut build = cargo();
+    build.args([
         "build",
         "--profile",
         BACKEND_PROFILE,
@@ -573,14 +592,16 @@ fn build_bench_programs() -> Result {
         "presign_url",
         "--bin",
         "size",
-    ]))
+    ]);
+    build
 }
 
-/// The engine's benchmarks (`frontend/tests/benches.rs`: part checksums and
-/// the scheduler) in headless Chromium, compiled as the widget ships (its
-/// profile and standard library, so the dependencies are the widget build's);
-/// answers what they printed.
-fn engine_benches() -> Result<String> {
+/// `cargo test` of the engine's benchmarks (`frontend/tests/benches.rs`:
+/// part checksums and the scheduler) in headless Chromium, compiled as the
+/// widget ships (its profile and standard library, so most dependencies
+/// are the widget build's), with `args` after the test's name: `--no-run`
+/// to build it, `-- --include-ignored --nocapture` to run the benchmarks.
+fn engine_benches(args: &[&str]) -> Command {
     let mut benches = cargo();
     benches
         .args([
@@ -593,18 +614,17 @@ fn engine_benches() -> Result<String> {
             "wasm32-unknown-unknown",
             "--test",
             "benches",
-            "--",
-            // The runner skips `--ignored` tests even when asked for them.
-            "--include-ignored",
-            "--nocapture",
         ])
+        // With `--include-ignored`: the runner skips `--ignored` tests even
+        // when asked for them.
+        .args(args)
         .envs(WIDGET_BUILD_ENV.iter().copied())
         .env("CHROMEDRIVER", tools::CHROMEDRIVER)
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
             "wasm-bindgen-test-runner",
         );
-    output_of(&mut benches)
+    benches
 }
 
 /// The presign path under load against two other SDKs' presigners
@@ -637,7 +657,8 @@ on one machine over loopback, built as it ships:
   Firefox ESR and WebKitGTK): cargo profile `{WIDGET_PROFILE}`, built by
   `trunk build --release` with the standard library rebuilt with
   `panic = \"immediate-abort\"` (`cargo xtask build`), as it ships in `dist/`;
-  the SHA-256 figures run the same code built the same way, as a wasm test;
+  the checksum and scheduler figures run the same code built the same way, as a
+  wasm test in the same headless Chromium;
 - `curl`, Debian's;
 - Uppy (`benches/uppy/`: `@uppy/core` 5.2.0, `@uppy/aws-s3` 5.1.0), bundled
   by esbuild (minified), in the same headless Chromium.
@@ -885,6 +906,11 @@ fn run(command: &mut Command) -> Result {
     let status = command
         .status()
         .map_err(|error| format!("could not start `{shown}`: {error}"))?;
+    succeeded(status, &shown)
+}
+
+/// Whether the command `shown` ended with `status` 0, as a [`Result`].
+fn succeeded(status: std::process::ExitStatus, shown: &str) -> Result {
     if status.success() {
         Ok(())
     } else {
@@ -898,6 +924,15 @@ fn spawn(command: &mut Command) -> Result<Child> {
     command
         .spawn()
         .map_err(|error| format!("could not start `{shown}`: {error}"))
+}
+
+/// Waits for `child`, started by [`spawn`] from `command`, to end.
+fn wait_for(child: &mut Child, command: &Command) -> Result {
+    let shown = show(command);
+    let status = child
+        .wait()
+        .map_err(|error| format!("could not wait for `{shown}`: {error}"))?;
+    succeeded(status, &shown)
 }
 
 fn show(command: &Command) -> String {
