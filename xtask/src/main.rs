@@ -276,10 +276,11 @@ const WIDGET_BUILD_ENV: &[(&str, &str)] = &[
     ("RUSTC_BOOTSTRAP", "1"),
     // `test` too, though the widget never links it: a test build adds it to
     // the standard library's crates, and that set is part of every crate's
-    // build hash. With the same set, the engine benchmarks' wasm test reuses
-    // most of the widget build's dependencies (measured: 23 of 148 crates
-    // built again between the two, those the tests' dev-dependencies give
-    // other features).
+    // build hash. With the same set (and the same features, see
+    // `frontend/Cargo.toml`), the engine benchmarks' wasm test reuses the
+    // widget build's dependencies: after the widget, it compiles only the
+    // frontend (with `wasm-sha256`) and the crates only tests use. Without
+    // `test` here, it compiled 148 crates again.
     ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort,test"),
     (
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
@@ -364,18 +365,10 @@ fn bench() -> Result {
     laps.lap("tools (installs what is missing)");
     let uppy_page = tools::build_uppy_page()?;
     laps.lap("the Uppy page (npm, esbuild)");
-    // Side by side: each build leaves a core idle for long stretches (the
-    // widget's and the wasm benchmarks' single-unit LTO, aws-sdk-s3's front
-    // end, the links), and they share no build directory.
-    let mut native_build = bench_programs_build();
-    let mut native = spawn(&mut native_build)?;
-    let browser_builds = build_widget().and_then(|()| run(&mut engine_benches(&["--no-run"])));
-    let native_built = wait_for(&mut native, &native_build);
-    browser_builds.and(native_built)?;
-    laps.lap(
-        "builds, side by side: the widget and the engine's wasm benchmarks (cargo profile \
-         `widget`), the native programs (`release`)",
-    );
+    build_widget()?;
+    laps.lap("the widget (`cargo xtask build`)");
+    run(&mut bench_programs_build())?;
+    laps.lap("the benchmark's native programs (cargo profile `release`)");
     let transfer = bench_bin(
         "bench",
         &[
@@ -385,12 +378,8 @@ fn bench() -> Result {
     )?;
     laps.lap("uploads: throughput, memory, every engine, WAN");
 
-    let engine = output_of(&mut engine_benches(&[
-        "--",
-        "--include-ignored",
-        "--nocapture",
-    ]))?;
-    laps.lap("the engine in the browser: checksums, scheduler (wasm test, built above)");
+    let engine = output_of(&mut engine_benches())?;
+    laps.lap("the engine in the browser: checksums, scheduler (wasm test: build and run)");
     let lines_of = |prefix: &str| -> Vec<(String, String)> {
         engine
             .lines()
@@ -598,10 +587,9 @@ fn bench_programs_build() -> Command {
 
 /// `cargo test` of the engine's benchmarks (`frontend/tests/benches.rs`:
 /// part checksums and the scheduler) in headless Chromium, compiled as the
-/// widget ships (its profile and standard library, so most dependencies
-/// are the widget build's), with `args` after the test's name: `--no-run`
-/// to build it, `-- --include-ignored --nocapture` to run the benchmarks.
-fn engine_benches(args: &[&str]) -> Command {
+/// widget ships (its profile and standard library, and its dependencies:
+/// see `frontend/Cargo.toml`), printing their figures.
+fn engine_benches() -> Command {
     let mut benches = cargo();
     benches
         .args([
@@ -614,10 +602,11 @@ fn engine_benches(args: &[&str]) -> Command {
             "wasm32-unknown-unknown",
             "--test",
             "benches",
+            "--",
+            // The runner skips `--ignored` tests even when asked for them.
+            "--include-ignored",
+            "--nocapture",
         ])
-        // With `--include-ignored`: the runner skips `--ignored` tests even
-        // when asked for them.
-        .args(args)
         .envs(WIDGET_BUILD_ENV.iter().copied())
         .env("CHROMEDRIVER", tools::CHROMEDRIVER)
         .env(
@@ -906,11 +895,6 @@ fn run(command: &mut Command) -> Result {
     let status = command
         .status()
         .map_err(|error| format!("could not start `{shown}`: {error}"))?;
-    succeeded(status, &shown)
-}
-
-/// Whether the command `shown` ended with `status` 0, as a [`Result`].
-fn succeeded(status: std::process::ExitStatus, shown: &str) -> Result {
     if status.success() {
         Ok(())
     } else {
@@ -924,15 +908,6 @@ fn spawn(command: &mut Command) -> Result<Child> {
     command
         .spawn()
         .map_err(|error| format!("could not start `{shown}`: {error}"))
-}
-
-/// Waits for `child`, started by [`spawn`] from `command`, to end.
-fn wait_for(child: &mut Child, command: &Command) -> Result {
-    let shown = show(command);
-    let status = child
-        .wait()
-        .map_err(|error| format!("could not wait for `{shown}`: {error}"))?;
-    succeeded(status, &shown)
 }
 
 fn show(command: &Command) -> String {
