@@ -276,11 +276,10 @@ const WIDGET_BUILD_ENV: &[(&str, &str)] = &[
     ("RUSTC_BOOTSTRAP", "1"),
     // `test` too, though the widget never links it: a test build adds it to
     // the standard library's crates, and that set is part of every crate's
-    // build hash. With the same set (and the same features, see
-    // `frontend/Cargo.toml`), the engine benchmarks' wasm test reuses the
-    // widget build's dependencies: after the widget, it compiles only the
-    // frontend (with `wasm-sha256`) and the crates only tests use. Without
-    // `test` here, it compiled 148 crates again.
+    // build hash. With the same set, the engine benchmarks' wasm test reuses
+    // the widget build's dependencies but those whose features the tests
+    // change (see `frontend/Cargo.toml`): serde, serde_json and what of Leptos
+    // depends on them. Without `test` here, it compiled 148 crates again.
     ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort,test"),
     (
         "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
