@@ -165,7 +165,12 @@ fn run_upload(parts: u64) -> u64 {
         for send in sends {
             let len = send.range.end - send.range.start;
             for step in 1..=PROGRESS_EVENTS_PER_PART {
-                s.progress(send.part_number, send.try_id, len * step / 10, clock);
+                s.progress(
+                    send.part_number,
+                    send.try_id,
+                    len * step / PROGRESS_EVENTS_PER_PART,
+                    clock,
+                );
                 black_box(s.loaded());
                 black_box(s.stalled(clock));
                 events += 1;

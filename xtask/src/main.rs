@@ -366,7 +366,7 @@ fn bench() -> Result {
     laps.lap("the Uppy page (npm, esbuild)");
     build_widget()?;
     laps.lap("the widget (`cargo xtask build`)");
-    run(&mut bench_programs_build())?;
+    build_bench_programs()?;
     laps.lap("the benchmark's native programs (cargo profile `release`)");
     let transfer = bench_bin(
         "bench",
@@ -552,7 +552,7 @@ fn output_of(command: &mut Command) -> Result<String> {
     Ok(printed)
 }
 
-/// The program `name` of `e2e/` as [`bench_programs_build`] built it, its
+/// The program `name` of `e2e/` as [`build_bench_programs`] built it, its
 /// arguments to follow, run directly from the target directory.
 fn e2e_bin(name: &str) -> Command {
     let mut command = tools::command(target_dir().join(BACKEND_PROFILE).join(name));
@@ -560,13 +560,12 @@ fn e2e_bin(name: &str) -> Command {
     command
 }
 
-/// The build of the native programs of a benchmark run, in one cargo call
-/// (profile [`BACKEND_PROFILE`]): `e2e/`'s `bench`, `presign_load`,
-/// `presign_url` and `size`. One call resolves features once and builds
-/// every shared dependency once, side by side on both cores.
-fn bench_programs_build() -> Command {
-    let mut build = cargo();
-    build.args([
+/// Builds the native programs of a benchmark run in one cargo call (profile
+/// [`BACKEND_PROFILE`]): `e2e/`'s `bench`, `presign_load`, `presign_url` and
+/// `size`. One call resolves features once and builds every shared
+/// dependency once, side by side on both cores.
+fn build_bench_programs() -> Result {
+    run(cargo().args([
         "build",
         "--profile",
         BACKEND_PROFILE,
@@ -580,8 +579,7 @@ fn bench_programs_build() -> Command {
         "presign_url",
         "--bin",
         "size",
-    ]);
-    build
+    ]))
 }
 
 /// `cargo test` of the engine's benchmarks (`frontend/tests/benches.rs`:
