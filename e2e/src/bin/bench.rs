@@ -3,18 +3,20 @@
 //! during a large upload, and a WAN-like link. Prints a Markdown section to
 //! the file named by its argument.
 //!
-//! - Throughput: a 1 GiB file uploaded through the widget in headless Chromium
-//!   (multipart, as many parts in flight as it finds pay, SHA-256 per part)
-//!   into the embedded S3,
-//!   then the same file PUT by `curl` to a presigned URL of the same store,
-//!   then the same file through Uppy (`benches/uppy/`: `@uppy/core` +
-//!   `@uppy/aws-s3`, multipart, the plan's part size, `limit: 4`, SHA-256 per
-//!   part with WebCrypto, calling Vidrop's API) in the same browser, from a
-//!   page on another origin as an integrator's would be. Uppy's stored object
-//!   is checked (size and SHA-256), so a broken Uppy run fails the benchmark.
 //! - Memory: the peak resident memory of Chromium's renderers while the
-//!   widget uploads files of 256 MiB, 1 GiB, 2 GiB and 4 GiB, and while Uppy uploads
-//!   1 GiB, each in a fresh browser.
+//!   widget uploads files of 256 MiB, 1 GiB, 2 GiB and 4 GiB, and while Uppy
+//!   uploads 1 GiB, each in a fresh browser with a backend and store of its
+//!   own.
+//! - Throughput, from two of those runs: the 1 GiB file through the widget in
+//!   headless Chromium (multipart, as many parts in flight as it finds pay,
+//!   SHA-256 per part) into the embedded S3, then the same file PUT by `curl`
+//!   to a presigned URL of the same store; and the 1 GiB file through Uppy
+//!   (`benches/uppy/`: `@uppy/core` + `@uppy/aws-s3`, multipart, the plan's
+//!   part size, `limit: 4`, SHA-256 per part with WebCrypto, calling Vidrop's
+//!   API), from a page on another origin as an integrator's would be. Uppy's
+//!   stored object is checked (size and SHA-256), so a broken Uppy run fails
+//!   the benchmark. (These were once uploads of their own, before the memory
+//!   runs: the same uploads twice, half a minute of every run.)
 //! - Every engine: a 5 GiB upload in Chromium, Firefox and WebKitGTK, each
 //!   checked by the stored object's SHA-256, with each engine's renderer
 //!   memory (its content processes) sampled throughout.
@@ -26,9 +28,10 @@
 //!
 //! The Uppy page is built by xtask (`npm ci` and esbuild) into the folder
 //! named by `VIDROP_UPPY_PAGE`. Sizes can be changed with
-//! `VIDROP_BENCH_UPLOAD_MIB`, `VIDROP_BENCH_MEMORY_MIB` (a comma-separated
-//! list; empty skips the widget's memory runs), `VIDROP_BENCH_UPPY_MEMORY_MIB`,
-//! `VIDROP_BENCH_ENGINE_MIB` and `VIDROP_BENCH_WAN_MIB` (0 skips those runs).
+//! `VIDROP_BENCH_UPLOAD_MIB` (the throughput runs' size, and Uppy's, always
+//! among the memory runs), `VIDROP_BENCH_MEMORY_MIB` (a comma-separated list
+//! of the widget's other memory runs), `VIDROP_BENCH_ENGINE_MIB` and
+//! `VIDROP_BENCH_WAN_MIB` (0 skips those runs).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -76,67 +79,59 @@ async fn main() {
         .map(PathBuf::from)
         .expect("usage: bench <results.md>");
     let upload_mib = env_mib("VIDROP_BENCH_UPLOAD_MIB", 1024);
-    let memory_mib: Vec<u64> = std::env::var("VIDROP_BENCH_MEMORY_MIB")
+    let mut memory_mib: Vec<u64> = std::env::var("VIDROP_BENCH_MEMORY_MIB")
         .unwrap_or_else(|_| "256,1024,2048,4096".into())
         .split(',')
         .filter_map(|mib| mib.trim().parse().ok())
+        .chain([upload_mib])
         .collect();
-    let uppy_memory_mib = env_mib("VIDROP_BENCH_UPPY_MEMORY_MIB", 1024);
+    memory_mib.sort_unstable();
+    memory_mib.dedup();
     let engine_mib = env_mib("VIDROP_BENCH_ENGINE_MIB", 5 * 1024);
     let wan_mib = env_mib("VIDROP_BENCH_WAN_MIB", 512);
     let uppy = UppyPage::from_env();
     let files = tempfile::tempdir().expect("a folder for the files");
 
     let section = Instant::now();
-    let host = uppy.serve().await;
-    let harness = Harness::start_with(&["--allow-origin", &host.origin()]).await;
-    let file = LargeFile::random(files.path(), "bench.webm", upload_mib * MIB, 7);
-
-    harness.open_widget().await;
-    let started = Instant::now();
-    harness.choose_file(&file.path).await;
-    harness.wait_for_upload_within(UPLOAD_TIMEOUT).await;
-    let widget = started.elapsed();
-
-    let curl = curl_put(&harness, &file).await;
-
-    let uppy_section = Instant::now();
-    open_uppy(&harness, &host).await;
-    let started = Instant::now();
-    harness
-        .browser
-        .set_file(file_input(Client::Uppy), &file.path)
-        .await;
-    let uppy_id = wait_for_uppy(&harness).await;
-    let uppy_took = started.elapsed();
-    check_stored(&harness, &uppy_id, &file, "Uppy").await;
-    let mib_per_sec = |took: Duration| file.size as f64 / MIB as f64 / took.as_secs_f64();
-    eprintln!(
-        "widget {widget:?}, curl {curl:?}, Uppy {uppy_took:?} (section {:?}, of which Uppy's \
-         page, upload and check {:?})",
-        section.elapsed(),
-        uppy_section.elapsed()
-    );
-    harness.close().await;
-    let _ = std::fs::remove_file(&file.path);
-
-    let section = Instant::now();
     let mut memory: Vec<MemoryRun> = Vec::new();
+    let mut curl = None;
     for mib in &memory_mib {
-        memory.push(measure_memory(files.path(), *mib, Client::Widget, &uppy).await);
+        let run = measure_memory(files.path(), *mib, Client::Widget, &uppy).await;
+        if *mib == upload_mib {
+            curl = Some(curl_put(&run.harness, &run.file).await);
+        }
+        memory.push(run.finish().await);
     }
-    if uppy_memory_mib > 0 {
-        let started = Instant::now();
-        memory.push(measure_memory(files.path(), uppy_memory_mib, Client::Uppy, &uppy).await);
-        eprintln!("Uppy's memory run: {:?}", started.elapsed());
-    }
+    let started = Instant::now();
+    let run = measure_memory(files.path(), upload_mib, Client::Uppy, &uppy).await;
+    let uppy_id = wait_for_uppy(&run.harness).await;
+    check_stored(&run.harness, &uppy_id, &run.file, "Uppy").await;
+    memory.push(run.finish().await);
+    eprintln!("Uppy's memory run: {:?}", started.elapsed());
     eprintln!("memory runs: {:?}", section.elapsed());
+    let curl = curl.expect("the throughput size is among the memory runs");
+    let took = |client: Client| {
+        memory
+            .iter()
+            .find(|run| run.client == client && run.file_mib == upload_mib)
+            .expect("a run of the throughput size")
+            .took
+    };
+    let (widget, uppy_took) = (took(Client::Widget), took(Client::Uppy));
+    eprintln!("widget {widget:?}, curl {curl:?}, Uppy {uppy_took:?}");
+    let mib_per_sec = |took: Duration| upload_mib as f64 / took.as_secs_f64();
 
     let section = Instant::now();
     let engines: Vec<EngineRun> = if engine_mib == 0 {
         Vec::new()
     } else {
+        let writing = Instant::now();
         let file = LargeFile::random(files.path(), "engines.webm", engine_mib * MIB, 11);
+        let _ = file.sha256();
+        eprintln!(
+            "the engines' file written and hashed in {:?}",
+            writing.elapsed()
+        );
         let mut runs = Vec::new();
         // Every engine, so a missing one fails the benchmark rather than
         // leaving its row out.
@@ -166,8 +161,9 @@ async fn main() {
     let _ = writeln!(
         md,
         "### Upload throughput: widget against Uppy and curl, {upload_mib} MiB\n\n\
-         One after another on the same backend and store, the widget and Uppy in the same \
-         headless Chromium.\n"
+         The widget's and Uppy's {upload_mib} MiB runs of the memory section below, each \
+         in a fresh headless Chromium with a backend and store of its own, and `curl` to \
+         a presigned PUT of the widget run's store right after the widget's upload.\n"
     );
     let _ = writeln!(md, "| client | time | throughput |\n| --- | --- | --- |");
     let _ = writeln!(
@@ -178,7 +174,7 @@ async fn main() {
     );
     let _ = writeln!(
         md,
-        "| Uppy 5 (`@uppy/aws-s3` multipart, `limit: 4`, SHA-256 per part) on Vidrop's API, same browser | {:.1} s | {:.1} MiB/s |",
+        "| Uppy 5 (`@uppy/aws-s3` multipart, `limit: 4`, SHA-256 per part) on Vidrop's API, headless Chromium | {:.1} s | {:.1} MiB/s |",
         uppy_took.as_secs_f64(),
         mib_per_sec(uppy_took)
     );
@@ -397,12 +393,35 @@ struct MemoryRun {
     took: Duration,
 }
 
+/// A memory run just done, its browser, backend, store and file still there
+/// for what the throughput figures do with them.
+struct OpenMemoryRun {
+    run: MemoryRun,
+    harness: Harness,
+    file: LargeFile,
+    /// The Uppy page's origin (unused by the widget's runs).
+    _host: HostSite,
+}
+
+impl OpenMemoryRun {
+    async fn finish(self) -> MemoryRun {
+        self.harness.close().await;
+        let _ = std::fs::remove_file(&self.file.path);
+        self.run
+    }
+}
+
 /// Uploads a file of `file_mib` MiB with `client` in a fresh browser (so no
 /// renderer of an earlier upload is counted), sampling the renderers' memory.
-async fn measure_memory(dir: &Path, file_mib: u64, client: Client, uppy: &UppyPage) -> MemoryRun {
+async fn measure_memory(
+    dir: &Path,
+    file_mib: u64,
+    client: Client,
+    uppy: &UppyPage,
+) -> OpenMemoryRun {
     let host = uppy.serve().await;
     let harness = Harness::start_with(&["--allow-origin", &host.origin()]).await;
-    let big = LargeFile::random(
+    let file = LargeFile::random(
         dir,
         &format!("memory-{file_mib}.webm"),
         file_mib * MIB,
@@ -415,18 +434,21 @@ async fn measure_memory(dir: &Path, file_mib: u64, client: Client, uppy: &UppyPa
     let before = harness.browser.renderer_memory_kib();
     harness
         .browser
-        .set_file(file_input(client), &big.path)
+        .set_file(file_input(client), &file.path)
         .await;
     let (peak_largest, peak_total, took) = sample_until_done(&harness, client).await;
-    harness.close().await;
-    let _ = std::fs::remove_file(&big.path);
-    MemoryRun {
-        client,
-        file_mib,
-        before,
-        peak_largest,
-        peak_total,
-        took,
+    OpenMemoryRun {
+        run: MemoryRun {
+            client,
+            file_mib,
+            before,
+            peak_largest,
+            peak_total,
+            took,
+        },
+        harness,
+        file,
+        _host: host,
     }
 }
 
@@ -449,17 +471,26 @@ struct EngineRun {
 /// Uploads `file` through the widget in a fresh browser of `engine`,
 /// sampling its renderers' memory, and checks the stored object's SHA-256.
 async fn measure_engine(engine: Engine, file: &LargeFile) -> EngineRun {
+    let starting = Instant::now();
     let harness = Harness::start_in(engine).await;
     harness.open_widget().await;
+    eprintln!("{engine}: started and opened in {:?}", starting.elapsed());
     harness.choose_file(&file.path).await;
     let (peak_largest, peak_total, took) = sample_until_done(&harness, Client::Widget).await;
     let id = harness.uploaded_id().await;
+    let checking = Instant::now();
     assert!(
         harness.stack.stored_sha256(&id).await == file.sha256(),
         "{engine}: the stored object's SHA-256 is not the file's"
     );
-    eprintln!("{engine}: {took:?}, largest renderer peak {peak_largest} KiB");
+    let checked = checking.elapsed();
+    let closing = Instant::now();
     harness.close().await;
+    eprintln!(
+        "{engine}: {took:?}, largest renderer peak {peak_largest} KiB; SHA-256 check {checked:?}, \
+         closing {:?}",
+        closing.elapsed()
+    );
     EngineRun {
         engine,
         peak_largest,
