@@ -1,9 +1,10 @@
-//! Presigned S3 URLs signed here, with SigV4's signing key and credential
-//! scope for the day kept between URLs: one URL costs writing the URL once,
-//! hashing the canonical request from its pieces, and one HMAC (about 2 µs),
-//! where the SDK's presigning pipeline (interceptors, endpoint rules,
-//! identity resolution, a new signing key each time) costs about twenty
-//! times that (`benches/presign.rs`, in `BENCHMARKS.md`). A part batch, a
+//! Presigned S3 URLs signed here, with SigV4's signing key (as an HMAC
+//! already keyed with it) and credential scope for the day kept between
+//! URLs: one URL costs writing the URL once, hashing the canonical request
+//! from its pieces, and one HMAC (about 3 µs), where the SDK's presigning
+//! pipeline (interceptors, endpoint rules, identity resolution, a new
+//! signing key each time) costs about twenty times that
+//! (`e2e/src/bin/presign_url.rs`, in `BENCHMARKS.md`). A part batch, a
 //! playback listing and `/presign` all sign many.
 //!
 //! What the SDK knows is not guessed again: [`UrlSigner::from_sdk_url`]
@@ -23,6 +24,7 @@
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use hmac::{Hmac, KeyInit, Mac};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, RwLock};
@@ -96,7 +98,10 @@ struct DayKey {
     credentials: Credentials,
     /// `YYYYMMDD`.
     date: String,
-    key: Vec<u8>,
+    /// HMAC-SHA256 keyed with the day's signing key: each URL's signature
+    /// starts from a copy, so the key's two padded blocks are hashed once a
+    /// day, not once a URL.
+    mac: Hmac<Sha256>,
     /// `YYYYMMDD/region/s3/aws4_request`.
     scope: String,
     /// `X-Amz-Credential`'s value, percent-encoded: `AKID%2F<scope>`.
@@ -218,16 +223,16 @@ impl UrlSigner {
             start,
             &self.region,
             SERVICE,
-        )
-        .as_ref()
-        .to_vec();
+        );
+        let mac =
+            Hmac::<Sha256>::new_from_slice(key.as_ref()).expect("HMAC takes keys of any length");
         let scope = format!("{date}/{}/{SERVICE}/aws4_request", self.region);
         let credential = encode(&format!("{}/{scope}", credentials.access_key_id()));
         let token = credentials.session_token().map(encode);
         let day = Arc::new(DayKey {
             credentials,
             date: date.to_owned(),
-            key,
+            mac,
             scope,
             credential,
             token,
@@ -265,25 +270,27 @@ impl UrlSigner {
 
         let expires = request.expires_in.as_secs().to_string();
         // Every name here is unreserved, so encoded it is itself and sorts
-        // as it is.
-        let mut query: Vec<(&str, &str, bool)> = Vec::with_capacity(request.query.len() + 6);
-        query.extend(
-            request
-                .query
-                .iter()
-                .map(|(name, value)| (*name, value.as_str(), true)),
-        );
-        query.extend([
-            ("X-Amz-Algorithm", ALGORITHM, false),
-            ("X-Amz-Credential", day.credential.as_str(), false),
-            ("X-Amz-Date", date_time, false),
-            ("X-Amz-Expires", expires.as_str(), false),
-            ("X-Amz-SignedHeaders", signed_headers.as_str(), true),
-        ]);
-        if let Some(token) = &day.token {
-            query.push(("X-Amz-Security-Token", token, false));
-        }
-        query.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(b.1)));
+        // as it is. SigV4's own parameters are listed in their order; only
+        // the request's few are sorted, then the two lists are merged.
+        let mut own: Vec<(&str, &str, bool)> = request
+            .query
+            .iter()
+            .map(|(name, value)| (*name, value.as_str(), true))
+            .collect();
+        own.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(b.1)));
+        let token = day
+            .token
+            .as_deref()
+            .map(|token| ("X-Amz-Security-Token", token, false));
+        let sigv4 = [
+            Some(("X-Amz-Algorithm", ALGORITHM, false)),
+            Some(("X-Amz-Credential", day.credential.as_str(), false)),
+            Some(("X-Amz-Date", date_time, false)),
+            Some(("X-Amz-Expires", expires.as_str(), false)),
+            token,
+            Some(("X-Amz-SignedHeaders", signed_headers.as_str(), true)),
+        ];
+        let query = merge_sorted(own, sigv4.into_iter().flatten());
 
         let mut url = String::with_capacity(self.url_prefix.len() + request.key.len() + 400);
         url.push_str(&self.url_prefix);
@@ -333,18 +340,15 @@ impl UrlSigner {
         canonical.update(&signed_headers);
         canonical.update(b"\nUNSIGNED-PAYLOAD");
 
-        let mut string_to_sign = String::with_capacity(160);
-        string_to_sign.push_str(ALGORITHM);
-        string_to_sign.push('\n');
-        string_to_sign.push_str(date_time);
-        string_to_sign.push('\n');
-        string_to_sign.push_str(&day.scope);
-        string_to_sign.push('\n');
-        push_hex(&mut string_to_sign, &canonical.finalize());
-        let signature =
-            aws_sigv4::sign::v4::calculate_signature(&day.key, string_to_sign.as_bytes());
+        // The string to sign, straight into the HMAC.
+        let mut mac = day.mac.clone();
+        for piece in [ALGORITHM, "\n", date_time, "\n", &day.scope, "\n"] {
+            mac.update(piece.as_bytes());
+        }
+        mac.update(&hex(canonical.finalize().into()));
         url.push_str("&X-Amz-Signature=");
-        url.push_str(&signature);
+        let signature = hex(mac.finalize().into_bytes().into());
+        url.push_str(std::str::from_utf8(&signature).expect("ASCII"));
         SignedUrl { url, headers }
     }
 }
@@ -400,12 +404,33 @@ fn header_value(value: &str) -> std::borrow::Cow<'_, str> {
     collapsed.into()
 }
 
-fn push_hex(out: &mut String, bytes: &[u8]) {
+/// A SHA-256 digest in lower-case hex, as SigV4 writes hashes and
+/// signatures.
+fn hex(digest: [u8; 32]) -> [u8; 64] {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for byte in bytes {
-        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    let mut out = [0; 64];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(digest) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0xf)];
     }
+    out
+}
+
+/// `a` and `b`, each sorted by name and then value, as one sorted list.
+fn merge_sorted<'q>(
+    a: Vec<(&'q str, &'q str, bool)>,
+    b: impl IntoIterator<Item = (&'q str, &'q str, bool)>,
+) -> Vec<(&'q str, &'q str, bool)> {
+    let mut merged = Vec::with_capacity(a.len() + 6);
+    let mut a = a.into_iter().peekable();
+    for next in b {
+        while let Some(first) = a.next_if(|x| (x.0, x.1) < (next.0, next.1)) {
+            merged.push(first);
+        }
+        merged.push(next);
+    }
+    merged.extend(a);
+    merged
 }
 
 #[cfg(test)]
