@@ -18,6 +18,8 @@
 //!   (`docs/widget-*.png`) and the example pages'.
 //! - `bench`: the benchmarks; writes `BENCHMARKS.md`. Builds the Uppy page
 //!   it measures the widget against (`benches/uppy/`, `npm ci` and esbuild).
+//! - `bench engines`: a 5 GiB upload in every engine; writes its section of
+//!   `BENCHMARKS.md`, which `bench` keeps.
 //! - `garage`: build Garage 2.5.0 once (cached; over twenty minutes on two
 //!   cores, too long for CI's budget), run the API and widget suites on a
 //!   one-node Garage (`garage.rs`), then `backend/tests/garage.rs`, two
@@ -46,7 +48,9 @@ Tasks:
   build       build the release widget (cargo profile `widget`) into dist/
   setup       install the tools the other tasks need (wasm target, trunk, wasm-bindgen, chromium, ffmpeg)
   screenshot  upload videos in headless Chromium and save docs/screenshot.png, docs/widget-{light,dark,zh-CN}.png and the example pages' screenshots
-  bench       benchmarks (widget vs curl and Uppy, browser memory, 5 GiB in every engine, a WAN-like link, SHA-256 in the browser, the scheduler per event, one presigned URL, the presign path under wrk, widget size) into BENCHMARKS.md
+  bench       benchmarks (widget vs curl and Uppy, browser memory, a WAN-like link, SHA-256 in the browser, the scheduler per event, one presigned URL, the presign path under wrk, widget size) into BENCHMARKS.md
+  bench engines
+              a 5 GiB upload in Chromium, Firefox and WebKitGTK (stored SHA-256, renderer memory) into BENCHMARKS.md's section for it
   garage      build Garage 2.5.0 once (cached in ~/.cache/vidrop/garage), run the API and widget tests on Garage, then the three-node cluster test
   example     serve examples/ at http://127.0.0.1:8081, pages of another origin embedding the widget (with `dev` running)
 ";
@@ -73,7 +77,13 @@ fn try_main() -> Result {
         }
         Some("setup") => tools::setup(tools::Need::Everything),
         Some("screenshot") => screenshot(),
-        Some("bench") => bench(),
+        Some("bench") => match env::args().nth(2).as_deref() {
+            None => bench(),
+            Some("engines") => bench_engines(),
+            Some(other) => Err(format!(
+                "unknown benchmark {other:?}: `cargo xtask bench` or `cargo xtask bench engines`"
+            )),
+        },
         Some("example") => example::run(&project_root()),
         Some("garage") => garage(),
         Some(other) => Err(format!("unknown task {other:?}\n\n{TASKS}")),
@@ -370,12 +380,13 @@ fn bench() -> Result {
     laps.lap("the benchmark's native programs (cargo profile `release`)");
     let transfer = bench_bin(
         "bench",
+        &[],
         &[
             ("VIDROP_DIST", &project_root().join("dist")),
             ("VIDROP_UPPY_PAGE", &uppy_page),
         ],
     )?;
-    laps.lap("uploads: throughput, memory, every engine, WAN");
+    laps.lap("uploads: throughput, memory, WAN");
 
     let engine = output_of(&mut engine_benches())?;
     laps.lap("the engine in the browser: checksums, scheduler (wasm test: build and run)");
@@ -388,21 +399,21 @@ fn bench() -> Result {
             .collect()
     };
 
-    let machine = format!(
-        "{} cores, {}, {}, {}, WebKitGTK {}",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        first_line(tools::command("rustc").arg("--version")),
-        first_line(tools::command("chromium").arg("--version")),
-        first_line(tools::command("firefox-esr").arg("--version")),
-        first_line(tools::command("dpkg-query").args([
-            "--show",
-            "--showformat=${Version}",
-            "libwebkit2gtk-4.1-0"
-        ])),
-    );
+    let benchmarks = project_root().join("BENCHMARKS.md");
+    let engines = std::fs::read_to_string(&benchmarks)
+        .ok()
+        .and_then(|old| engines_section(&old).map(str::to_owned))
+        .unwrap_or_else(|| {
+            format!(
+                "{ENGINES_BEGIN}\n### Upload in every engine\n\n\
+                 Not measured yet: `cargo xtask bench engines` writes this section.\n{ENGINES_END}\n"
+            )
+        });
     let mut md = benchmarks_header();
-    md.push_str(&format!("Machine: {machine}.\n\n"));
+    md.push_str(&format!("Machine: {}.\n\n", machine()));
     md.push_str(&transfer);
+    md.push('\n');
+    md.push_str(&engines);
     md.push_str(&format!(
         "\n### Part checksums in the browser (wasm of profile `{WIDGET_PROFILE}`, headless Chromium)\n\n\
          64 MiB in 8 MiB parts, each read into the reused buffer as uploads read it.\n\n"
@@ -443,9 +454,81 @@ fn bench() -> Result {
         md.push_str(&format!("| {step} | {:.1} min |\n", seconds / 60.0));
     }
     md.push_str(BENCHMARKS_NOTES);
-    std::fs::write(project_root().join("BENCHMARKS.md"), md).map_err(|e| e.to_string())?;
+    std::fs::write(&benchmarks, md).map_err(|e| e.to_string())?;
     println!("xtask: wrote BENCHMARKS.md");
     Ok(())
+}
+
+/// Where `cargo xtask bench engines` writes in `BENCHMARKS.md`; `cargo xtask
+/// bench` keeps what is between these lines.
+const ENGINES_BEGIN: &str = "<!-- written by `cargo xtask bench engines` -->";
+const ENGINES_END: &str = "<!-- end of `cargo xtask bench engines` -->";
+
+/// The engines' section of `benchmarks` (a `BENCHMARKS.md`), its two marker
+/// lines and the line break after the last included.
+fn engines_section(benchmarks: &str) -> Option<&str> {
+    let start = benchmarks.find(ENGINES_BEGIN)?;
+    let end = start + benchmarks[start..].find(ENGINES_END)? + ENGINES_END.len();
+    let end = if benchmarks[end..].starts_with('\n') {
+        end + 1
+    } else {
+        end
+    };
+    Some(&benchmarks[start..end])
+}
+
+/// The 5 GiB upload in every engine (issue 13's large-file check), into its
+/// section of `BENCHMARKS.md`. A command of its own: it takes about 7
+/// minutes on two cores, and `cargo xtask bench` is to stay under 25.
+fn bench_engines() -> Result {
+    let started = std::time::Instant::now();
+    tools::setup(tools::Need::Everything)?;
+    build_widget()?;
+    build_bench_programs()?;
+    let measured = bench_bin(
+        "bench",
+        &["engines"],
+        &[("VIDROP_DIST", &project_root().join("dist"))],
+    )?;
+    let section = format!(
+        "{ENGINES_BEGIN}\n{measured}\nWritten by `cargo xtask bench engines` ({:.1} min with its \
+         builds; machine: {}), kept by `cargo xtask bench`.\n{ENGINES_END}\n",
+        started.elapsed().as_secs_f64() / 60.0,
+        machine()
+    );
+    let benchmarks = project_root().join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&benchmarks).map_err(|e| {
+        format!(
+            "{}: {e} (run `cargo xtask bench` first)",
+            benchmarks.display()
+        )
+    })?;
+    let Some(old_section) = engines_section(&old) else {
+        return Err(format!(
+            "{} has no section for the engines (run `cargo xtask bench` first)",
+            benchmarks.display()
+        ));
+    };
+    std::fs::write(&benchmarks, old.replacen(old_section, &section, 1))
+        .map_err(|e| e.to_string())?;
+    println!("xtask: wrote the engines' section of BENCHMARKS.md");
+    Ok(())
+}
+
+/// The machine the benchmarks ran on: cores, the compiler, the browsers.
+fn machine() -> String {
+    format!(
+        "{} cores, {}, {}, {}, WebKitGTK {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        first_line(tools::command("rustc").arg("--version")),
+        first_line(tools::command("chromium").arg("--version")),
+        first_line(tools::command("firefox-esr").arg("--version")),
+        first_line(tools::command("dpkg-query").args([
+            "--show",
+            "--showformat=${Version}",
+            "libwebkit2gtk-4.1-0"
+        ])),
+    )
 }
 
 /// How long each step of a run took, for its report.
@@ -616,14 +699,19 @@ fn engine_benches() -> Command {
 /// The presign path under load against two other SDKs' presigners
 /// (`e2e/src/bin/presign_load.rs`), as a Markdown section.
 fn presign_load(aws_sdk_js: &std::path::Path) -> Result<String> {
-    bench_bin("presign_load", &[("VIDROP_NPM_MODULES", aws_sdk_js)])
+    bench_bin("presign_load", &[], &[("VIDROP_NPM_MODULES", aws_sdk_js)])
 }
 
 /// Runs the benchmark binary `name` of `e2e/`, built as the backend ships
-/// ([`BACKEND_PROFILE`]), with `env`; answers the Markdown it wrote.
-fn bench_bin(name: &str, env: &[(&str, &std::path::Path)]) -> Result<String> {
-    let results = target_dir().join(format!("bench-{name}.md"));
-    run(e2e_bin(name).arg(&results).envs(env.iter().copied()))?;
+/// ([`BACKEND_PROFILE`]), with `args` and then the file to write, and
+/// `env`; answers the Markdown it wrote.
+fn bench_bin(name: &str, args: &[&str], env: &[(&str, &std::path::Path)]) -> Result<String> {
+    let suffix: String = args.iter().map(|arg| format!("-{arg}")).collect();
+    let results = target_dir().join(format!("bench-{name}{suffix}.md"));
+    run(e2e_bin(name)
+        .args(args)
+        .arg(&results)
+        .envs(env.iter().copied()))?;
     std::fs::read_to_string(&results).map_err(|e| e.to_string())
 }
 
@@ -633,8 +721,10 @@ fn benchmarks_header() -> String {
         "\
 # Benchmarks
 
-Written by `cargo xtask bench` (do not edit by hand; run it again). Everything runs
-on one machine over loopback, built as it ships:
+Written by `cargo xtask bench` (do not edit by hand; run it again), but for the
+upload in every engine, which `cargo xtask bench engines` writes (about 7 minutes
+on its own) and `cargo xtask bench` keeps. Everything runs on one machine over
+loopback, built as it ships:
 
 - the backend with its embedded S3, and the benchmark's own client code (the
   `bench` binary of `e2e/`, which runs the backend in process): cargo profile
@@ -922,4 +1012,37 @@ fn show(command: &Command) -> String {
         shown.push_str(&arg.to_string_lossy());
     }
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engines_section_is_found_whole_and_replaced_in_place() {
+        let file = format!(
+            "# Benchmarks\n\n### Throughput\n\n{ENGINES_BEGIN}\n### 5120 MiB in every engine\n\n\
+             | chromium | 47.7 s |\n{ENGINES_END}\n\n### WAN\n"
+        );
+        let section = engines_section(&file).expect("the section is there");
+        assert!(section.starts_with(ENGINES_BEGIN));
+        assert!(section.ends_with(&format!("{ENGINES_END}\n")));
+        assert!(section.contains("| chromium | 47.7 s |"));
+        let replaced = file.replacen(
+            section,
+            &format!("{ENGINES_BEGIN}\nnew\n{ENGINES_END}\n"),
+            1,
+        );
+        assert_eq!(
+            replaced,
+            format!(
+                "# Benchmarks\n\n### Throughput\n\n{ENGINES_BEGIN}\nnew\n{ENGINES_END}\n\n### WAN\n"
+            )
+        );
+        assert_eq!(engines_section("# Benchmarks\n\nno section\n"), None);
+        assert_eq!(
+            engines_section(&format!("{ENGINES_BEGIN}\nnever ended\n")),
+            None
+        );
+    }
 }
