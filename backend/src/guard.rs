@@ -18,7 +18,7 @@ use axum::http::HeaderValue;
 use axum::http::header::{AUTHORIZATION, ORIGIN};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -78,20 +78,22 @@ impl Guards {
         }
     }
 
-    /// How long the caller must wait, if it is over a rate.
+    /// How long the caller must wait, if it is over a rate. The wait is
+    /// read from the limiter's own clock: making a clock (`quanta`'s, which
+    /// `governor` uses) asks the CPU what it has every time, and doing that
+    /// per request took a tenth of the server's time under `wrk`, limits on
+    /// or off.
     fn over_rate(&self, client: IpAddr, credential: Option<&HeaderValue>) -> Option<Duration> {
-        let clock = DefaultClock::default();
-        let wait = |not_until: governor::NotUntil<_>| not_until.wait_time_from(clock.now());
         if let Some(limiter) = &self.per_client
             && let Err(not_until) = limiter.check_key(&client)
         {
-            return Some(wait(not_until));
+            return Some(not_until.wait_time_from(limiter.clock().now()));
         }
         if let (Some(limiter), Some(credential)) = (&self.per_credential, credential)
             && let Err(not_until) =
                 limiter.check_key(&self.credential_hasher.hash_one(credential.as_bytes()))
         {
-            return Some(wait(not_until));
+            return Some(not_until.wait_time_from(limiter.clock().now()));
         }
         None
     }
