@@ -453,6 +453,16 @@ fn bench() -> Result {
     for (step, seconds) in &laps.laps {
         md.push_str(&format!("| {step} | {:.1} min |\n", seconds / 60.0));
     }
+    md.push_str(
+        "\nThe commands it ran, in order, each with what it set in the environment \
+         (installs, when a tool was missing, would be among them; `wrk` and `curl` are run \
+         by `presign_load` and `bench`, as their sections say):\n\n```\n",
+    );
+    for command in commands_run() {
+        md.push_str(&command);
+        md.push('\n');
+    }
+    md.push_str("```\n");
     md.push_str(BENCHMARKS_NOTES);
     std::fs::write(&benchmarks, md).map_err(|e| e.to_string())?;
     println!("xtask: wrote BENCHMARKS.md");
@@ -622,6 +632,7 @@ fn e2e_bin_output(name: &str, args: &[&std::ffi::OsStr]) -> Result<String> {
 /// names the command and carries its stdout and stderr.
 fn output_of(command: &mut Command) -> Result<String> {
     let shown = show(command);
+    record(&shown);
     let output = command
         .output()
         .map_err(|error| format!("could not start `{shown}`: {error}"))?;
@@ -979,6 +990,7 @@ fn cargo() -> Command {
 fn run(command: &mut Command) -> Result {
     let shown = show(command);
     println!("xtask: {shown}");
+    record(&shown);
     let status = command
         .status()
         .map_err(|error| format!("could not start `{shown}`: {error}"))?;
@@ -995,6 +1007,25 @@ fn spawn(command: &mut Command) -> Result<Child> {
     command
         .spawn()
         .map_err(|error| format!("could not start `{shown}`: {error}"))
+}
+
+/// Every command [`run`] and [`output_of`] started, in order, as [`show`]
+/// writes it: `BENCHMARKS.md` lists a run's exact commands.
+static COMMANDS_RUN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn record(shown: &str) {
+    COMMANDS_RUN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(shown.to_owned());
+}
+
+/// The commands started so far ([`COMMANDS_RUN`]).
+fn commands_run() -> Vec<String> {
+    COMMANDS_RUN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
 }
 
 fn show(command: &Command) -> String {

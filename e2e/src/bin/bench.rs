@@ -152,7 +152,10 @@ async fn uploads(out: &Path) {
         "### Upload throughput: widget against Uppy and curl, {upload_mib} MiB\n\n\
          The widget's and Uppy's {upload_mib} MiB runs of the memory section below, each \
          in a fresh headless Chromium with a backend and store of its own, and `curl` to \
-         a presigned PUT of the widget run's store right after the widget's upload.\n"
+         a presigned PUT of the widget run's store right after the widget's upload: \
+         `curl {} <file> -H <name: value>… <url>`, each header one the `/presign` answer \
+         names.\n",
+        CURL_ARGS.join(" ")
     );
     let _ = writeln!(md, "| client | time | throughput |\n| --- | --- | --- |");
     let _ = writeln!(
@@ -622,6 +625,18 @@ async fn sample_until_done(harness: &Harness, client: Client) -> (u64, u64, Dura
     (peak_largest, peak_total, started.elapsed())
 }
 
+/// `curl`'s arguments before the file, the presigned headers and the URL.
+const CURL_ARGS: [&str; 8] = [
+    "-sS",
+    "-o",
+    "/dev/null",
+    "-w",
+    "%{http_code}",
+    "-X",
+    "PUT",
+    "-T",
+];
+
 /// `curl` PUTs the file to a presigned URL from the `/presign` protocol, as
 /// any client of it would; returns the wall time of the transfer.
 async fn curl_put(harness: &Harness, file: &LargeFile) -> Duration {
@@ -637,16 +652,7 @@ async fn curl_put(harness: &Harness, file: &LargeFile) -> Duration {
         .await
         .expect("a presign answer");
     let mut command = tokio::process::Command::new("curl");
-    command.args([
-        "-sS",
-        "-o",
-        "/dev/null",
-        "-w",
-        "%{http_code}",
-        "-X",
-        "PUT",
-        "-T",
-    ]);
+    command.args(CURL_ARGS);
     command.arg(&file.path);
     for (name, values) in &presigned.header {
         for value in values {

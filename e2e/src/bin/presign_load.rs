@@ -27,6 +27,16 @@ const PARTS_PER_BATCH: u32 = 16;
 /// backend here, and some 7,000 to the slowest reference server.
 const WRK_SECONDS: u32 = 5;
 
+/// `wrk`'s arguments before the script and the URL, as every run has them.
+fn wrk_args() -> [String; 4] {
+    [
+        "-t2".into(),
+        "-c64".into(),
+        format!("-d{WRK_SECONDS}s"),
+        "--latency".into(),
+    ]
+}
+
 /// What one `wrk` run measured.
 struct Load {
     requests_per_sec: f64,
@@ -129,9 +139,12 @@ async fn main() {
         md,
         "### The presign path under load (`wrk -t2 -c64 -d{WRK_SECONDS}s`, loopback)\n\n\
          The backend on its embedded store (rate limits off), then two presigning servers \
-         of other SDKs for the same store, one after another on the same 2 cores as `wrk`.\n\n\
+         of other SDKs for the same store, one after another on the same 2 cores as `wrk`. \
+         Each row is `wrk {} <url>`; the `POST` rows add `-s <script>`, a script setting \
+         `wrk.method = \"POST\"`, the JSON body and its `Content-Type`.\n\n\
          | server and request | requests/s | p99 latency | of `/api/health` |\n\
-         | --- | ---: | ---: | ---: |"
+         | --- | ---: | ---: | ---: |",
+        wrk_args().join(" ")
     );
     for (label, load) in &vidrop {
         let _ = writeln!(
@@ -189,7 +202,7 @@ async fn multipart_upload(base: &str) -> (String, String, Option<String>) {
 /// Runs `wrk` against `url` (with a Lua `script`, for a POST).
 fn wrk(url: &str, script: Option<&Path>) -> Load {
     let mut command = Command::new("wrk");
-    command.args(["-t2", "-c64", &format!("-d{WRK_SECONDS}s"), "--latency"]);
+    command.args(wrk_args());
     if let Some(script) = script {
         command.arg("-s").arg(script);
     }
