@@ -181,7 +181,48 @@ async fn a_multipart_upload_sends_its_handle_and_shows_its_poster() {
         .await
         .unwrap();
     assert_eq!(harness.stack.stored_bytes(&id).await, video.bytes());
+
+    // The parts were hashed in a worker of the shipped widget, whose source
+    // is made of `sha256.js`'s own functions as minified (`cargo xtask build`
+    // minifies the JavaScript): a worker that failed would answer `null`,
+    // and the widget would hash on the page instead, unseen.
+    let snippet = shipped_file("sha256.js");
+    let worker = harness
+        .browser
+        .execute(&format!(
+            "const hashing = await import('/{snippet}');
+             const started = hashing.sha256WorkersStarted();
+             const digest = await hashing.sha256InWorker(new Blob(['abc']));
+             return [started, digest && btoa(String.fromCharCode(...new Uint8Array(digest)))];"
+        ))
+        .await;
+    assert!(
+        worker[0].as_u64().is_some_and(|started| started >= 1),
+        "the upload hashed its parts in a worker: {worker}"
+    );
+    assert_eq!(
+        worker[1], "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=",
+        "the shipped worker answers SHA-256(\"abc\")"
+    );
     harness.close().await;
+}
+
+/// The path under the built widget (`dist/`) of its file `name`.
+fn shipped_file(name: &str) -> String {
+    let dist = vidrop_e2e::stack::dist_dir();
+    let mut folders = vec![dist.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("dist/ lists") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.file_name().is_some_and(|file| file == name) {
+                let shipped = path.strip_prefix(&dist).expect("under dist/");
+                return shipped.to_string_lossy().into_owned();
+            }
+        }
+    }
+    panic!("no {name} in {}", dist.display())
 }
 
 /// Uploads `video` through the widget and answers what

@@ -27,6 +27,7 @@
 
 mod example;
 mod garage;
+mod minify;
 mod tools;
 
 use std::env;
@@ -255,7 +256,8 @@ fn lint() -> Result {
 
 /// The widget as it ships into `dist/`: index.html has `trunk build --release`
 /// build it with the cargo profile [`WIDGET_PROFILE`], and
-/// [`WIDGET_BUILD_ENV`] has it build the standard library too.
+/// [`WIDGET_BUILD_ENV`] has it build the standard library too; then its
+/// JavaScript is minified (`minify.rs`).
 fn build_widget() -> Result {
     // Trunk runs cargo offline, and the standard library's own dependencies
     // (its `Cargo.lock` in `rust-src`) are not among the workspace's: a fresh
@@ -267,7 +269,8 @@ fn build_widget() -> Result {
     let mut trunk = trunk_command();
     trunk.args(["build", "--release", "--offline"]);
     trunk.envs(WIDGET_BUILD_ENV.iter().copied());
-    run(&mut trunk)
+    run(&mut trunk)?;
+    minify::minify_widget_js(&project_root().join("dist")).map(drop)
 }
 
 /// The shipped widget's standard library is compiled with it (and so is the

@@ -29,6 +29,12 @@ const AXE_CORE_VERSION: &str = "4.14.1";
 /// binaryen 108 breaks wasm-bindgen 0.2.130's output; 116 and newer do not.
 const BINARYEN_VERSION: &str = "132.0.0";
 
+/// esbuild, which minifies the widget's JavaScript after Trunk
+/// (`minify.rs`): npm's package, pinned. Its platform binary comes from npm's
+/// registry too, as its optional dependency (`@esbuild/linux-x64`), so no
+/// install script is needed.
+const ESBUILD_VERSION: &str = "0.28.2";
+
 /// The distributed S3 store the cluster tests run on (`cargo xtask garage`):
 /// pinned, as the issue asks, and `--locked`.
 const GARAGE_VERSION: &str = "2.5.0";
@@ -85,6 +91,7 @@ pub fn setup(need: Need) -> Result {
         install_trunk()?;
         install_wasm_bindgen()?;
         install_binaryen()?;
+        install_esbuild()?;
     }
     Ok(())
 }
@@ -275,6 +282,7 @@ fn install_geckodriver() -> Result {
 /// asked for.
 const AXE_CORE_FOLDER: &str = "npm";
 const BINARYEN_FOLDER: &str = "binaryen";
+const ESBUILD_FOLDER: &str = "esbuild";
 const AWS_SDK_JS_FOLDER: &str = "npm-aws-sdk";
 /// Where [`build_uppy_page`] installs and builds `benches/uppy/` (with `npm
 /// ci`, which owns its `node_modules`).
@@ -342,6 +350,16 @@ pub fn binaryen_bin() -> Result<PathBuf> {
 /// binaryen [`BINARYEN_VERSION`]; it has no dependencies.
 fn install_binaryen() -> Result {
     npm_install(BINARYEN_FOLDER, &[&format!("binaryen@{BINARYEN_VERSION}")]).map(drop)
+}
+
+/// esbuild's command (a Node.js script that runs its platform binary).
+pub fn esbuild() -> Result<PathBuf> {
+    Ok(npm_modules(ESBUILD_FOLDER)?.join(".bin/esbuild"))
+}
+
+/// esbuild [`ESBUILD_VERSION`].
+fn install_esbuild() -> Result {
+    npm_install(ESBUILD_FOLDER, &[&format!("esbuild@{ESBUILD_VERSION}")]).map(drop)
 }
 
 /// Garage's binary, built once into `~/.cache/vidrop/garage/bin` (or

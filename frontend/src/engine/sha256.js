@@ -78,16 +78,17 @@ async function readAndDigest(blob, spare, maxSpare) {
 }
 
 // The worker: one part at a time, in the order asked; answers `{id, digest}`
-// or `{id, error}`. The functions are bound to their names here, so the
-// source stays right if a minifier renames them.
-const WORKER_SOURCE = `const readPart = ${readPart};
-const readAndDigest = ${readAndDigest};
+// or `{id, error}`. The two functions go in as their own declarations and
+// are called by `.name`: the shipped widget is minified (`cargo xtask
+// build`), which renames them and the call of one in the other alike.
+const WORKER_SOURCE = `${readPart}
+${readAndDigest}
 let spare = null;
 let queue = Promise.resolve();
 onmessage = (event) => {
   const { id, blob } = event.data;
   queue = queue
-    .then(() => readAndDigest(blob, spare, ${MAX_SPARE_BYTES}))
+    .then(() => ${readAndDigest.name}(blob, spare, ${MAX_SPARE_BYTES}))
     .then(([digest, buffer]) => {
       spare = buffer;
       postMessage({ id, digest }, [digest]);
