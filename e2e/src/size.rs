@@ -85,7 +85,7 @@ pub fn measure(dist: &Path, css: &Path) -> Result<WidgetSize, String> {
         loader(&build).as_bytes(),
     )?];
     files.push(measure_file("wasm-bindgen JS", dist, &build.script)?);
-    for snippet in snippets(&dist.join("snippets"))? {
+    for snippet in js_files(&dist.join("snippets"))? {
         let name = snippet
             .strip_prefix(dist)
             .map_err(|e| e.to_string())?
@@ -120,8 +120,8 @@ fn measure_bytes(what: &str, file: &str, bytes: &[u8]) -> Result<Measured, Strin
     })
 }
 
-/// Every `.js` file under `dir`, sorted.
-fn snippets(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+/// Every `.js` file under `dir`, at any depth, sorted.
+pub fn js_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
     let mut found = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(found);
@@ -129,7 +129,7 @@ fn snippets(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            found.extend(snippets(&path)?);
+            found.extend(js_files(&path)?);
         } else if path.extension().is_some_and(|ext| ext == "js") {
             found.push(path);
         }

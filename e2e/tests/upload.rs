@@ -207,22 +207,16 @@ async fn a_multipart_upload_sends_its_handle_and_shows_its_poster() {
     harness.close().await;
 }
 
-/// The path under the built widget (`dist/`) of its file `name`.
+/// The path under the built widget (`dist/`) of its script `name`.
 fn shipped_file(name: &str) -> String {
     let dist = vidrop_e2e::stack::dist_dir();
-    let mut folders = vec![dist.clone()];
-    while let Some(folder) = folders.pop() {
-        for entry in std::fs::read_dir(&folder).expect("dist/ lists") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.file_name().is_some_and(|file| file == name) {
-                let shipped = path.strip_prefix(&dist).expect("under dist/");
-                return shipped.to_string_lossy().into_owned();
-            }
-        }
-    }
-    panic!("no {name} in {}", dist.display())
+    let scripts = vidrop_e2e::size::js_files(&dist).expect("dist/ lists");
+    let path = scripts
+        .iter()
+        .find(|path| path.file_name().is_some_and(|file| file == name))
+        .unwrap_or_else(|| panic!("no {name} in {}", dist.display()));
+    let shipped = path.strip_prefix(&dist).expect("under dist/");
+    shipped.to_string_lossy().into_owned()
 }
 
 /// Uploads `video` through the widget and answers what

@@ -270,7 +270,7 @@ fn build_widget() -> Result {
     trunk.args(["build", "--release", "--offline"]);
     trunk.envs(WIDGET_BUILD_ENV.iter().copied());
     run(&mut trunk)?;
-    minify::minify_widget_js(&project_root().join("dist")).map(drop)
+    minify::minify_widget_js(&project_root().join("dist"))
 }
 
 /// The shipped widget's standard library is compiled with it (and so is the

@@ -12,8 +12,8 @@ use crate::{Result, output_of};
 use std::path::{Path, PathBuf};
 
 /// Minifies every `.js` file under `dist` and rewrites `dist/index.html`'s
-/// integrity attributes to match. Answers the files minified.
-pub fn minify_widget_js(dist: &Path) -> Result<Vec<PathBuf>> {
+/// integrity attributes to match.
+pub fn minify_widget_js(dist: &Path) -> Result {
     let index_path = dist.join("index.html");
     let mut index = std::fs::read_to_string(&index_path)
         .map_err(|e| format!("{}: {e}", index_path.display()))?;
@@ -43,8 +43,7 @@ pub fn minify_widget_js(dist: &Path) -> Result<Vec<PathBuf>> {
     for (old, new) in before.iter().zip(integrities(&scripts)?) {
         index = index.replace(old.as_str(), &new);
     }
-    std::fs::write(&index_path, index).map_err(|e| format!("{}: {e}", index_path.display()))?;
-    Ok(scripts)
+    std::fs::write(&index_path, index).map_err(|e| format!("{}: {e}", index_path.display()))
 }
 
 /// The `.js` files under `dir`, at any depth (the snippets are in folders).
