@@ -1,7 +1,10 @@
 //! The widget's size as a host page downloads it from `/widget/`: the
 //! loader, the wasm-bindgen JS, its snippets (the element class, the video
 //! probe) and the wasm, each raw and gzipped (`gzip -9`, file by file, as each is its own
-//! request). The widget's CSS is compiled into the wasm (it is adopted by
+//! request), and as the backend serves it: the `.gz` (zopfli) and `.br`
+//! (brotli) that `cargo xtask build` writes beside each file, sent as they
+//! are to a browser that accepts them (a file without one goes out raw).
+//! The widget's CSS is compiled into the wasm (it is adopted by
 //! each shadow root from there), so it is counted in the wasm's bytes and
 //! shown on its own line for information.
 
@@ -17,7 +20,12 @@ pub struct Measured {
     /// Its name under `/widget/`.
     pub file: String,
     pub raw: u64,
+    /// Through `gzip -9`.
     pub gzip: u64,
+    /// What the backend sends a browser that accepts gzip (but not brotli).
+    pub served_gzip: u64,
+    /// What the backend sends a browser that accepts brotli.
+    pub served_brotli: u64,
 }
 
 /// What a page downloads, and the CSS inside the wasm.
@@ -30,34 +38,47 @@ pub struct WidgetSize {
 
 impl WidgetSize {
     /// The files together (the CSS is inside the wasm).
-    pub fn total(&self) -> (u64, u64) {
-        self.files
-            .iter()
-            .fold((0, 0), |(raw, gzip), f| (raw + f.raw, gzip + f.gzip))
+    pub fn total(&self) -> Measured {
+        let sum = |size: fn(&Measured) -> u64| self.files.iter().map(size).sum();
+        Measured {
+            what: "total".to_owned(),
+            file: String::new(),
+            raw: sum(|f| f.raw),
+            gzip: sum(|f| f.gzip),
+            served_gzip: sum(|f| f.served_gzip),
+            served_brotli: sum(|f| f.served_brotli),
+        }
     }
 
-    /// A Markdown table, with a line on how it was measured.
+    /// A Markdown table.
     pub fn markdown(&self) -> String {
         let mut md = String::from(
-            "| what | file under `/widget/` | raw | gzip -9 |\n| --- | --- | ---: | ---: |\n",
+            "| what | file under `/widget/` | raw | gzip -9 | served, gzip (zopfli) | served, brotli |\n\
+             | --- | --- | ---: | ---: | ---: | ---: |\n",
         );
-        for f in &self.files {
-            md.push_str(&format!(
-                "| {} | `{}` | {} | {} |\n",
-                f.what,
-                f.file,
+        let row = |f: &Measured| {
+            format!(
+                "{} | {} | {} | {}",
                 kib(f.raw),
-                kib(f.gzip)
-            ));
+                kib(f.gzip),
+                kib(f.served_gzip),
+                kib(f.served_brotli)
+            )
+        };
+        for f in &self.files {
+            md.push_str(&format!("| {} | `{}` | {} |\n", f.what, f.file, row(f)));
         }
-        let (raw, gzip) = self.total();
+        let total = self.total();
         md.push_str(&format!(
-            "| **total** (wasm + JS + CSS) | | **{}** | **{}** |\n",
-            kib(raw),
-            kib(gzip)
+            "| **total** (wasm + JS + CSS) | | {} |\n",
+            row(&total)
+                .split(" | ")
+                .map(|figure| format!("**{figure}**"))
+                .collect::<Vec<_>>()
+                .join(" | ")
         ));
         md.push_str(&format!(
-            "| of which CSS, inside the wasm | `{}` | {} | {} |\n",
+            "| of which CSS, inside the wasm | `{}` | {} | {} | | |\n",
             self.css.file,
             kib(self.css.raw),
             kib(self.css.gzip)
@@ -83,6 +104,7 @@ pub fn measure(dist: &Path, css: &Path) -> Result<WidgetSize, String> {
         "loader (written by the backend)",
         "vidrop.js",
         loader(&build).as_bytes(),
+        None,
     )?];
     files.push(measure_file("wasm-bindgen JS", dist, &build.script)?);
     for snippet in js_files(&dist.join("snippets"))? {
@@ -101,22 +123,40 @@ pub fn measure(dist: &Path, css: &Path) -> Result<WidgetSize, String> {
     files.push(measure_file("wasm", dist, &build.wasm)?);
     let css_bytes =
         std::fs::read(css).map_err(|e| format!("cannot read {}: {e}", css.display()))?;
-    let css = measure_bytes("CSS", "frontend/widget.css", &css_bytes)?;
+    let css = measure_bytes("CSS", "frontend/widget.css", &css_bytes, None)?;
     Ok(WidgetSize { files, css })
 }
 
 fn measure_file(what: &str, dist: &Path, name: &str) -> Result<Measured, String> {
     let path = dist.join(name);
     let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    measure_bytes(what, name, &bytes)
+    measure_bytes(what, name, &bytes, Some(&path))
 }
 
-fn measure_bytes(what: &str, file: &str, bytes: &[u8]) -> Result<Measured, String> {
+/// `bytes`, served from `path` (with its compressed copies beside it) or,
+/// without one, written by the backend for each request and sent raw.
+fn measure_bytes(
+    what: &str,
+    file: &str,
+    bytes: &[u8],
+    path: Option<&Path>,
+) -> Result<Measured, String> {
+    let raw = bytes.len() as u64;
+    let served = |suffix: &str| {
+        path.and_then(|path| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::fs::metadata(name).ok().map(|meta| meta.len())
+        })
+        .unwrap_or(raw)
+    };
     Ok(Measured {
         what: what.to_owned(),
         file: file.to_owned(),
-        raw: bytes.len() as u64,
+        raw,
         gzip: gzip_size(bytes)?,
+        served_gzip: served(".gz"),
+        served_brotli: served(".br"),
     })
 }
 
@@ -176,6 +216,8 @@ mod tests {
         .unwrap();
         std::fs::write(dist.path().join("w-0123456789abcdef.js"), "x".repeat(1000)).unwrap();
         std::fs::write(dist.path().join("w-0123456789abcdef_bg.wasm"), [0u8; 2048]).unwrap();
+        std::fs::write(dist.path().join("w-0123456789abcdef_bg.wasm.gz"), [0u8; 30]).unwrap();
+        std::fs::write(dist.path().join("w-0123456789abcdef_bg.wasm.br"), [0u8; 20]).unwrap();
         let snippet = dist.path().join("snippets/w-1/src");
         std::fs::create_dir_all(&snippet).unwrap();
         std::fs::write(snippet.join("element.js"), "export {};").unwrap();
@@ -195,9 +237,23 @@ mod tests {
         );
         assert_eq!(size.files[3].raw, 2048);
         assert!(size.files[3].gzip < 100, "zeros compress");
+        assert_eq!(
+            (size.files[3].served_gzip, size.files[3].served_brotli),
+            (30, 20),
+            "the compressed copies as served"
+        );
+        assert_eq!(
+            (size.files[1].served_gzip, size.files[1].served_brotli),
+            (1000, 1000),
+            "without copies, the raw file is served"
+        );
         assert_eq!(size.css.raw, 10);
-        let (raw, _) = size.total();
-        assert_eq!(raw, size.files.iter().map(|f| f.raw).sum::<u64>());
+        let total = size.total();
+        assert_eq!(total.raw, size.files.iter().map(|f| f.raw).sum::<u64>());
+        assert_eq!(
+            total.served_brotli,
+            size.files.iter().map(|f| f.served_brotli).sum::<u64>()
+        );
         assert!(size.markdown().contains("| **total** (wasm + JS + CSS) |"));
     }
 }

@@ -172,17 +172,59 @@ async fn the_example_host_page_embeds_uploads_and_plays(engine: Engine) {
         .expect("the loader names the wasm")
         .trim_start_matches("./")
         .to_owned();
+    let wasm_name = wasm;
     let wasm = http
-        .get(format!("{}/widget/{wasm}", stack.base_url()))
+        .get(format!("{}/widget/{wasm_name}", stack.base_url()))
         .send()
         .await
         .unwrap();
     assert_eq!(header(&wasm, "content-type"), "application/wasm");
     assert_eq!(header(&wasm, "access-control-allow-origin"), "*");
     assert!(header(&wasm, "cache-control").contains("immutable"));
+    assert_eq!(header(&wasm, "content-encoding"), "", "none was accepted");
+
+    // `cargo xtask build` compressed the files ahead of time: each encoding
+    // a client accepts gets its file as it is.
+    let dist = vidrop_e2e::stack::dist_dir();
+    let on_disk = |suffix: &str| {
+        std::fs::read(dist.join(format!("{wasm_name}{suffix}")))
+            .unwrap_or_else(|e| panic!("{wasm_name}{suffix} in dist/: {e}"))
+    };
+    for (accepted, encoding, suffix) in [("gzip", "gzip", ".gz"), ("br, gzip", "br", ".br")] {
+        let compressed = http
+            .get(format!("{}/widget/{wasm_name}", stack.base_url()))
+            .header("Accept-Encoding", accepted)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(header(&compressed, "content-encoding"), encoding);
+        assert_eq!(header(&compressed, "content-type"), "application/wasm");
+        assert_eq!(header(&compressed, "vary"), "accept-encoding");
+        assert_eq!(compressed.bytes().await.unwrap().to_vec(), on_disk(suffix));
+    }
 
     browser.goto(&site.url("/host/index.html")).await;
     wait_for_widget(&browser, "#uploader").await;
+    // The browser downloaded the wasm compressed, and it decoded to the
+    // whole file: the widget runs from it. (WebKitGTK's Resource Timing
+    // gives 0 for both sizes, `Timing-Allow-Origin` or not: there, the
+    // widget mounting is what shows the compressed file decoded.)
+    let timing = browser
+        .eval(&format!(
+            "(() => {{ const e = performance.getEntriesByType('resource')\
+               .find(e => e.name.endsWith('/{wasm_name}'));\
+               return e ? [e.encodedBodySize, e.decodedBodySize] : null; }})()"
+        ))
+        .await;
+    let (encoded, decoded) = (timing[0].as_u64(), timing[1].as_u64());
+    if !(engine == Engine::WebKit && (encoded, decoded) == (Some(0), Some(0))) {
+        assert_eq!(decoded, Some(on_disk("").len() as u64), "{timing}");
+        let sizes = [on_disk(".gz").len() as u64, on_disk(".br").len() as u64];
+        assert!(
+            encoded.is_some_and(|encoded| sizes.contains(&encoded)),
+            "{engine:?} downloaded {encoded:?} bytes of the wasm, not one of the compressed files' {sizes:?}"
+        );
+    }
     assert_eq!(
         browser
             .eval("getComputedStyle(vidrop('#uploader >>> label.vidrop-button')).backgroundColor")

@@ -25,6 +25,7 @@
 //!   one-node Garage (`garage.rs`), then `backend/tests/garage.rs`, two
 //!   backends on a three-node Garage cluster.
 
+mod compress;
 mod example;
 mod garage;
 mod minify;
@@ -257,7 +258,8 @@ fn lint() -> Result {
 /// The widget as it ships into `dist/`: index.html has `trunk build --release`
 /// build it with the cargo profile [`WIDGET_PROFILE`], and
 /// [`WIDGET_BUILD_ENV`] has it build the standard library too; then its
-/// JavaScript is minified (`minify.rs`).
+/// JavaScript is minified (`minify.rs`), and every file compressed ahead of
+/// time for the backend to serve (`compress.rs`).
 fn build_widget() -> Result {
     // Trunk runs cargo offline, and the standard library's own dependencies
     // (its `Cargo.lock` in `rust-src`) are not among the workspace's: a fresh
@@ -270,7 +272,9 @@ fn build_widget() -> Result {
     trunk.args(["build", "--release", "--offline"]);
     trunk.envs(WIDGET_BUILD_ENV.iter().copied());
     run(&mut trunk)?;
-    minify::minify_widget_js(&project_root().join("dist"))
+    let dist = project_root().join("dist");
+    minify::minify_widget_js(&dist)?;
+    compress::precompress_widget(&dist)
 }
 
 /// The shipped widget's standard library is compiled with it (and so is the

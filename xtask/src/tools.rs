@@ -57,6 +57,11 @@ pub enum Need {
 /// (Debian's npm brings Node.js, which runs both).
 const NPM: (&str, &str) = ("npm", "/usr/bin/npm");
 
+/// Debian's compressors of the widget's files (`compress.rs`): zopfli writes
+/// gzip's format, smaller than `gzip -9`; brotli, its own.
+const COMPRESSORS: &[(&str, &str)] =
+    &[("zopfli", "/usr/bin/zopfli"), ("brotli", "/usr/bin/brotli")];
+
 /// Debian packages, each with a file that shows it is installed. (No
 /// binaryen: its wasm-opt 108 breaks wasm-bindgen's output; npm's is used,
 /// see [`BINARYEN_VERSION`].)
@@ -78,14 +83,15 @@ const TEST_PACKAGES: &[(&str, &str)] = &[
 pub fn setup(need: Need) -> Result {
     add_wasm_target()?;
     if need >= Need::Widget {
+        let mut packages = COMPRESSORS.to_vec();
+        packages.push(NPM);
         if need >= Need::Everything {
-            let mut packages = TEST_PACKAGES.to_vec();
-            packages.push(NPM);
+            packages.extend_from_slice(TEST_PACKAGES);
             apt_install(&missing(&packages))?;
             install_geckodriver()?;
             install_axe_core()?;
         } else {
-            apt_install(&missing(&[NPM]))?;
+            apt_install(&missing(&packages))?;
         }
         add_rust_src()?;
         install_trunk()?;

@@ -109,7 +109,17 @@ pub fn router(
     let app = match static_dir {
         Some(dir) => app
             .nest_service(widget::PREFIX, widget::router(dir))
-            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+            .fallback_service(
+                // Compressed ahead of time as for `/widget/` (see there).
+                ServeDir::new(dir)
+                    .precompressed_br()
+                    .precompressed_gzip()
+                    .fallback(
+                        ServeFile::new(dir.join("index.html"))
+                            .precompressed_br()
+                            .precompressed_gzip(),
+                    ),
+            ),
         None => app.fallback(route_not_found),
     };
 
