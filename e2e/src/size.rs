@@ -180,25 +180,113 @@ pub fn js_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, String> {
 
 /// The length of `bytes` through `gzip -9`.
 fn gzip_size(bytes: &[u8]) -> Result<u64, String> {
+    compressed_size("gzip", &["-9", "-c", "-n"], bytes)
+}
+
+/// The length of `bytes` through `program` with `args`, which reads its
+/// standard input and writes the compressed bytes to its standard output.
+fn compressed_size(program: &str, args: &[&str], bytes: &[u8]) -> Result<u64, String> {
     use std::io::Write;
-    let mut gzip = Command::new("gzip")
-        .args(["-9", "-c", "-n"])
+    let mut compressor = Command::new(program)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot run gzip: {e}"))?;
-    let mut stdin = gzip.stdin.take().expect("piped stdin");
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    let mut stdin = compressor.stdin.take().expect("piped stdin");
     let input = bytes.to_vec();
     let writer = std::thread::spawn(move || stdin.write_all(&input));
-    let output = gzip.wait_with_output().map_err(|e| e.to_string())?;
+    let output = compressor.wait_with_output().map_err(|e| e.to_string())?;
     writer
         .join()
-        .map_err(|_| "gzip's input failed".to_owned())?
+        .map_err(|_| format!("{program}'s input failed"))?
         .map_err(|e| e.to_string())?;
     if !output.status.success() {
-        return Err(format!("gzip failed: {}", output.status));
+        return Err(format!("{program} failed: {}", output.status));
     }
     Ok(output.stdout.len() as u64)
+}
+
+/// The length of what `program` with `args` writes to its standard output
+/// for the file `path`.
+fn compressed_file_size(program: &str, args: &[&str], path: &Path) -> Result<u64, String> {
+    let output = Command::new(program)
+        .args(args)
+        .arg(path)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "{program} {} failed: {}",
+            path.display(),
+            output.status
+        ));
+    }
+    Ok(output.stdout.len() as u64)
+}
+
+/// Uppy's bundles in `folder` (`benches/uppy/` built by `npm run build`),
+/// the reference the widget's size is set against: each file raw, through
+/// `gzip -9`, and compressed by the same zopfli and brotli (quality 11)
+/// that compress the widget for serving, as if served the same way.
+pub fn measure_reference(folder: &Path) -> Result<Vec<Measured>, String> {
+    [
+        (
+            "Uppy core + aws-s3, JS (the throughput page, with its glue)",
+            "uppy-bench.js",
+        ),
+        ("Uppy core + Dashboard + aws-s3, JS", "dashboard.js"),
+        ("Uppy core + Dashboard, CSS", "dashboard.css"),
+    ]
+    .into_iter()
+    .map(|(what, file)| {
+        let path = folder.join(file);
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Ok(Measured {
+            what: what.to_owned(),
+            file: file.to_owned(),
+            raw: bytes.len() as u64,
+            gzip: gzip_size(&bytes)?,
+            // zopfli reads files only, not a pipe.
+            served_gzip: compressed_file_size("zopfli", &["-c"], &path)?,
+            served_brotli: compressed_file_size("brotli", &["--quality=11", "-c"], &path)?,
+        })
+    })
+    .collect()
+}
+
+/// The reference's Markdown table: its files, and Uppy with its Dashboard
+/// (JS and CSS) together, the counterpart of the widget's total.
+pub fn reference_markdown(files: &[Measured]) -> String {
+    let mut md = String::from(
+        "| what | file | raw | gzip -9 | zopfli | brotli |\n| --- | --- | ---: | ---: | ---: | ---: |\n",
+    );
+    for f in files {
+        md.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} | {} |\n",
+            f.what,
+            f.file,
+            kib(f.raw),
+            kib(f.gzip),
+            kib(f.served_gzip),
+            kib(f.served_brotli)
+        ));
+    }
+    let dashboard: Vec<&Measured> = files
+        .iter()
+        .filter(|f| f.file.starts_with("dashboard"))
+        .collect();
+    let sum = |size: fn(&Measured) -> u64| kib(dashboard.iter().map(|f| size(f)).sum());
+    md.push_str(&format!(
+        "| **Uppy with its Dashboard** (JS + CSS) | | **{}** | **{}** | **{}** | **{}** |\n",
+        sum(|f| f.raw),
+        sum(|f| f.gzip),
+        sum(|f| f.served_gzip),
+        sum(|f| f.served_brotli)
+    ));
+    md
 }
 
 #[cfg(test)]
@@ -255,5 +343,27 @@ mod tests {
             size.files.iter().map(|f| f.served_brotli).sum::<u64>()
         );
         assert!(size.markdown().contains("| **total** (wasm + JS + CSS) |"));
+    }
+
+    #[test]
+    fn the_reference_is_compressed_by_the_same_tools() {
+        let folder = tempfile::tempdir().unwrap();
+        let text = "Uppy uploads files. ".repeat(200);
+        for file in ["uppy-bench.js", "dashboard.js", "dashboard.css"] {
+            std::fs::write(folder.path().join(file), &text).unwrap();
+        }
+        let reference = measure_reference(folder.path()).unwrap();
+        assert_eq!(reference.len(), 3);
+        for f in &reference {
+            assert_eq!(f.raw, text.len() as u64);
+            assert!(f.gzip < f.raw / 10, "{f:?}");
+            assert!(f.served_gzip < f.raw / 10, "{f:?}");
+            assert!(f.served_brotli < f.raw / 10, "{f:?}");
+        }
+        let md = reference_markdown(&reference);
+        assert!(
+            md.contains("| **Uppy with its Dashboard** (JS + CSS) | | **7.8 KiB** |"),
+            "{md}"
+        );
     }
 }

@@ -446,7 +446,11 @@ fn bench() -> Result {
     md.push_str(&presign_load(&aws_sdk_js)?);
     laps.lap("the presign path under load (wrk)");
     let dist = project_root().join("dist");
-    let size = e2e_bin_output("size", &[dist.as_os_str()])?;
+    let size = output_of(
+        e2e_bin("size")
+            .arg(&dist)
+            .env("VIDROP_UPPY_PAGE", &uppy_page),
+    )?;
     md.push_str("\n### Widget size (what a page downloads from `/widget/`)\n\n");
     md.push_str(&size);
     laps.lap("widget size");
@@ -755,7 +759,8 @@ loopback, built as it ships:
   wasm test in the same headless Chromium;
 - `curl`, Debian's;
 - Uppy (`benches/uppy/`: `@uppy/core` 5.2.0, `@uppy/aws-s3` 5.1.0), bundled
-  by esbuild (minified), in the same headless Chromium.
+  by esbuild (minified), in the same headless Chromium; for the size, the same
+  with `@uppy/dashboard` 5.1.1 and its CSS.
 
 Figures are from one run. Loopback uploads vary between runs by more than a
 few percent (two runs an hour apart, same machine: widget / Uppy 1.06 and 1.31);

@@ -138,7 +138,9 @@ pub fn setup_bench() -> Result<PathBuf> {
 /// built with npm in `~/.cache/vidrop/uppy-bench`: its packages installed by
 /// `npm ci` from the committed `package-lock.json` (again only when that file
 /// changed), then bundled by esbuild (`npm run build`). Answers the folder of
-/// the built page (`index.html`, `uppy-bench.js`).
+/// the built page (`index.html`, `uppy-bench.js`; and `dashboard.js`,
+/// `dashboard.css`, the bundle with Uppy's Dashboard that the widget's size is
+/// measured against).
 pub fn build_uppy_page() -> Result<PathBuf> {
     let source = project_root().join("benches/uppy");
     let folder = npm_modules(UPPY_PAGE_FOLDER)?
@@ -146,7 +148,14 @@ pub fn build_uppy_page() -> Result<PathBuf> {
         .expect("node_modules is in its prefix")
         .to_path_buf();
     std::fs::create_dir_all(&folder).map_err(|e| format!("{}: {e}", folder.display()))?;
-    for file in ["package.json", "package-lock.json", "main.js", "index.html"] {
+    for file in [
+        "package.json",
+        "package-lock.json",
+        "main.js",
+        "index.html",
+        "dashboard.js",
+        "dashboard.html",
+    ] {
         std::fs::copy(source.join(file), folder.join(file))
             .map_err(|e| format!("{}: {e}", source.join(file).display()))?;
     }

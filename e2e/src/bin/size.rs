@@ -2,7 +2,9 @@
 //! every file a host page downloads from `/widget/` (loader, wasm-bindgen JS,
 //! element snippet, wasm), raw and gzipped, and the CSS compiled into the
 //! wasm. `cargo run -p vidrop-e2e --bin size [-- <dist> [<widget.css>]]`;
-//! `cargo xtask bench` puts it into `BENCHMARKS.md`.
+//! `cargo xtask bench` puts it into `BENCHMARKS.md`. With `VIDROP_UPPY_PAGE`
+//! (the folder of `benches/uppy/` built, as `cargo xtask bench` sets it),
+//! Uppy's bundles follow as the reference, measured the same way.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,14 +19,42 @@ fn main() -> ExitCode {
     let css = args
         .next()
         .unwrap_or_else(|| root.join("frontend/widget.css"));
-    match vidrop_e2e::size::measure(&dist, &css) {
-        Ok(size) => {
-            print!("{}", size.markdown());
-            ExitCode::SUCCESS
-        }
+    let size = match vidrop_e2e::size::measure(&dist, &css) {
+        Ok(size) => size,
         Err(error) => {
             eprintln!("size: {error} (build the widget first: cargo xtask build)");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    print!("{}", size.markdown());
+    let Some(uppy) = std::env::var_os("VIDROP_UPPY_PAGE") else {
+        return ExitCode::SUCCESS;
+    };
+    let reference = match vidrop_e2e::size::measure_reference(&PathBuf::from(uppy)) {
+        Ok(reference) => reference,
+        Err(error) => {
+            eprintln!("size: {error} (build the Uppy page: cargo xtask bench does)");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "\nThe reference, in the same run: Uppy's bundles from `benches/uppy/` \
+         (esbuild `--minify`), each compressed by the same tools.\n"
+    );
+    print!("{}", vidrop_e2e::size::reference_markdown(&reference));
+    let widget = size.total();
+    let dashboard = |size: fn(&vidrop_e2e::size::Measured) -> u64| -> u64 {
+        reference
+            .iter()
+            .filter(|f| f.file.starts_with("dashboard"))
+            .map(size)
+            .sum()
+    };
+    println!(
+        "\n**Widget / Uppy with its Dashboard: {:.2}× gzip -9, {:.2}× brotli** \
+         (below 1.00, the widget is smaller).",
+        widget.gzip as f64 / dashboard(|f| f.gzip) as f64,
+        widget.served_brotli as f64 / dashboard(|f| f.served_brotli) as f64
+    );
+    ExitCode::SUCCESS
 }
