@@ -18,7 +18,7 @@ const COMPRESSED: &[&str] = &["wasm", "js", "css", "html"];
 /// Writes `<file>.gz` and `<file>.br` beside every file of `dist` (at any
 /// depth) whose extension is in [`COMPRESSED`].
 pub fn precompress_widget(dist: &Path) -> Result {
-    let files = files_to_compress(dist)?;
+    let files = crate::minify::files_with_extensions(dist, COMPRESSED)?;
     if files.is_empty() {
         return Err(format!("{} has nothing to compress", dist.display()));
     }
@@ -38,25 +38,6 @@ pub fn precompress_widget(dist: &Path) -> Result {
         }
     }
     Ok(())
-}
-
-fn files_to_compress(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut found = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.is_dir() {
-            found.extend(files_to_compress(&path)?);
-        } else if path
-            .extension()
-            .and_then(|ext| ext.to_str())
-            .is_some_and(|ext| COMPRESSED.contains(&ext))
-        {
-            found.push(path);
-        }
-    }
-    found.sort();
-    Ok(found)
 }
 
 /// `file` with `.suffix` added after its whole name.

@@ -48,13 +48,23 @@ pub fn minify_widget_js(dist: &Path) -> Result {
 
 /// The `.js` files under `dir`, at any depth (the snippets are in folders).
 fn js_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    files_with_extensions(dir, &["js"])
+}
+
+/// The files under `dir`, at any depth, whose extension is one of
+/// `extensions`, sorted.
+pub fn files_with_extensions(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for entry in entries {
         let path = entry.map_err(|e| e.to_string())?.path();
         if path.is_dir() {
-            found.extend(js_files(&path)?);
-        } else if path.extension().is_some_and(|ext| ext == "js") {
+            found.extend(files_with_extensions(&path, extensions)?);
+        } else if path
+            .extension()
+            .and_then(|ext| ext.to_str())
+            .is_some_and(|ext| extensions.contains(&ext))
+        {
             found.push(path);
         }
     }
