@@ -207,7 +207,7 @@ async fn the_example_host_page_embeds_uploads_and_plays(engine: Engine) {
     wait_for_widget(&browser, "#uploader").await;
     // The browser downloaded the wasm compressed, and it decoded to the
     // whole file: the widget runs from it. (WebKitGTK's Resource Timing
-    // gives 0 for both sizes, `Timing-Allow-Origin` or not: there, the
+    // gives 0 for both sizes, even with `Timing-Allow-Origin`: there, the
     // widget mounting is what shows the compressed file decoded.)
     let timing = browser
         .eval(&format!(
