@@ -36,12 +36,12 @@ pub struct WidgetSize {
     pub css: Measured,
 }
 
-impl WidgetSize {
-    /// The files together (the CSS is inside the wasm).
-    pub fn total(&self) -> Measured {
-        let sum = |size: fn(&Measured) -> u64| self.files.iter().map(size).sum();
+impl Measured {
+    /// `files` together, as one line named `what`.
+    fn sum<'a>(what: &str, files: impl IntoIterator<Item = &'a Measured> + Clone) -> Measured {
+        let sum = |size: fn(&Measured) -> u64| files.clone().into_iter().map(size).sum();
         Measured {
-            what: "total".to_owned(),
+            what: what.to_owned(),
             file: String::new(),
             raw: sum(|f| f.raw),
             gzip: sum(|f| f.gzip),
@@ -50,32 +50,38 @@ impl WidgetSize {
         }
     }
 
+    /// Its four sizes as Markdown cells, in bold if `bold`.
+    fn cells(&self, bold: bool) -> String {
+        let mark = if bold { "**" } else { "" };
+        [self.raw, self.gzip, self.served_gzip, self.served_brotli]
+            .map(|bytes| format!("{mark}{}{mark}", kib(bytes)))
+            .join(" | ")
+    }
+}
+
+impl WidgetSize {
+    /// The files together (the CSS is inside the wasm).
+    pub fn total(&self) -> Measured {
+        Measured::sum("total", &self.files)
+    }
+
     /// A Markdown table.
     pub fn markdown(&self) -> String {
         let mut md = String::from(
             "| what | file under `/widget/` | raw | gzip -9 | served, gzip (zopfli) | served, brotli |\n\
              | --- | --- | ---: | ---: | ---: | ---: |\n",
         );
-        let row = |f: &Measured| {
-            format!(
-                "{} | {} | {} | {}",
-                kib(f.raw),
-                kib(f.gzip),
-                kib(f.served_gzip),
-                kib(f.served_brotli)
-            )
-        };
         for f in &self.files {
-            md.push_str(&format!("| {} | `{}` | {} |\n", f.what, f.file, row(f)));
+            md.push_str(&format!(
+                "| {} | `{}` | {} |\n",
+                f.what,
+                f.file,
+                f.cells(false)
+            ));
         }
-        let total = self.total();
         md.push_str(&format!(
             "| **total** (wasm + JS + CSS) | | {} |\n",
-            row(&total)
-                .split(" | ")
-                .map(|figure| format!("**{figure}**"))
-                .collect::<Vec<_>>()
-                .join(" | ")
+            self.total().cells(true)
         ));
         md.push_str(&format!(
             "| of which CSS, inside the wasm | `{}` | {} | {} | | |\n",
@@ -257,34 +263,31 @@ pub fn measure_reference(folder: &Path) -> Result<Vec<Measured>, String> {
     .collect()
 }
 
-/// The reference's Markdown table: its files, and Uppy with its Dashboard
-/// (JS and CSS) together, the counterpart of the widget's total.
+/// Uppy with its Dashboard, JS and CSS together: the counterpart of the
+/// widget's total among `reference`'s files.
+pub fn dashboard_total(reference: &[Measured]) -> Measured {
+    Measured::sum(
+        "Uppy with its Dashboard",
+        reference.iter().filter(|f| f.file.starts_with("dashboard")),
+    )
+}
+
+/// The reference's Markdown table: its files, and [`dashboard_total`].
 pub fn reference_markdown(files: &[Measured]) -> String {
     let mut md = String::from(
         "| what | file | raw | gzip -9 | zopfli | brotli |\n| --- | --- | ---: | ---: | ---: | ---: |\n",
     );
     for f in files {
         md.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} | {} |\n",
+            "| {} | `{}` | {} |\n",
             f.what,
             f.file,
-            kib(f.raw),
-            kib(f.gzip),
-            kib(f.served_gzip),
-            kib(f.served_brotli)
+            f.cells(false)
         ));
     }
-    let dashboard: Vec<&Measured> = files
-        .iter()
-        .filter(|f| f.file.starts_with("dashboard"))
-        .collect();
-    let sum = |size: fn(&Measured) -> u64| kib(dashboard.iter().map(|f| size(f)).sum());
     md.push_str(&format!(
-        "| **Uppy with its Dashboard** (JS + CSS) | | **{}** | **{}** | **{}** | **{}** |\n",
-        sum(|f| f.raw),
-        sum(|f| f.gzip),
-        sum(|f| f.served_gzip),
-        sum(|f| f.served_brotli)
+        "| **Uppy with its Dashboard** (JS + CSS) | | {} |\n",
+        dashboard_total(files).cells(true)
     ));
     md
 }

@@ -43,18 +43,12 @@ fn main() -> ExitCode {
     );
     print!("{}", vidrop_e2e::size::reference_markdown(&reference));
     let widget = size.total();
-    let dashboard = |size: fn(&vidrop_e2e::size::Measured) -> u64| -> u64 {
-        reference
-            .iter()
-            .filter(|f| f.file.starts_with("dashboard"))
-            .map(size)
-            .sum()
-    };
+    let dashboard = vidrop_e2e::size::dashboard_total(&reference);
     println!(
         "\n**Widget / Uppy with its Dashboard: {:.2}× gzip -9, {:.2}× brotli** \
          (below 1.00, the widget is smaller).",
-        widget.gzip as f64 / dashboard(|f| f.gzip) as f64,
-        widget.served_brotli as f64 / dashboard(|f| f.served_brotli) as f64
+        widget.gzip as f64 / dashboard.gzip as f64,
+        widget.served_brotli as f64 / dashboard.served_brotli as f64
     );
     ExitCode::SUCCESS
 }
