@@ -387,6 +387,25 @@ const wasm = await init({ module_or_path: '/vidrop-frontend-8cf1c59cb79f37c4_bg.
             assert_eq!(header(&response, "timing-allow-origin"), Some("*"));
         }
 
+        // Asking for an encoding reaches no file outside the folder, and
+        // no compressed copy of a file that is not there.
+        std::fs::write(dir.path().join("secret.txt"), b"outside").unwrap();
+        std::fs::write(dir.path().join("secret.txt.br"), b"outside").unwrap();
+        let below = dir.path().join("below");
+        std::fs::create_dir(&below).unwrap();
+        std::fs::write(below.join("inside.txt"), b"inside").unwrap();
+        let app_below = Router::new().nest_service(PREFIX, router(&below));
+        let (inside, _) = get_accepting(&app_below, "/widget/inside.txt", "br, gzip").await;
+        assert_eq!(inside.status(), StatusCode::OK, "the folder below serves");
+        for (app, path) in [
+            (&app_below, "/widget/../secret.txt"),
+            (&app_below, "/widget/%2e%2e/secret.txt"),
+            (&app, "/widget/nothing.wasm"),
+        ] {
+            let (response, _) = get_accepting(app, path, "br, gzip").await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+
         // A file with no compressed copy goes out plain to any browser.
         let (script, bytes) =
             get_accepting(&app, &format!("/widget/{}", build.script), "br, gzip").await;
