@@ -67,22 +67,12 @@ impl WidgetSize {
 
     /// A Markdown table.
     pub fn markdown(&self) -> String {
-        let mut md = String::from(
-            "| what | file under `/widget/` | raw | gzip -9 | served, gzip (zopfli) | served, brotli |\n\
-             | --- | --- | ---: | ---: | ---: | ---: |\n",
+        let mut md = table(
+            "file under `/widget/` | raw | gzip -9 | served, gzip (zopfli) | served, brotli",
+            &self.files,
+            "**total** (wasm + JS + CSS)",
+            &self.total(),
         );
-        for f in &self.files {
-            md.push_str(&format!(
-                "| {} | `{}` | {} |\n",
-                f.what,
-                f.file,
-                f.cells(false)
-            ));
-        }
-        md.push_str(&format!(
-            "| **total** (wasm + JS + CSS) | | {} |\n",
-            self.total().cells(true)
-        ));
         md.push_str(&format!(
             "| of which CSS, inside the wasm | `{}` | {} | {} | | |\n",
             self.css.file,
@@ -91,6 +81,22 @@ impl WidgetSize {
         ));
         md
     }
+}
+
+/// A Markdown table of `files` under the `columns` (after "what"), and a
+/// last line `total_name` with `total`.
+fn table(columns: &str, files: &[Measured], total_name: &str, total: &Measured) -> String {
+    let mut md = format!("| what | {columns} |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
+    for f in files {
+        md.push_str(&format!(
+            "| {} | `{}` | {} |\n",
+            f.what,
+            f.file,
+            f.cells(false)
+        ));
+    }
+    md.push_str(&format!("| {total_name} | | {} |\n", total.cells(true)));
+    md
 }
 
 fn kib(bytes: u64) -> String {
@@ -274,22 +280,12 @@ pub fn dashboard_total(reference: &[Measured]) -> Measured {
 
 /// The reference's Markdown table: its files, and [`dashboard_total`].
 pub fn reference_markdown(files: &[Measured]) -> String {
-    let mut md = String::from(
-        "| what | file | raw | gzip -9 | zopfli | brotli |\n| --- | --- | ---: | ---: | ---: | ---: |\n",
-    );
-    for f in files {
-        md.push_str(&format!(
-            "| {} | `{}` | {} |\n",
-            f.what,
-            f.file,
-            f.cells(false)
-        ));
-    }
-    md.push_str(&format!(
-        "| **Uppy with its Dashboard** (JS + CSS) | | {} |\n",
-        dashboard_total(files).cells(true)
-    ));
-    md
+    table(
+        "file | raw | gzip -9 | zopfli | brotli",
+        files,
+        "**Uppy with its Dashboard** (JS + CSS)",
+        &dashboard_total(files),
+    )
 }
 
 #[cfg(test)]

@@ -295,12 +295,19 @@ const wasm = await init({ module_or_path: '/vidrop-frontend-8cf1c59cb79f37c4_bg.
         response.headers().get(name).and_then(|v| v.to_str().ok())
     }
 
-    #[tokio::test]
-    async fn files_go_out_with_cors_their_type_and_their_cache_rule() {
+    /// A folder with [`INDEX`] and its script (`export default 1;`); the
+    /// wasm is each test's to write.
+    fn built_folder() -> (tempfile::TempDir, WidgetBuild) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("index.html"), INDEX).unwrap();
         let build = build();
         std::fs::write(dir.path().join(&build.script), "export default 1;").unwrap();
+        (dir, build)
+    }
+
+    #[tokio::test]
+    async fn files_go_out_with_cors_their_type_and_their_cache_rule() {
+        let (dir, build) = built_folder();
         std::fs::write(dir.path().join(&build.wasm), b"\0asm\x01\0\0\0").unwrap();
         let snippet = dir.path().join("snippets/vidrop-frontend-0123/src");
         std::fs::create_dir_all(&snippet).unwrap();
@@ -357,10 +364,7 @@ const wasm = await init({ module_or_path: '/vidrop-frontend-8cf1c59cb79f37c4_bg.
     /// those of the file they were made from.
     #[tokio::test]
     async fn a_browser_gets_the_compressed_file_its_encodings_allow() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("index.html"), INDEX).unwrap();
-        let build = build();
-        std::fs::write(dir.path().join(&build.script), "export default 1;").unwrap();
+        let (dir, build) = built_folder();
         let wasm_path = dir.path().join(&build.wasm);
         std::fs::write(&wasm_path, b"plain wasm").unwrap();
         std::fs::write(dir.path().join(format!("{}.br", build.wasm)), b"brotli").unwrap();
