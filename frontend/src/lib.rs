@@ -166,13 +166,21 @@ struct Local {
 struct FileUpload {
     /// The queue's id for it.
     key: u64,
-    state: RwSignal<UploadState>,
-    progress: RwSignal<Option<ProgressFigures>>,
-    /// Why it failed or was left out, or that it was cancelled.
-    message: RwSignal<Option<Message>>,
-    upload_id: RwSignal<Option<String>>,
-    parts: RwSignal<Option<PartCounts>>,
+    /// One signal for all of it: a signal of each type of value costs the
+    /// widget's wasm its own code, and these change together.
+    shown: RwSignal<FileShown>,
     run: StoredValue<Run, LocalStorage>,
+}
+
+/// What is shown of one file's upload.
+#[derive(Clone)]
+struct FileShown {
+    state: UploadState,
+    progress: Option<ProgressFigures>,
+    /// Why it failed or was left out, or that it was cancelled.
+    message: Option<Message>,
+    upload_id: Option<String>,
+    parts: Option<PartCounts>,
 }
 
 /// What a file's upload needs that nothing on screen follows.
@@ -195,11 +203,13 @@ impl FileUpload {
     fn new(key: u64, filename: String, file: Option<CheckedFile>) -> Self {
         FileUpload {
             key,
-            state: RwSignal::new(UploadState::Idle),
-            progress: RwSignal::new(None),
-            message: RwSignal::new(None),
-            upload_id: RwSignal::new(None),
-            parts: RwSignal::new(None),
+            shown: RwSignal::new(FileShown {
+                state: UploadState::Idle,
+                progress: None,
+                message: None,
+                upload_id: None,
+                parts: None,
+            }),
             run: StoredValue::new_local(Run {
                 filename,
                 file,
@@ -224,7 +234,21 @@ impl FileUpload {
     }
 
     fn is_active(&self) -> bool {
-        self.state.get_untracked().is_active()
+        self.state_untracked().is_active()
+    }
+
+    /// Reads what is shown, and is read again when it changes.
+    fn shown<T>(&self, f: impl FnOnce(&FileShown) -> T) -> T {
+        self.shown.with(f)
+    }
+
+    fn state_untracked(&self) -> UploadState {
+        self.shown.with_untracked(|s| s.state)
+    }
+
+    /// Changes what is shown.
+    fn show(&self, f: impl FnOnce(&mut FileShown)) {
+        self.shown.update(f);
     }
 }
 
@@ -281,24 +305,22 @@ impl Widget {
     /// The view, wired to this widget; lists the videos once, and follows
     /// the browser's languages.
     pub(crate) fn view(self) -> impl IntoView {
-        let on_files = Callback::new(move |files: Vec<File>| self.add_files(files));
-        let on_cancel = Callback::new(move |()| self.cancel_current());
-        let on_toggle_pause = Callback::new(move |()| {
+        let on_files = move |files: Vec<File>| self.add_files(files);
+        let on_cancel = move || self.cancel_current();
+        let on_toggle_pause = move || {
             if let Some(upload) = self.current.get_untracked() {
                 self.toggle_pause(upload);
             }
-        });
-        let on_toggle_pause_of = Callback::new(move |key: u64| {
+        };
+        let on_toggle_pause_of = move |key: u64| {
             if let Some(upload) = self.find(key) {
                 self.toggle_pause(upload);
             }
-        });
-        let on_cancel_of = Callback::new(move |key: u64| self.cancel_one(key));
-        let on_retry_of = Callback::new(move |key: u64| self.retry(key));
-        let on_play = Callback::new(move |id: String| self.play(id));
-        let on_metadata = Callback::new(move |(id, duration): (String, Option<f64>)| {
-            self.on_metadata(&id, duration)
-        });
+        };
+        let on_cancel_of = move |key: u64| self.cancel_one(key);
+        let on_retry_of = move |key: u64| self.retry(key);
+        let on_play = move |id: String| self.play(id);
+        let on_metadata = move |id: String, duration: Option<f64>| self.on_metadata(&id, duration);
         self.refresh_videos();
         let languages = self.languages;
         let listener = window_event_listener_untyped("languagechange", move |_| {
@@ -319,63 +341,64 @@ impl Widget {
             playing,
             ..
         } = self;
-        let state =
-            Signal::derive(move || current.get().map_or(UploadState::Idle, |u| u.state.get()));
-        let multiple = Signal::derive(move || settings.with(|s| s.multiple));
-        let active = Signal::derive(move || state.get().is_active());
+        let state = move || {
+            current
+                .get()
+                .map_or(UploadState::Idle, |u| u.shown(|s| s.state))
+        };
+        let multiple = move || settings.with(|s| s.multiple);
+        let active = move || state().is_active();
         // With `multiple` files keep coming while others go up.
-        let busy = Signal::derive(move || active.get() && !multiple.get());
-        let pausable = Signal::derive(move || {
-            matches!(state.get(), UploadState::Uploading | UploadState::Paused)
-        });
-        let paused = Signal::derive(move || state.get() == UploadState::Paused);
-        let accept = Signal::derive(move || settings.with(|s| s.accept.input_attribute()));
-        let parts = move || current.get().and_then(|u| u.parts.get());
+        let busy = move || active() && !multiple();
+        let pausable = move || matches!(state(), UploadState::Uploading | UploadState::Paused);
+        let paused = move || state() == UploadState::Paused;
+        let accept = move || settings.with(|s| s.accept.input_attribute());
+        let parts = move || current.get().and_then(|u| u.shown(|s| s.parts));
         let count = move |field: fn(&PartCounts) -> u32| {
             move || parts().map(|counts| field(&counts).to_string())
         };
         // Worded here, from what happened and the locale of the moment.
-        let words = Signal::derive(move || locale.get().words);
-        let progress = Signal::derive(move || {
+        let words = move || locale.get().words;
+        let progress = move || {
             current
                 .get()
-                .and_then(|u| u.progress.get())
+                .and_then(|u| u.shown(|s| s.progress))
                 .map(|figures| figures.view(&locale.get()))
-        });
-        let notice = Signal::derive(move || {
-            notice.with(|message| message.as_ref().map(|m| m.notice(&locale.get())))
-        });
-        let announcement = Signal::derive(move || {
-            announcement.with(|said| said.as_ref().map(|a| a.text(&locale.get())))
-        });
-        let queue_items = Signal::derive(move || {
+        };
+        let notice =
+            move || notice.with(|message| message.as_ref().map(|m| m.notice(&locale.get())));
+        let announcement =
+            move || announcement.with(|said| said.as_ref().map(|a| a.text(&locale.get())));
+        let queue_items = move || {
             let locale = locale.get();
             queue.with(|uploads| {
                 uploads
                     .iter()
                     .map(|upload| {
-                        let mut item = view_model::queue_item(
-                            upload.key,
-                            &upload.filename(),
-                            upload.state.get(),
-                            upload.progress.get().as_ref(),
-                            upload.message.get().as_ref(),
-                            &locale,
-                        );
+                        let mut item = upload.shown(|shown| {
+                            view_model::queue_item(
+                                upload.key,
+                                &upload.filename(),
+                                shown.state,
+                                shown.progress.as_ref(),
+                                shown.message.as_ref(),
+                                &locale,
+                            )
+                        });
                         item.retryable &= upload.run(|r| r.file.is_some()).unwrap_or(false);
                         item
                     })
                     .collect::<Vec<_>>()
             })
-        });
-        let videos = Signal::derive(move || {
+        };
+        let videos = move || {
             let locale = locale.get();
             videos.with(|list| {
                 list.iter()
                     .map(|video| view_model::video_item(video, &locale))
                     .collect::<Vec<_>>()
             })
-        });
+        };
         view! {
             <div
                 id="vidrop"
@@ -383,9 +406,9 @@ impl Widget {
                 part="root"
                 lang=move || locale.get().tag
                 data-theme=move || settings.with(|s| s.theme.as_str())
-                data-multiple=move || multiple.get().then_some("")
-                data-state=move || state.get().as_str()
-                data-upload-id=move || current.get().and_then(|u| u.upload_id.get())
+                data-multiple=move || multiple().then_some("")
+                data-state=move || state().as_str()
+                data-upload-id=move || current.get().and_then(|u| u.shown(|s| s.upload_id.clone()))
                 data-parts-total=count(|c| c.total)
                 data-parts-done=count(|c| c.done)
                 data-parts-resumed=count(|c| c.resumed)
@@ -394,7 +417,7 @@ impl Widget {
                 <DropZone on_files multiple busy accept words />
                 <div
                     class="vidrop-status"
-                    hidden=move || multiple.get() || progress.with(Option::is_none)
+                    hidden=move || multiple() || progress().is_none()
                 >
                     <ProgressBar progress />
                     <PauseButton paused enabled=pausable on_toggle=on_toggle_pause words />
@@ -409,15 +432,13 @@ impl Widget {
                 />
                 <ErrorMessage
                     notice
-                    out_of_sight=Signal::derive(move || multiple.get() && notice_of_file.get())
+                    out_of_sight=move || multiple() && notice_of_file.get()
                 />
                 <Announcer text=announcement />
-                <Player video=playing on_metadata words />
+                <Player video=move || playing.get() on_metadata words />
                 <VideoList
                     videos
-                    playing=Signal::derive(move || {
-                        playing.with(|v| v.as_ref().map(|v| v.id.clone()))
-                    })
+                    playing=move || playing.with(|v| v.as_ref().map(|v| v.id.clone()))
                     on_play
                     words
                 />
@@ -506,7 +527,7 @@ impl Widget {
             Some((r.filename.clone(), figures, quarter))
         });
         if let Some((filename, figures, quarter)) = unsent.flatten() {
-            upload.progress.set(Some(figures));
+            upload.show(|s| s.progress = Some(figures));
             if let Some(percent) = quarter {
                 self.announcement.set(Some(Announcement::Progress {
                     filename: filename.clone(),
@@ -567,8 +588,10 @@ impl Widget {
 
     /// `upload` did not happen or failed: shown, and told with its `code`.
     fn fail(&self, upload: FileUpload, message: Message) {
-        upload.state.set(UploadState::Error);
-        upload.message.set(Some(message.clone()));
+        upload.show(|s| {
+            s.state = UploadState::Error;
+            s.message = Some(message.clone());
+        });
         self.announcement.set(None);
         self.local(|l| l.call_notice = false);
         self.notice_of_file.set(true);
@@ -651,10 +674,10 @@ impl Widget {
                 Ok(file) => {
                     count += 1;
                     total += file.size;
-                    upload.state.set(UploadState::Queued);
+                    upload.show(|s| s.state = UploadState::Queued);
                 }
                 Err(message) => {
-                    upload.progress.set(None);
+                    upload.show(|s| s.progress = None);
                     if !settings.multiple {
                         self.current.set(Some(upload));
                     }
@@ -667,7 +690,7 @@ impl Widget {
             self.pump();
         } else if let Some(upload) = added
             .into_iter()
-            .find(|u| u.state.get_untracked() == UploadState::Queued)
+            .find(|u| u.state_untracked() == UploadState::Queued)
         {
             self.begin(upload);
         }
@@ -681,7 +704,7 @@ impl Widget {
                 let running = queue.iter().filter(|u| u.is_active()).count();
                 let next = queue
                     .iter()
-                    .find(|u| u.state.get_untracked() == UploadState::Queued)
+                    .find(|u| u.state_untracked() == UploadState::Queued)
                     .copied();
                 (running, next)
             });
@@ -701,18 +724,20 @@ impl Widget {
         // The chooser is disabled while the upload runs: a keyboard user
         // on it goes on to the upload's buttons.
         let refocus = !settings.multiple && self.has_match("#vidrop-file:focus");
-        upload.state.set(UploadState::Uploading);
-        upload.message.set(None);
+        upload.show(|s| {
+            s.state = UploadState::Uploading;
+            s.message = None;
+            s.progress = Some(ProgressFigures::start(file.size));
+            s.upload_id = None;
+            s.parts = None;
+        });
         self.current.set(Some(upload));
         if refocus {
             self.focus_soon(UPLOAD_BUTTONS);
         }
-        upload.progress.set(Some(ProgressFigures::start(file.size)));
         self.announcement.set(Some(Announcement::Started {
             filename: file.filename.clone(),
         }));
-        upload.upload_id.set(None);
-        upload.parts.set(None);
         let buttons = UploadControl::default();
         upload.run(|r| {
             r.throttle = ProgressThrottle::default();
@@ -742,8 +767,10 @@ impl Widget {
     fn on_report(&self, upload: FileUpload, report: Report<'_>, buttons: &UploadControl) {
         match report {
             Report::Resuming { id } => {
-                upload.upload_id.set(Some(id.to_owned()));
-                upload.state.set(UploadState::Resuming);
+                upload.show(|s| {
+                    s.upload_id = Some(id.to_owned());
+                    s.state = UploadState::Resuming;
+                });
             }
             Report::Started {
                 id,
@@ -751,22 +778,25 @@ impl Widget {
                 parts_done,
                 parts_resumed,
             } => {
-                upload.upload_id.set(Some(id.to_owned()));
-                upload.parts.set(Some(PartCounts {
-                    total: parts_total,
-                    done: parts_done,
-                    resumed: parts_resumed,
-                }));
-                if upload.state.get_untracked() == UploadState::Resuming {
-                    upload.state.set(if buttons.is_paused() {
-                        UploadState::Paused
-                    } else {
-                        UploadState::Uploading
+                let paused = buttons.is_paused();
+                upload.show(|s| {
+                    s.upload_id = Some(id.to_owned());
+                    s.parts = Some(PartCounts {
+                        total: parts_total,
+                        done: parts_done,
+                        resumed: parts_resumed,
                     });
-                }
+                    if s.state == UploadState::Resuming {
+                        s.state = if paused {
+                            UploadState::Paused
+                        } else {
+                            UploadState::Uploading
+                        };
+                    }
+                });
             }
-            Report::PartDone { parts_done } => upload.parts.update(|counts| {
-                if let Some(counts) = counts {
+            Report::PartDone { parts_done } => upload.show(|s| {
+                if let Some(counts) = &mut s.parts {
                     counts.done = parts_done;
                 }
             }),
@@ -829,9 +859,9 @@ impl Widget {
                 // The bar shows the end at once; the page's event keeps its
                 // turn (see `emit_complete`).
                 if let Some(figures) = upload.run(|r| r.unsent_progress).flatten() {
-                    upload.progress.set(Some(figures));
+                    upload.show(|s| s.progress = Some(figures));
                 }
-                upload.state.set(UploadState::Done);
+                upload.show(|s| s.state = UploadState::Done);
                 self.announcement.set(Some(Announcement::Done {
                     filename: video.listed.summary.filename.clone(),
                 }));
@@ -862,8 +892,10 @@ impl Widget {
 
     /// `upload` was cancelled: shown, and told.
     fn cancelled(self, upload: FileUpload) {
-        upload.state.set(UploadState::Cancelled);
-        upload.message.set(Some(Message::Cancelled));
+        upload.show(|s| {
+            s.state = UploadState::Cancelled;
+            s.message = Some(Message::Cancelled);
+        });
         self.announcement.set(None);
         self.local(|l| l.call_notice = false);
         self.notice_of_file.set(true);
@@ -940,7 +972,7 @@ impl Widget {
         };
         if let Some(control) = upload.control() {
             control.cancel();
-        } else if upload.state.get_untracked() == UploadState::Queued {
+        } else if upload.state_untracked() == UploadState::Queued {
             self.cancelled(upload);
         }
     }
@@ -952,12 +984,14 @@ impl Widget {
             return;
         };
         let retryable = matches!(
-            upload.state.get_untracked(),
+            upload.state_untracked(),
             UploadState::Error | UploadState::Cancelled
         );
         if retryable && upload.run(|r| r.file.is_some()) == Some(true) {
-            upload.message.set(None);
-            upload.state.set(UploadState::Queued);
+            upload.show(|s| {
+                s.message = None;
+                s.state = UploadState::Queued;
+            });
             self.pump();
         }
     }
@@ -972,20 +1006,20 @@ impl Widget {
         let Some(buttons) = upload.control() else {
             return;
         };
-        let upload_id = upload.upload_id.get_untracked();
+        let upload_id = upload.shown.with_untracked(|s| s.upload_id.clone());
         let upload_id = upload_id.as_deref();
         let filename = upload.filename();
         let filename = filename.as_str();
-        match upload.state.get_untracked() {
+        match upload.state_untracked() {
             UploadState::Uploading if buttons.pause() => {
-                upload.state.set(UploadState::Paused);
+                upload.show(|s| s.state = UploadState::Paused);
                 self.emit(&events::Pause {
                     filename,
                     upload_id,
                 });
             }
             UploadState::Paused if buttons.resume() => {
-                upload.state.set(UploadState::Uploading);
+                upload.show(|s| s.state = UploadState::Uploading);
                 self.emit(&events::Resume {
                     filename,
                     upload_id,

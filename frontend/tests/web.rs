@@ -162,12 +162,13 @@ async fn drop_zone_and_idle_cancel_button() {
     let _mounted = mount_to(root.clone(), move || {
         view! {
             <DropZone
-                on_files=Callback::new(|_files: Vec<File>| {})
-                multiple=false
-                busy=false
-                words=EN.words
+                on_files={|_files: Vec<File>| {}}
+                multiple=|| false
+                busy=|| false
+                words=|| EN.words
+                accept=|| "video/*".to_owned()
             />
-            <CancelButton enabled=false on_cancel=Callback::new(|()| {}) words=EN.words />
+            <CancelButton enabled=|| false on_cancel=|| {} words=|| EN.words />
         }
     });
     tick().await;
@@ -198,9 +199,9 @@ async fn pause_button_offers_pause_then_resume() {
     let (paused, set_paused) = signal(false);
     let (enabled, set_enabled) = signal(false);
     let (clicks, set_clicks) = signal(0);
-    let on_toggle = Callback::new(move |()| set_clicks.update(|n| *n += 1));
+    let on_toggle = move || set_clicks.update(|n| *n += 1);
     let _mounted = mount_to(root.clone(), move || {
-        view! { <PauseButton paused enabled on_toggle words=EN.words /> }
+        view! { <PauseButton paused=move || paused.get() enabled=move || enabled.get() on_toggle words=|| EN.words /> }
     });
     tick().await;
     let button = find(&root, "button#vidrop-pause");
@@ -231,12 +232,13 @@ async fn choosing_a_file_calls_back() {
     let _mounted = mount_to(root.clone(), move || {
         view! {
             <DropZone
-                on_files=Callback::new(move |files: Vec<File>| {
+                on_files={move |files: Vec<File>| {
                     set_chosen.set(files.iter().map(File::name).collect())
-                })
-                multiple=false
-                busy=false
-                words=EN.words
+                }}
+                multiple=|| false
+                busy=|| false
+                words=|| EN.words
+                accept=|| "video/*".to_owned()
             />
         }
     });
@@ -258,12 +260,13 @@ async fn several_files_come_by_picker_drop_and_paste() {
     let _mounted = mount_to(root.clone(), move || {
         view! {
             <DropZone
-                on_files=Callback::new(move |files: Vec<File>| {
+                on_files={move |files: Vec<File>| {
                     set_chosen.set(files.iter().map(File::name).collect())
-                })
-                multiple
-                busy=false
-                words=EN.words
+                }}
+                multiple=move || multiple.get()
+                busy=|| false
+                words=|| EN.words
+                accept=|| "video/*".to_owned()
             />
         }
     });
@@ -344,7 +347,10 @@ fn choose(input: &HtmlInputElement, files: &[File]) {
 async fn progress_bar_shows_percent_bytes_and_speed() {
     let root = wrapper();
     let (progress, set_progress) = signal(None::<ProgressView>);
-    let _mounted = mount_to(root.clone(), move || view! { <ProgressBar progress /> });
+    let _mounted = mount_to(
+        root.clone(),
+        move || view! { <ProgressBar progress=move || progress.get() /> },
+    );
     tick().await;
     let bar = find(&root, "#vidrop-progress");
     assert_eq!(bar.get_attribute("max").as_deref(), Some("100"));
@@ -378,7 +384,10 @@ async fn progress_bar_shows_percent_bytes_and_speed() {
 async fn error_message_is_an_alert() {
     let root = wrapper();
     let (notice, set_notice) = signal(None::<Notice>);
-    let _mounted = mount_to(root.clone(), move || view! { <ErrorMessage notice /> });
+    let _mounted = mount_to(
+        root.clone(),
+        move || view! { <ErrorMessage notice=move || notice.get() out_of_sight=|| false /> },
+    );
     tick().await;
     let alert = find(&root, "#vidrop-error");
     assert_eq!(alert.get_attribute("role").as_deref(), Some("alert"));
@@ -419,14 +428,15 @@ async fn video_list_and_player() {
     .iter()
     .map(|video| video_item(video, &EN))
     .collect();
+    let videos = StoredValue::new(videos);
     let _mounted = mount_to(root.clone(), move || {
         view! {
-            <Player video words=EN.words />
+            <Player video=move || video.get() words=|| EN.words on_metadata=|_, _| {} />
             <VideoList
-                words=EN.words
-                videos=Signal::stored(videos)
-                playing=Signal::derive(move || video.with(|v| v.as_ref().map(|v| v.id.clone())))
-                on_play=Callback::new(move |id: String| set_played.set(Some(id)))
+                words=|| EN.words
+                videos=move || videos.get_value()
+                playing=move || video.with(|v| v.as_ref().map(|v| v.id.clone()))
+                on_play=move |id: String| set_played.set(Some(id))
             />
         }
     });

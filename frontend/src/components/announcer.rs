@@ -14,8 +14,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Announcer(
     /// What to announce; `None` (or the same text again) says nothing.
-    #[prop(into)]
-    text: Signal<Option<String>>,
+    text: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <div
@@ -25,7 +24,7 @@ pub fn Announcer(
             aria-live="polite"
             aria-atomic="true"
         >
-            {move || text.get()}
+            {text}
         </div>
     }
 }

@@ -7,13 +7,11 @@ use leptos::prelude::*;
 #[component]
 pub fn CancelButton(
     /// Whether there is an upload to cancel.
-    #[prop(into)]
-    enabled: Signal<bool>,
+    enabled: impl Fn() -> bool + Copy + Send + Sync + 'static,
     /// The words of the moment (its own is `cancel`).
-    #[prop(into)]
-    words: Signal<Words>,
+    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
     /// Called when the user clicks.
-    on_cancel: Callback<()>,
+    on_cancel: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <button
@@ -21,10 +19,10 @@ pub fn CancelButton(
             id="vidrop-cancel"
             class="vidrop-button vidrop-button--secondary"
             part="button cancel"
-            disabled=move || !enabled.get()
-            on:click=move |_| on_cancel.run(())
+            disabled=move || !enabled()
+            on:click=move |_| on_cancel()
         >
-            {move || words.get().cancel}
+            {move || words().cancel}
         </button>
     }
 }

@@ -16,29 +16,24 @@ use web_sys::{DragEvent, File, HtmlInputElement, Node};
 pub fn DropZone(
     /// Called with the files the user dropped, chose or pasted (one at
     /// most unless `multiple`).
-    on_files: Callback<Vec<File>>,
+    on_files: impl Fn(Vec<File>) + Copy + Send + Sync + 'static,
     /// Whether several files may come at once (the picker's `multiple`).
-    #[prop(into)]
-    multiple: Signal<bool>,
+    multiple: impl Fn() -> bool + Copy + Send + Sync + 'static,
     /// While true (an upload is running) new files are refused.
-    #[prop(into)]
-    busy: Signal<bool>,
+    busy: impl Fn() -> bool + Copy + Send + Sync + 'static,
     /// The words of the moment (its own are `drop_zone`).
-    #[prop(into)]
-    words: Signal<Words>,
-    /// The file input's `accept` (`video/*` when not given).
-    #[prop(into, optional)]
-    accept: Option<Signal<String>>,
+    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
+    /// The file input's `accept`.
+    accept: impl Fn() -> String + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let accept = move || accept.map_or_else(|| "video/*".to_owned(), |accept| accept.get());
     let (dragging, set_dragging) = signal(false);
-    let text = move || words.get().drop_zone;
+    let text = move || words().drop_zone;
 
     let on_drag_over = move |ev: DragEvent| {
         // Without this the browser opens the dropped file itself.
         ev.prevent_default();
         if let Some(transfer) = ev.data_transfer() {
-            transfer.set_drop_effect(if busy.get_untracked() { "none" } else { "copy" });
+            transfer.set_drop_effect(if untrack(busy) { "none" } else { "copy" });
         }
         set_dragging.set(true);
     };
@@ -56,40 +51,36 @@ pub fn DropZone(
         let files = files.map_or_else(Vec::new, |list| {
             (0..list.length()).filter_map(|i| list.get(i)).collect()
         });
-        let keep = if multiple.get_untracked() {
-            files.len()
-        } else {
-            1
-        };
+        let keep = if untrack(multiple) { files.len() } else { 1 };
         files.into_iter().take(keep).collect()
     };
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
         set_dragging.set(false);
-        if busy.get_untracked() {
+        if untrack(busy) {
             return;
         }
         let files = take(ev.data_transfer().and_then(|t| t.files()));
         if !files.is_empty() {
-            on_files.run(files);
+            on_files(files);
         }
     };
     let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        if busy.get_untracked() {
+        if untrack(busy) {
             return;
         }
         let files = take(ev.clipboard_data().and_then(|data| data.files()));
         if !files.is_empty() {
             // Files, not text: nothing else of the page takes them.
             ev.prevent_default();
-            on_files.run(files);
+            on_files(files);
         }
     };
     let on_change = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
         let files = take(input.files());
         if !files.is_empty() {
-            on_files.run(files);
+            on_files(files);
         }
         // So that choosing the same file again fires `change` again.
         input.set_value("");
@@ -100,8 +91,8 @@ pub fn DropZone(
             id="vidrop-dropzone"
             class="vidrop-dropzone"
             part="dropzone"
-            class:vidrop-dropzone--active=move || dragging.get() && !busy.get()
-            class:vidrop-dropzone--busy=move || busy.get()
+            class:vidrop-dropzone--active=move || dragging.get() && !busy()
+            class:vidrop-dropzone--busy=move || busy()
             on:dragenter=on_drag_over
             on:dragover=on_drag_over
             on:dragleave=on_drag_leave
@@ -112,15 +103,15 @@ pub fn DropZone(
                 <path d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z"></path>
             </svg>
             <p class="vidrop-dropzone-title">
-                {move || if busy.get() { text().busy } else { text().title }}
+                {move || if busy() { text().busy } else { text().title }}
             </p>
             <input
                 type="file"
                 id="vidrop-file"
                 class="vidrop-file-input"
                 accept=accept
-                multiple=move || multiple.get()
-                disabled=move || busy.get()
+                multiple=multiple
+                disabled=busy
                 on:change=on_change
             />
             <label for="vidrop-file" class="vidrop-button vidrop-button--primary" part="button choose">

@@ -40,14 +40,12 @@ impl Notice {
 #[component]
 pub fn ErrorMessage(
     /// The message to show, if any.
-    #[prop(into)]
-    notice: Signal<Option<Notice>>,
+    notice: impl Fn() -> Option<Notice> + Copy + Send + Sync + 'static,
     /// While true the line is out of sight but still announced: its words
     /// show elsewhere (a queued file's row).
-    #[prop(into, optional)]
-    out_of_sight: Option<Signal<bool>>,
+    out_of_sight: impl Fn() -> bool + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let kind = move || notice.with(|n| n.as_ref().map(|n| n.kind));
+    let kind = move || notice().map(|n| n.kind);
     view! {
         <div
             id="vidrop-error"
@@ -60,9 +58,9 @@ pub fn ErrorMessage(
             }
             class:vidrop-message--error=move || kind() == Some(NoticeKind::Error)
             class:vidrop-message--info=move || kind() == Some(NoticeKind::Info)
-            class:vidrop-visually-hidden=move || out_of_sight.is_some_and(|hidden| hidden.get())
+            class:vidrop-visually-hidden=move || out_of_sight()
         >
-            {move || notice.with(|n| n.as_ref().map(|n| n.text.clone()))}
+            {move || notice().map(|n| n.text)}
         </div>
     }
 }

@@ -8,16 +8,13 @@ use leptos::prelude::*;
 #[component]
 pub fn PauseButton(
     /// Whether the upload is paused (the button then offers to resume).
-    #[prop(into)]
-    paused: Signal<bool>,
+    paused: impl Fn() -> bool + Copy + Send + Sync + 'static,
     /// Whether there is an upload to pause or resume.
-    #[prop(into)]
-    enabled: Signal<bool>,
+    enabled: impl Fn() -> bool + Copy + Send + Sync + 'static,
     /// The words of the moment (its own are `pause`).
-    #[prop(into)]
-    words: Signal<Words>,
+    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
     /// Called when the user clicks, to pause or resume.
-    on_toggle: Callback<()>,
+    on_toggle: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <button
@@ -25,13 +22,13 @@ pub fn PauseButton(
             id="vidrop-pause"
             class="vidrop-button vidrop-button--secondary"
             part="button pause"
-            aria-pressed=move || if paused.get() { "true" } else { "false" }
-            disabled=move || !enabled.get()
-            on:click=move |_| on_toggle.run(())
+            aria-pressed=move || if paused() { "true" } else { "false" }
+            disabled=move || !enabled()
+            on:click=move |_| on_toggle()
         >
             {move || {
-                let text = words.get().pause;
-                if paused.get() { text.resume } else { text.pause }
+                let text = words().pause;
+                if paused() { text.resume } else { text.pause }
             }}
         </button>
     }

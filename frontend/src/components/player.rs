@@ -29,23 +29,20 @@ pub struct PlayableVideo {
 pub fn Player(
     /// The video to play. Every new value starts playback, even of the same
     /// video (a Play click after it ended).
-    #[prop(into)]
-    video: Signal<Option<PlayableVideo>>,
+    video: impl Fn() -> Option<PlayableVideo> + Copy + Send + Sync + 'static,
     /// Called once the browser has read a video's metadata, with its id and
     /// its duration in seconds (`None` when it is not a finite number, or
     /// the video could not be loaded).
-    #[prop(optional)]
-    on_metadata: Option<Callback<(String, Option<f64>)>>,
+    on_metadata: impl Fn(String, Option<f64>) + Copy + Send + Sync + 'static,
     /// The words of the moment (its own are `player`).
-    #[prop(into)]
-    words: Signal<Words>,
+    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let element = NodeRef::<html::Video>::new();
     // The `MediaError.code` of the current video, when it cannot play:
     // worded as it is shown, so in the language of the moment.
     let failure = RwSignal::new(None::<u16>);
     Effect::new(move |_| {
-        video.track();
+        video();
         failure.set(None);
         let Some(player) = element.get_untracked() else {
             return;
@@ -58,17 +55,17 @@ pub fn Player(
             });
         }
     });
-    let field = move |f: fn(&PlayableVideo) -> String| move || video.with(|v| v.as_ref().map(f));
+    let field = move |f: fn(&PlayableVideo) -> String| move || video().as_ref().map(f);
     let tell = move |duration: Option<f64>| {
-        let id = video.with_untracked(|v| v.as_ref().map(|v| v.id.clone()));
-        if let (Some(on_metadata), Some(id)) = (on_metadata, id) {
-            on_metadata.run((id, duration.filter(|d| d.is_finite())));
+        let id = untrack(video).map(|v| v.id);
+        if let Some(id) = id {
+            on_metadata(id, duration.filter(|d| d.is_finite()));
         }
     };
     let message = move || {
         failure
             .get()
-            .and_then(|code| playback_failure(code, &words.get().player))
+            .and_then(|code| playback_failure(code, &words().player))
     };
     let on_loaded = move |_| tell(element.get_untracked().map(|v| v.duration()));
     let on_error = move |_| {
@@ -80,7 +77,7 @@ pub fn Player(
         tell(None);
     };
     view! {
-        <Show when=move || video.with(Option::is_some)>
+        <Show when=move || video().is_some()>
             <figure class="vidrop-player" part="player">
                 <video
                     id="vidrop-player"
@@ -91,7 +88,7 @@ pub fn Player(
                     preload="metadata"
                     aria-labelledby="vidrop-player-caption"
                     src=field(|v| v.url.clone())
-                    poster=move || video.with(|v| v.as_ref().and_then(|v| v.poster.clone()))
+                    poster=move || video().and_then(|v| v.poster)
                     data-video-id=field(|v| v.id.clone())
                     on:loadedmetadata=on_loaded
                     on:error=on_error

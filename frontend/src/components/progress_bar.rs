@@ -22,10 +22,9 @@ pub struct ProgressView {
 #[component]
 pub fn ProgressBar(
     /// The latest upload's progress; `None` before any upload.
-    #[prop(into)]
-    progress: Signal<Option<ProgressView>>,
+    progress: impl Fn() -> Option<ProgressView> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let percent = move || progress.with(|p| p.as_ref().map_or(0, |p| p.percent));
+    let percent = move || progress().map_or(0, |p| p.percent);
     view! {
         <div class="vidrop-progress">
             <progress
@@ -36,14 +35,14 @@ pub fn ProgressBar(
                 data-percent=percent
                 aria-labelledby="vidrop-progress-text"
             >
-                {move || progress.with(|p| p.as_ref().map(|p| p.percent_text.clone()))}
+                {move || progress().map(|p| p.percent_text)}
             </progress>
             <div class="vidrop-progress-line">
                 <span id="vidrop-progress-text" part="progress-text">
-                    {move || progress.with(|p| p.as_ref().map(|p| p.text.clone()))}
+                    {move || progress().map(|p| p.text)}
                 </span>
                 <span class="vidrop-eta">
-                    {move || progress.with(|p| p.as_ref().and_then(|p| p.eta.clone()))}
+                    {move || progress().and_then(|p| p.eta)}
                 </span>
             </div>
         </div>

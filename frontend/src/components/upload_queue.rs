@@ -37,27 +37,27 @@ pub struct QueueItem {
 /// holds.
 #[component]
 pub fn UploadQueue(
-    #[prop(into)] items: Signal<Vec<QueueItem>>,
+    items: impl Fn() -> Vec<QueueItem> + Copy + Send + Sync + 'static,
     /// Called with a file's key: pause it, or resume it when paused.
-    on_toggle_pause: Callback<u64>,
-    on_cancel: Callback<u64>,
-    on_retry: Callback<u64>,
-    #[prop(into)] words: Signal<Words>,
+    on_toggle_pause: impl Fn(u64) + Copy + Send + Sync + 'static,
+    on_cancel: impl Fn(u64) + Copy + Send + Sync + 'static,
+    on_retry: impl Fn(u64) + Copy + Send + Sync + 'static,
+    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <ul
             id="vidrop-queue"
             class="vidrop-queue"
             part="queue"
-            aria-label=move || words.get().queue.title
-            hidden=move || items.with(Vec::is_empty)
+            aria-label=move || words().queue.title
+            hidden=move || items().is_empty()
         >
             <For
-                each=move || items.with(|items| items.iter().map(|i| i.key).collect::<Vec<_>>())
+                each=move || { items().into_iter().map(|i| i.key).collect::<Vec<_>>() }
                 key=|key| *key
                 children=move |key| {
                     let item = Memo::new(move |_| {
-                        items.with(|items| items.iter().find(|i| i.key == key).cloned())
+                        items().into_iter().find(|i| i.key == key)
                     });
                     let field = move |read: fn(&QueueItem) -> String| {
                         move || item.with(|i| i.as_ref().map(read).unwrap_or_default())
@@ -115,10 +115,10 @@ pub fn UploadQueue(
                                     hidden=move || !flag(|i| i.pausable)()
                                     aria-label=field(|i| i.pause_label.clone())
                                     aria-pressed=move || if flag(|i| i.paused)() { "true" } else { "false" }
-                                    on:click=move |_| on_toggle_pause.run(key)
+                                    on:click=move |_| on_toggle_pause(key)
                                 >
                                     {move || {
-                                        let text = words.get().pause;
+                                        let text = words().pause;
                                         if flag(|i| i.paused)() { text.resume } else { text.pause }
                                     }}
                                 </button>
@@ -128,9 +128,9 @@ pub fn UploadQueue(
                                     part="button cancel"
                                     hidden=move || !flag(|i| i.cancellable)()
                                     aria-label=field(|i| i.cancel_label.clone())
-                                    on:click=move |_| on_cancel.run(key)
+                                    on:click=move |_| on_cancel(key)
                                 >
-                                    {move || words.get().cancel}
+                                    {move || words().cancel}
                                 </button>
                                 <button
                                     type="button"
@@ -138,9 +138,9 @@ pub fn UploadQueue(
                                     part="button retry"
                                     hidden=move || !flag(|i| i.retryable)()
                                     aria-label=field(|i| i.retry_label.clone())
-                                    on:click=move |_| on_retry.run(key)
+                                    on:click=move |_| on_retry(key)
                                 >
-                                    {move || words.get().queue.retry}
+                                    {move || words().queue.retry}
                                 </button>
                             </div>
                         </li>

@@ -40,38 +40,35 @@ pub struct VideoDuration {
 #[component]
 pub fn VideoList(
     /// The videos, newest first.
-    #[prop(into)]
-    videos: Signal<Vec<VideoItem>>,
+    videos: impl Fn() -> Vec<VideoItem> + Copy + Send + Sync + 'static,
     /// The id of the video in the player, to mark it in the list.
-    #[prop(into)]
-    playing: Signal<Option<String>>,
+    playing: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
     /// Called with a video's id when its Play button is clicked.
-    on_play: Callback<String>,
+    on_play: impl Fn(String) + Copy + Send + Sync + 'static,
     /// The words of the moment (its own are `videos`).
-    #[prop(into)]
-    words: Signal<Words>,
+    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
         <section class="vidrop-library" aria-labelledby="vidrop-videos-title">
             <h2 id="vidrop-videos-title" class="vidrop-library-title">
-                {move || words.get().videos.title}
+                {move || words().videos.title}
             </h2>
-            <Show when=move || videos.with(Vec::is_empty)>
-                <p class="vidrop-empty">{move || words.get().videos.empty}</p>
+            <Show when=move || videos().is_empty()>
+                <p class="vidrop-empty">{move || words().videos.empty}</p>
             </Show>
             <ul id="vidrop-videos" class="vidrop-videos" part="list">
                 <For
-                    each=move || videos.get()
+                    each=videos
                     key=VideoItem::clone
                     children=move |video| {
                         let id = video.id.clone();
                         let is_playing = {
                             let id = id.clone();
-                            move || playing.with(|p| p.as_deref() == Some(id.as_str()))
+                            move || playing().as_deref() == Some(id.as_str())
                         };
                         let play = {
                             let id = id.clone();
-                            move |_| on_play.run(id.clone())
+                            move |_| on_play(id.clone())
                         };
                         view! {
                             <li
@@ -133,7 +130,7 @@ pub fn VideoList(
                                     aria-label=video.play_label
                                     on:click=play
                                 >
-                                    {move || words.get().videos.play}
+                                    {move || words().videos.play}
                                 </button>
                             </li>
                         }
