@@ -112,24 +112,31 @@ pub(crate) struct Widget {
     root: NodeRef<html::Div>,
     /// The browser's languages, best first (`navigator.languages`).
     languages: RwSignal<Vec<String>>,
-    /// The locale the widget speaks: the `locale` attribute's, else the
-    /// browser's first the widget has, else English.
-    locale: Memo<Locale>,
-    /// The latest file's upload: what the status area and the root's
-    /// `data-*` show.
-    current: RwSignal<Option<FileUpload>>,
-    /// The files added with `multiple`, in the order they came: the queue.
-    queue: RwSignal<Vec<FileUpload>>,
-    notice: RwSignal<Option<Message>>,
-    /// Whether the notice is about one file's upload (with `multiple` its
-    /// row shows it, and the alert only announces it).
-    notice_of_file: RwSignal<bool>,
-    /// What the announcer says (a polite live region).
-    announcement: RwSignal<Option<Announcement>>,
-    videos: RwSignal<Vec<ListedVideo>>,
+    /// What is shown, but the video played: one signal, because a signal
+    /// of each type of value costs the wasm its own code.
+    shown: RwSignal<Shown>,
+    /// The video the player plays: a signal of its own, because each new
+    /// value starts playback.
     playing: RwSignal<Option<PlayableVideo>>,
     /// What nothing on screen follows; not `Send`, so in local storage.
     local: StoredValue<Local, LocalStorage>,
+}
+
+/// What the widget shows (but the video played).
+#[derive(Default)]
+struct Shown {
+    /// The latest file's upload: what the status area and the root's
+    /// `data-*` show.
+    current: Option<FileUpload>,
+    /// The files added with `multiple`, in the order they came: the queue.
+    queue: Vec<FileUpload>,
+    notice: Option<Message>,
+    /// Whether the notice is about one file's upload (with `multiple` its
+    /// row shows it, and the alert only announces it).
+    notice_of_file: bool,
+    /// What the announcer says (a polite live region).
+    announcement: Option<Announcement>,
+    videos: Vec<ListedVideo>,
 }
 
 /// The widget's state that is not shown. Read and changed only through
@@ -276,21 +283,11 @@ impl Widget {
         };
         let settings = RwSignal::new(settings);
         let languages = RwSignal::new(locale::browser_languages());
-        let locale = Memo::new(move |_| {
-            let attribute = settings.with(|s| s.locale.clone());
-            languages.with(|browser| Locale(locale::choose(attribute.as_deref(), browser)))
-        });
         Widget {
             settings,
             root: NodeRef::new(),
             languages,
-            locale,
-            current: RwSignal::new(None),
-            queue: RwSignal::new(Vec::new()),
-            notice: RwSignal::new(None),
-            notice_of_file: RwSignal::new(false),
-            announcement: RwSignal::new(None),
-            videos: RwSignal::new(Vec::new()),
+            shown: RwSignal::new(Shown::default()),
             playing: RwSignal::new(None),
             local: StoredValue::new_local(local),
         }
@@ -302,13 +299,32 @@ impl Widget {
         self.local.try_update_value(f)
     }
 
+    /// Changes what is shown.
+    fn show(&self, f: impl FnOnce(&mut Shown)) {
+        self.shown.update(f);
+    }
+
+    /// Reads what is shown, without following it.
+    fn shown_untracked<T>(&self, f: impl FnOnce(&Shown) -> T) -> T {
+        self.shown.with_untracked(f)
+    }
+
+    /// The locale the widget speaks: the `locale` attribute's, else the
+    /// browser's first the widget has, else English.
+    fn locale(&self) -> Locale {
+        let languages = self.languages;
+        self.settings.with(|settings| {
+            languages.with(|browser| Locale(locale::choose(settings.locale.as_deref(), browser)))
+        })
+    }
+
     /// The view, wired to this widget; lists the videos once, and follows
     /// the browser's languages.
     pub(crate) fn view(self) -> impl IntoView {
         let on_files = move |files: Vec<File>| self.add_files(files);
         let on_cancel = move || self.cancel_current();
         let on_toggle_pause = move || {
-            if let Some(upload) = self.current.get_untracked() {
+            if let Some(upload) = self.shown_untracked(|s| s.current) {
                 self.toggle_pause(upload);
             }
         };
@@ -331,19 +347,14 @@ impl Widget {
         let Widget {
             settings,
             root,
-            locale,
-            current,
-            queue,
-            notice,
-            notice_of_file,
-            announcement,
-            videos,
+            shown,
             playing,
             ..
         } = self;
+        let locale = move || self.locale();
         let state = move || {
-            current
-                .get()
+            shown
+                .with(|s| s.current)
                 .map_or(UploadState::Idle, |u| u.shown(|s| s.state))
         };
         let multiple = move || settings.with(|s| s.multiple);
@@ -353,25 +364,24 @@ impl Widget {
         let pausable = move || matches!(state(), UploadState::Uploading | UploadState::Paused);
         let paused = move || state() == UploadState::Paused;
         let accept = move || settings.with(|s| s.accept.input_attribute());
-        let parts = move || current.get().and_then(|u| u.shown(|s| s.parts));
+        let parts = move || shown.with(|s| s.current).and_then(|u| u.shown(|s| s.parts));
         let count = move |field: fn(&PartCounts) -> u32| {
             move || parts().map(|counts| field(&counts).to_string())
         };
         // Worded here, from what happened and the locale of the moment.
-        let words = move || locale.get().words;
+        let words = move || locale().words;
         let progress = move || {
-            current
-                .get()
+            shown
+                .with(|s| s.current)
                 .and_then(|u| u.shown(|s| s.progress))
-                .map(|figures| figures.view(&locale.get()))
+                .map(|figures| figures.view(&locale()))
         };
-        let notice =
-            move || notice.with(|message| message.as_ref().map(|m| m.notice(&locale.get())));
+        let notice = move || shown.with(|s| s.notice.as_ref().map(|m| m.notice(&locale())));
         let announcement =
-            move || announcement.with(|said| said.as_ref().map(|a| a.text(&locale.get())));
+            move || shown.with(|s| s.announcement.as_ref().map(|a| a.text(&locale())));
         let queue_items = move || {
-            let locale = locale.get();
-            queue.with(|uploads| {
+            let locale = locale();
+            shown.with(|Shown { queue: uploads, .. }| {
                 uploads
                     .iter()
                     .map(|upload| {
@@ -392,8 +402,8 @@ impl Widget {
             })
         };
         let videos = move || {
-            let locale = locale.get();
-            videos.with(|list| {
+            let locale = locale();
+            shown.with(|Shown { videos: list, .. }| {
                 list.iter()
                     .map(|video| view_model::video_item(video, &locale))
                     .collect::<Vec<_>>()
@@ -404,11 +414,11 @@ impl Widget {
                 id="vidrop"
                 class="vidrop"
                 part="root"
-                lang=move || locale.get().tag
+                lang=move || locale().tag
                 data-theme=move || settings.with(|s| s.theme.as_str())
                 data-multiple=move || multiple().then_some("")
                 data-state=move || state().as_str()
-                data-upload-id=move || current.get().and_then(|u| u.shown(|s| s.upload_id.clone()))
+                data-upload-id=move || shown.with(|s| s.current).and_then(|u| u.shown(|s| s.upload_id.clone()))
                 data-parts-total=count(|c| c.total)
                 data-parts-done=count(|c| c.done)
                 data-parts-resumed=count(|c| c.resumed)
@@ -432,7 +442,7 @@ impl Widget {
                 />
                 <ErrorMessage
                     notice
-                    out_of_sight=move || multiple() && notice_of_file.get()
+                    out_of_sight=move || multiple() && shown.with(|s| s.notice_of_file)
                 />
                 <Announcer text=announcement />
                 <Player video=move || playing.get() on_metadata words />
@@ -529,10 +539,12 @@ impl Widget {
         if let Some((filename, figures, quarter)) = unsent.flatten() {
             upload.show(|s| s.progress = Some(figures));
             if let Some(percent) = quarter {
-                self.announcement.set(Some(Announcement::Progress {
-                    filename: filename.clone(),
-                    percent,
-                }));
+                self.show(|s| {
+                    s.announcement = Some(Announcement::Progress {
+                        filename: filename.clone(),
+                        percent,
+                    })
+                });
             }
             self.emit(&events::Progress {
                 filename: &filename,
@@ -592,24 +604,26 @@ impl Widget {
             s.state = UploadState::Error;
             s.message = Some(message.clone());
         });
-        self.announcement.set(None);
+        self.show(|s| {
+            s.announcement = None;
+            s.notice_of_file = true;
+        });
         self.local(|l| l.call_notice = false);
-        self.notice_of_file.set(true);
         self.show_error(message, Some(&upload.filename()));
     }
 
     /// A call to the backend outside an upload failed (listing, playing).
     fn fail_call(&self, error: ApiError) {
         self.local(|l| l.call_notice = true);
-        self.notice_of_file.set(false);
+        self.show(|s| s.notice_of_file = false);
         self.show_error(Message::Failed(error.into()), None);
     }
 
     /// Shows `message` and tells the page, in the words shown.
     fn show_error(&self, message: Message, filename: Option<&str>) {
         let code = message.code().to_owned();
-        let text = message.text(&self.locale.get_untracked());
-        self.notice.set(Some(message));
+        let text = message.text(&untrack(|| self.locale()));
+        self.show(|s| s.notice = Some(message));
         self.emit(&events::Error {
             code: &code,
             message: &text,
@@ -632,10 +646,14 @@ impl Widget {
             return;
         }
         let settings = self.settings.get_untracked();
-        if !settings.multiple && self.current.get_untracked().is_some_and(|u| u.is_active()) {
+        if !settings.multiple
+            && self
+                .shown_untracked(|s| s.current)
+                .is_some_and(|u| u.is_active())
+        {
             return;
         }
-        self.notice.set(None);
+        self.show(|s| s.notice = None);
         self.local(|l| l.call_notice = false);
         let take = if settings.multiple { files.len() } else { 1 };
         let (mut count, mut total) = (0u32, 0u64);
@@ -679,14 +697,14 @@ impl Widget {
                 Err(message) => {
                     upload.show(|s| s.progress = None);
                     if !settings.multiple {
-                        self.current.set(Some(upload));
+                        self.show(|s| s.current = Some(upload));
                     }
                     self.fail(upload, message);
                 }
             }
         }
         if settings.multiple {
-            self.queue.update(|queue| queue.extend(added));
+            self.show(|s| s.queue.extend(added));
             self.pump();
         } else if let Some(upload) = added
             .into_iter()
@@ -700,7 +718,7 @@ impl Widget {
     /// go up.
     fn pump(self) {
         loop {
-            let (running, next) = self.queue.with_untracked(|queue| {
+            let (running, next) = self.shown_untracked(|Shown { queue, .. }| {
                 let running = queue.iter().filter(|u| u.is_active()).count();
                 let next = queue
                     .iter()
@@ -731,13 +749,15 @@ impl Widget {
             s.upload_id = None;
             s.parts = None;
         });
-        self.current.set(Some(upload));
+        self.show(|s| s.current = Some(upload));
         if refocus {
             self.focus_soon(UPLOAD_BUTTONS);
         }
-        self.announcement.set(Some(Announcement::Started {
-            filename: file.filename.clone(),
-        }));
+        self.show(|s| {
+            s.announcement = Some(Announcement::Started {
+                filename: file.filename.clone(),
+            })
+        });
         let buttons = UploadControl::default();
         upload.run(|r| {
             r.throttle = ProgressThrottle::default();
@@ -862,9 +882,11 @@ impl Widget {
                     upload.show(|s| s.progress = Some(figures));
                 }
                 upload.show(|s| s.state = UploadState::Done);
-                self.announcement.set(Some(Announcement::Done {
-                    filename: video.listed.summary.filename.clone(),
-                }));
+                self.show(|s| {
+                    s.announcement = Some(Announcement::Done {
+                        filename: video.listed.summary.filename.clone(),
+                    })
+                });
                 if !self.is_mounted() {
                     return self.emit_complete(upload, video, None);
                 }
@@ -896,10 +918,12 @@ impl Widget {
             s.state = UploadState::Cancelled;
             s.message = Some(Message::Cancelled);
         });
-        self.announcement.set(None);
+        self.show(|s| {
+            s.announcement = None;
+            s.notice_of_file = true;
+            s.notice = Some(Message::Cancelled);
+        });
         self.local(|l| l.call_notice = false);
-        self.notice_of_file.set(true);
-        self.notice.set(Some(Message::Cancelled));
         self.emit(&events::Cancel {
             filename: &upload.filename(),
         });
@@ -950,9 +974,7 @@ impl Widget {
     /// (the element's `cancel()`).
     pub(crate) fn cancel(&self) {
         self.cancel_current();
-        let keys: Vec<u64> = self
-            .queue
-            .with_untracked(|queue| queue.iter().map(|u| u.key).collect());
+        let keys: Vec<u64> = self.shown_untracked(|s| s.queue.iter().map(|u| u.key).collect());
         for key in keys {
             self.cancel_one(key);
         }
@@ -960,7 +982,10 @@ impl Widget {
 
     /// Cancels the latest file's upload, if it runs.
     fn cancel_current(&self) {
-        if let Some(control) = self.current.get_untracked().and_then(|u| u.control()) {
+        if let Some(control) = self
+            .shown_untracked(|s| s.current)
+            .and_then(|u| u.control())
+        {
             control.cancel();
         }
     }
@@ -998,8 +1023,7 @@ impl Widget {
 
     /// The queue's file `key`.
     fn find(&self, key: u64) -> Option<FileUpload> {
-        self.queue
-            .with_untracked(|queue| queue.iter().find(|u| u.key == key).copied())
+        self.shown_untracked(|s| s.queue.iter().find(|u| u.key == key).copied())
     }
 
     fn toggle_pause(&self, upload: FileUpload) {
@@ -1042,9 +1066,9 @@ impl Widget {
         self.spawn(async move {
             match api.list_videos().await {
                 Ok(list) => {
-                    self.videos.set(list);
+                    self.show(|s| s.videos = list);
                     if self.local(|l| std::mem::take(&mut l.call_notice)) == Some(true) {
-                        self.notice.set(None);
+                        self.show(|s| s.notice = None);
                     }
                 }
                 Err(error) => self.fail_call(error),
@@ -1061,7 +1085,7 @@ impl Widget {
             match api.video(&id).await {
                 Ok(video) if self.is_mounted() => {
                     self.local(|l| l.call_notice = false);
-                    self.notice.set(None);
+                    self.show(|s| s.notice = None);
                     self.playing.set(Some(PlayableVideo::from(&video)));
                 }
                 Ok(_) => {}
