@@ -114,19 +114,22 @@ impl UploadControl {
         step: impl Future<Output = Result<T, E>>,
     ) -> Result<T, E> {
         self.check()?;
-        let mut changes = self.subscribe();
-        let cancelled = async move {
-            while let Some(event) = changes.next().await {
-                if event == ControlEvent::Cancel {
-                    return;
-                }
-            }
-            std::future::pending::<()>().await
-        };
-        match select(pin!(step), pin!(cancelled)).await {
+        match select(pin!(step), pin!(self.cancelled())).await {
             Either::Left((outcome, _)) => outcome,
             Either::Right(_) => Err(Cancelled.into()),
         }
+    }
+
+    /// Ends when the upload is cancelled. Not generic, unlike
+    /// [`Self::unless_cancelled`]: the wasm has its code once.
+    async fn cancelled(&self) {
+        let mut changes = self.subscribe();
+        while let Some(event) = changes.next().await {
+            if event == ControlEvent::Cancel {
+                return;
+            }
+        }
+        std::future::pending::<()>().await
     }
 }
 
