@@ -8,6 +8,8 @@
 //! - The widget's engine knows nothing of the view: no `engine` module uses
 //!   `components`, `view_model` or the crate root; components use nothing
 //!   else of the crate (they take plain view models).
+//! - The widget has no server function (so `wasm-streams` can be a
+//!   stand-in, see `stubs/wasm-streams`).
 //! - No crate has a module that uses a module using it back.
 //!
 //! (The backend's own layering is checked by `tests/architecture.rs`.)
@@ -126,6 +128,40 @@ fn the_widget_knows_nothing_of_servers() {
             "the widget depends on {forbidden}"
         );
     }
+}
+
+/// `wasm-streams` is patched with a stand-in (`stubs/wasm-streams`) whose
+/// streaming calls panic: it is only sound while the widget has no server
+/// function, the one user of those calls.
+#[test]
+fn the_widget_has_no_server_function() {
+    fn rust_files(folder: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(folder).expect("the widget's source folder reads") {
+            let path = entry.expect("a folder entry reads").path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(&workspace_root().join("frontend"), &mut files);
+    assert!(files.len() > 10, "the widget's Rust files are found");
+    let mut servers = Vec::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file).expect("a source file reads");
+        for marker in ["#[server", "#[leptos::server", "server_fn", "ServerFn"] {
+            if source.contains(marker) {
+                servers.push(format!("{}: {marker}", file.display()));
+            }
+        }
+    }
+    assert!(
+        servers.is_empty(),
+        "server functions need the real wasm-streams:\n  {}",
+        servers.join("\n  ")
+    );
 }
 
 #[test]
