@@ -12,7 +12,7 @@
 //!
 //! Closures, not `Signal<T>` and `Callback<T>`: each type of value a
 //! `Signal` or a `Callback` carries costs the wasm its own copy of their
-//! code, and a closure only its body (the widget's wasm was 8.8 KB smaller
+//! code, and a closure only its body (the widget's wasm was 9.5 KB smaller
 //! gzipped; see `BENCHMARKS.md`).
 //!
 //! [`App`]: crate::App
