@@ -525,13 +525,14 @@ impl<'a> Transfer<'a> {
         };
         let (part_number, try_id) = (send.part_number, send.try_id);
         let progress = self.sender.clone();
-        let request = xhr::put(&send.url, &send.headers, &body, move |sent| {
+        let on_progress = move |sent| {
             let _ = progress.unbounded_send(Event::Progress {
                 part_number,
                 try_id,
                 sent,
             });
-        })?;
+        };
+        let request = xhr::put(&send.url, &send.headers, &body, Box::new(on_progress))?;
         self.flights.0.push(Flight {
             part_number,
             try_id,

@@ -134,7 +134,7 @@ pub async fn upload(
 /// video is what matters: a poster the store does not take is left out,
 /// and the video goes up without one.
 async fn send_poster(put: &PosterUpload, poster: &Blob) -> bool {
-    match xhr::put(&put.url, &put.headers, poster, |_| {}) {
+    match xhr::put(&put.url, &put.headers, poster, Box::new(|_| {})) {
         Ok(request) => request
             .response()
             .await

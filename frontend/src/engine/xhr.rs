@@ -102,12 +102,13 @@ pub struct XhrPut {
 
 /// Starts `PUT body` to `url` with `headers` (those a browser forbids are
 /// left out: it sets them itself). `on_progress` is called with the bytes
-/// sent so far, as the browser reports them.
+/// sent so far, as the browser reports them. (Boxed, not generic: one copy of
+/// this function in the wasm serves parts and posters.)
 pub fn put(
     url: &str,
     headers: &BTreeMap<String, String>,
     body: &Blob,
-    on_progress: impl FnMut(u64) + 'static,
+    mut on_progress: Box<dyn FnMut(u64)>,
 ) -> Result<XhrPut, XhrError> {
     let browser = |e: wasm_bindgen::JsValue| XhrError::Browser(js_message(&e));
     let xhr = XmlHttpRequest::new().map_err(browser)?;
@@ -142,7 +143,6 @@ pub fn put(
         listeners.push(listener);
     }
     let upload = xhr.upload().map_err(browser)?;
-    let mut on_progress = on_progress;
     listeners.push(
         Listener::add(upload.as_ref(), "progress", move |event| {
             if let Some(event) = event.dyn_ref::<ProgressEvent>() {
