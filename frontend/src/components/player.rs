@@ -93,16 +93,21 @@ pub fn Player(
                     on:loadedmetadata=on_loaded
                     on:error=on_error
                 ></video>
-                <Show when=move || message().is_some()>
-                    <p
-                        id="vidrop-player-error"
-                        role="alert"
-                        class="vidrop-message vidrop-message--error"
-                        part="message error"
-                    >
-                        {message}
-                    </p>
-                </Show>
+                {move || {
+                    message()
+                        .map(|text| {
+                            view! {
+                                <p
+                                    id="vidrop-player-error"
+                                    role="alert"
+                                    class="vidrop-message vidrop-message--error"
+                                    part="message error"
+                                >
+                                    {text}
+                                </p>
+                            }
+                        })
+                }}
                 <figcaption id="vidrop-player-caption" class="vidrop-player-caption">{field(|v| v.title.clone())}</figcaption>
             </figure>
         </Show>

@@ -53,9 +53,11 @@ pub fn VideoList(
             <h2 id="vidrop-videos-title" class="vidrop-library-title">
                 {move || words().videos.title}
             </h2>
-            <Show when=move || videos().is_empty()>
-                <p class="vidrop-empty">{move || words().videos.empty}</p>
-            </Show>
+            {move || {
+                videos()
+                    .is_empty()
+                    .then(|| view! { <p class="vidrop-empty">{words().videos.empty}</p> })
+            }}
             <ul id="vidrop-videos" class="vidrop-videos" part="list">
                 <For
                     each=videos
