@@ -758,7 +758,8 @@ loopback, built as it ships:
 - the widget, in headless Chromium (and, for the upload in every engine, in
   Firefox ESR and WebKitGTK): cargo profile `{WIDGET_PROFILE}`, built by
   `trunk build --release` with the standard library rebuilt with
-  `panic = \"immediate-abort\"` (`cargo xtask build`), as it ships in `dist/`;
+  `panic = \"immediate-abort\"` and its `optimize_for_size` feature
+  (`cargo xtask build`), as it ships in `dist/`;
   the checksum and scheduler figures run the same code built the same way, as a
   wasm test in the same headless Chromium;
 - `curl`, Debian's;
