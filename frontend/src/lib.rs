@@ -112,9 +112,13 @@ pub(crate) struct Widget {
     root: NodeRef<html::Div>,
     /// The browser's languages, best first (`navigator.languages`).
     languages: RwSignal<Vec<String>>,
-    /// What is shown, but the video played: one signal, because a signal
-    /// of each type of value costs the wasm its own code.
+    /// What is shown, but the list of videos and the video played: one
+    /// signal, because a signal of each type of value costs the wasm its
+    /// own code.
     shown: RwSignal<Shown>,
+    /// The stored videos: a signal of their own, so that an upload's
+    /// progress does not word the whole list again.
+    videos: RwSignal<Vec<ListedVideo>>,
     /// The video the player plays: a signal of its own, because each new
     /// value starts playback.
     playing: RwSignal<Option<PlayableVideo>>,
@@ -122,7 +126,7 @@ pub(crate) struct Widget {
     local: StoredValue<Local, LocalStorage>,
 }
 
-/// What the widget shows (but the video played).
+/// What the widget shows (but the list of videos and the video played).
 #[derive(Default)]
 struct Shown {
     /// The latest file's upload: what the status area and the root's
@@ -136,7 +140,6 @@ struct Shown {
     notice_of_file: bool,
     /// What the announcer says (a polite live region).
     announcement: Option<Announcement>,
-    videos: Vec<ListedVideo>,
 }
 
 /// The widget's state that is not shown. Read and changed only through
@@ -288,6 +291,7 @@ impl Widget {
             root: NodeRef::new(),
             languages,
             shown: RwSignal::new(Shown::default()),
+            videos: RwSignal::new(Vec::new()),
             playing: RwSignal::new(None),
             local: StoredValue::new_local(local),
         }
@@ -348,6 +352,7 @@ impl Widget {
             settings,
             root,
             shown,
+            videos,
             playing,
             ..
         } = self;
@@ -403,7 +408,7 @@ impl Widget {
         };
         let videos = move || {
             let locale = locale();
-            shown.with(|Shown { videos: list, .. }| {
+            videos.with(|list| {
                 list.iter()
                     .map(|video| view_model::video_item(video, &locale))
                     .collect::<Vec<_>>()
@@ -1066,7 +1071,7 @@ impl Widget {
         self.spawn(async move {
             match api.list_videos().await {
                 Ok(list) => {
-                    self.show(|s| s.videos = list);
+                    self.videos.set(list);
                     if self.local(|l| std::mem::take(&mut l.call_notice)) == Some(true) {
                         self.show(|s| s.notice = None);
                     }
