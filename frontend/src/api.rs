@@ -9,8 +9,7 @@ use crate::json::{self, FromJson};
 use std::cell::RefCell;
 use std::rc::Rc;
 use vidrop_shared::api::{
-    CompleteUpload, ErrorBody, ListedVideo, SignParts, SignedParts, StoredParts, UploadPlan,
-    UploadRequest, VideoDetails, VideoPage,
+    CompleteUpload, ErrorBody, ListedVideo, SignParts, UploadRequest, VideoDetails, VideoPage,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -145,50 +144,38 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
-    /// `POST /api/uploads`: asks where and how to upload a file.
-    pub async fn create_upload(&self, body: &UploadRequest) -> Result<UploadPlan, ApiError> {
-        let url = self.url("/api/uploads");
-        read_json(
-            &self
-                .call("POST", &url, Some(json::upload_request(body)))
-                .await?,
-        )
+    /// `POST /api/uploads`: asks where and how to upload a file; answers an
+    /// [`UploadPlan`](vidrop_shared::api::UploadPlan).
+    pub fn create_upload(&self, body: &UploadRequest) -> ApiCall {
+        self.post("/api/uploads", json::upload_request(body))
     }
 
-    /// `POST /api/uploads/{id}/parts`: presigned URLs for a batch of parts.
-    pub async fn sign_parts(&self, id: &str, body: &SignParts) -> Result<SignedParts, ApiError> {
-        let url = self.url(&format!("/api/uploads/{}/parts", path_segment(id)));
-        read_json(
-            &self
-                .call("POST", &url, Some(json::sign_parts(body)))
-                .await?,
-        )
+    /// `POST /api/uploads/{id}/parts`: presigned URLs for a batch of parts;
+    /// answers [`SignedParts`](vidrop_shared::api::SignedParts).
+    pub fn sign_parts(&self, id: &str, body: &SignParts) -> ApiCall {
+        let path = format!("/api/uploads/{}/parts", path_segment(id));
+        self.post(&path, json::sign_parts(body))
     }
 
-    /// `GET /api/uploads/{id}/parts?upload_id=…`: the parts the store holds.
-    pub async fn list_parts(&self, id: &str, upload_id: &str) -> Result<StoredParts, ApiError> {
-        let url = self.url(&format!(
-            "/api/uploads/{}/parts?upload_id={}",
-            path_segment(id),
-            path_segment(upload_id)
-        ));
-        read_json(&self.call("GET", &url, None).await?)
+    /// `GET /api/uploads/{id}/parts?upload_id=…`: the parts the store
+    /// holds; answers [`StoredParts`](vidrop_shared::api::StoredParts).
+    pub fn list_parts(&self, id: &str, upload_id: &str) -> ApiCall {
+        self.without_body(
+            "GET",
+            &format!(
+                "/api/uploads/{}/parts?upload_id={}",
+                path_segment(id),
+                path_segment(upload_id)
+            ),
+        )
     }
 
     /// `POST /api/uploads/{id}/complete`: completes a multipart upload (or,
-    /// without `upload_id`, confirms a single PUT) and answers the video.
-    /// Safe to repeat.
-    pub async fn complete_upload(
-        &self,
-        id: &str,
-        body: &CompleteUpload,
-    ) -> Result<VideoDetails, ApiError> {
-        let url = self.url(&format!("/api/uploads/{}/complete", path_segment(id)));
-        read_json(
-            &self
-                .call("POST", &url, Some(json::complete_upload(body)))
-                .await?,
-        )
+    /// without `upload_id`, confirms a single PUT); answers the
+    /// [`VideoDetails`]. Safe to repeat.
+    pub fn complete_upload(&self, id: &str, body: &CompleteUpload) -> ApiCall {
+        let path = format!("/api/uploads/{}/complete", path_segment(id));
+        self.post(&path, json::complete_upload(body))
     }
 
     /// The base URL given to [`Api::new`], without a trailing slash.
@@ -197,43 +184,54 @@ impl Api {
     }
 
     /// `DELETE /api/uploads/{id}?upload_id=…`: gives up a multipart upload.
-    pub async fn abort_upload(&self, id: &str, upload_id: &str) -> Result<(), ApiError> {
-        let url = self.url(&format!(
-            "/api/uploads/{}?upload_id={}",
-            path_segment(id),
-            path_segment(upload_id)
-        ));
-        self.call("DELETE", &url, None).await.map(drop)
+    pub fn abort_upload(&self, id: &str, upload_id: &str) -> ApiCall {
+        self.without_body(
+            "DELETE",
+            &format!(
+                "/api/uploads/{}?upload_id={}",
+                path_segment(id),
+                path_segment(upload_id)
+            ),
+        )
     }
 
     /// `GET /api/videos`: the stored videos (the first page), newest first,
     /// each with what the browser read of it and its poster's URL.
     pub async fn list_videos(&self) -> Result<Vec<ListedVideo>, ApiError> {
-        let url = self.url("/api/videos");
-        let page: VideoPage = read_json(&self.call("GET", &url, None).await?)?;
+        let call = self.without_body("GET", "/api/videos");
+        let page: VideoPage = read_json(&self.send(&call).await?)?;
         Ok(page.videos)
     }
 
     /// `GET /api/videos/{id}`: one video with a fresh presigned URL to play.
     pub async fn video(&self, id: &str) -> Result<VideoDetails, ApiError> {
-        let url = self.url(&format!("/api/videos/{}", path_segment(id)));
-        read_json(&self.call("GET", &url, None).await?)
+        let call = self.without_body("GET", &format!("/api/videos/{}", path_segment(id)));
+        read_json(&self.send(&call).await?)
     }
 
-    /// One call: `method` on `url` with the token, and `body` as JSON when
-    /// there is one; the body of a successful answer. Not generic, so the
-    /// wasm holds it once rather than once per call.
-    async fn call(
-        &self,
-        method: &str,
-        url: &str,
-        body: Option<String>,
-    ) -> Result<String, ApiError> {
+    fn post(&self, path: &str, body: String) -> ApiCall {
+        ApiCall {
+            method: "POST",
+            url: self.url(path),
+            body: Some(body),
+        }
+    }
+
+    fn without_body(&self, method: &'static str, path: &str) -> ApiCall {
+        ApiCall {
+            method,
+            url: self.url(path),
+            body: None,
+        }
+    }
+
+    /// Makes `call` with the token; the body of a successful answer. Not
+    /// generic: every call goes through this one future (and its retries
+    /// through one `retry_api`), so the wasm holds it once rather than once
+    /// per kind of answer. [`read_json`] reads the answer after.
+    pub async fn send(&self, call: &ApiCall) -> Result<String, ApiError> {
         // `fetch` rejects only when no HTTP answer came back at all.
-        let response = self
-            .fetch(method, url, body)
-            .await
-            .ok_or(ApiError::Unreachable)?;
+        let response = self.fetch(call).await.ok_or(ApiError::Unreachable)?;
         let text = text_of(&response).await;
         if response.ok() {
             text.ok_or(ApiError::Unreachable)
@@ -244,21 +242,30 @@ impl Api {
     }
 
     /// The browser's `fetch`; `None` when it fails.
-    async fn fetch(&self, method: &str, url: &str, body: Option<String>) -> Option<Response> {
+    async fn fetch(&self, call: &ApiCall) -> Option<Response> {
         let headers = Headers::new().ok()?;
         if let Some(value) = self.credential.authorization() {
             headers.set("Authorization", &value).ok()?;
         }
         let init = RequestInit::new();
-        init.set_method(method);
-        if let Some(body) = body {
+        init.set_method(call.method);
+        if let Some(body) = &call.body {
             headers.set("Content-Type", "application/json").ok()?;
-            init.set_body(&JsValue::from(body));
+            init.set_body(&JsValue::from_str(body));
         }
         init.set_headers(&headers);
-        let promise = web_sys::window()?.fetch_with_str_and_init(url, &init);
+        let promise = web_sys::window()?.fetch_with_str_and_init(&call.url, &init);
         JsFuture::from(promise).await.ok()?.dyn_into().ok()
     }
+}
+
+/// One call to the backend, ready to make (and to make again): its method,
+/// URL and JSON body. [`Api::send`] makes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiCall {
+    method: &'static str,
+    url: String,
+    body: Option<String>,
 }
 
 /// A response's body as text, or `None` when it cannot be read.
@@ -276,7 +283,7 @@ fn path_segment(value: &str) -> String {
 }
 
 /// A successful answer's body as `T`.
-fn read_json<T: FromJson>(text: &str) -> Result<T, ApiError> {
+pub fn read_json<T: FromJson>(text: &str) -> Result<T, ApiError> {
     Ok(T::from_json(text)?)
 }
 

@@ -7,7 +7,7 @@
 //! [`transfer`](super::transfer) (the parts) both import it and never each
 //! other's internals. Reports carry facts and numbers; the widget words them.
 
-use crate::api::{Api, ApiError};
+use crate::api::{Api, ApiCall, ApiError};
 use crate::engine::control::{Cancelled, UploadControl};
 use crate::engine::hash::Sha256Backend;
 use crate::engine::probe::Unplayable;
@@ -312,18 +312,22 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// Calls the backend with `policy`'s retries, unless cancelled.
-    pub async fn call<T, Fut>(
-        &self,
-        policy: RetryPolicy,
-        call: impl FnMut() -> Fut,
-    ) -> Result<T, UploadError>
-    where
-        Fut: std::future::Future<Output = Result<T, ApiError>>,
-    {
-        let step = async { Ok(retry_api(policy, random, sleep, call).await?) };
+    /// Makes `call` with `policy`'s retries, unless cancelled; the answer's
+    /// body, for [`read_json`](crate::api::read_json).
+    pub async fn call(&self, policy: RetryPolicy, call: &ApiCall) -> Result<String, UploadError> {
+        let step = async { Ok(send_with_retries(self.api, call, policy).await?) };
         self.control.unless_cancelled(step).await
     }
+}
+
+/// Makes `call` with `policy`'s retries: the one instance of [`retry_api`]
+/// the widget holds.
+pub async fn send_with_retries(
+    api: &Api,
+    call: &ApiCall,
+    policy: RetryPolicy,
+) -> Result<String, ApiError> {
+    retry_api(policy, random, sleep, || api.send(call)).await
 }
 
 #[cfg(test)]

@@ -15,12 +15,12 @@
 //! checksum): it gets the same retries, stall detection, pause and progress.
 //! "Signing it again" then means planning a new upload.
 
-use crate::api::ApiError;
-use crate::engine::context::{Context, Report, UploadError};
+use crate::api::{ApiError, read_json};
+use crate::engine::context::{Context, Report, UploadError, send_with_retries};
 use crate::engine::control::ControlEvent;
 use crate::engine::hash::Sha256Backend;
 use crate::engine::progress::ProgressTracker;
-use crate::engine::retry::{is_retryable_status, retry_api};
+use crate::engine::retry::is_retryable_status;
 use crate::engine::s3_error::{S3Error, parse_s3_error};
 use crate::engine::scheduler::{
     FailureOutcome, PartFailure, PartScheduler, PartSend, RetryReason, refresh_at, url_lifetime_ms,
@@ -32,7 +32,8 @@ use futures_channel::mpsc::{UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use std::ops::Range;
 use vidrop_shared::api::{
-    CompleteUpload, HttpMethod, PartToSign, SignParts, SignedPart, SingleUpload, UploadPlan,
+    CompleteUpload, HttpMethod, PartToSign, SignParts, SignedPart, SignedParts, SingleUpload,
+    UploadPlan,
 };
 use vidrop_shared::checksum::Sha256Checksum;
 use wasm_bindgen_futures::spawn_local;
@@ -651,8 +652,10 @@ fn spawn_sign(cx: &Context<'_>, id: String, body: SignParts, sender: &UnboundedS
     let policy = cx.config.api_retry();
     let sender = sender.clone();
     spawn_local(async move {
-        let signed = retry_api(policy, random, sleep, || api.sign_parts(&id, &body))
+        let call = api.sign_parts(&id, &body);
+        let signed = send_with_retries(&api, &call, policy)
             .await
+            .and_then(|text| read_json::<SignedParts>(&text))
             .map(|signed| Signed {
                 parts: signed.parts,
                 expires_at: signed.expires_at,
@@ -674,7 +677,10 @@ fn spawn_replan(cx: &Context<'_>, sender: &UnboundedSender<Event>) {
         .create_request(cx.file_sha256.clone(), cx.media, None);
     let sender = sender.clone();
     spawn_local(async move {
-        let plan = retry_api(policy, random, sleep, || api.create_upload(&body)).await;
+        let call = api.create_upload(&body);
+        let plan = send_with_retries(&api, &call, policy)
+            .await
+            .and_then(|text| read_json::<UploadPlan>(&text));
         let signed = match plan {
             Ok(UploadPlan::Single(plan)) => put_plan(plan).map(|plan| Signed {
                 parts: vec![single_part(&plan)],
@@ -682,7 +688,9 @@ fn spawn_replan(cx: &Context<'_>, sender: &UnboundedSender<Event>) {
                 replan: Some(plan),
             }),
             Ok(UploadPlan::Multipart(multipart)) => {
-                let _ = api.abort_upload(&multipart.id, &multipart.upload_id).await;
+                let _ = api
+                    .send(&api.abort_upload(&multipart.id, &multipart.upload_id))
+                    .await;
                 Err(UploadError::UnsupportedPlan("multipart".into()))
             }
             Err(error) => Err(error.into()),

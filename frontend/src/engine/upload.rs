@@ -6,21 +6,22 @@
 //! It tells what happens through [`Report`]s and ends with a `Result` whose
 //! error reads as a sentence.
 
-use crate::api::{Api, ApiError};
-use crate::engine::context::{CheckedFile, Context, Report, UploadConfig, UploadError};
+use crate::api::{Api, ApiError, read_json};
+use crate::engine::context::{
+    CheckedFile, Context, Report, UploadConfig, UploadError, send_with_retries,
+};
 use crate::engine::control::UploadControl;
 use crate::engine::hash::Sha256Backend;
 use crate::engine::probe::probe;
 use crate::engine::progress::ProgressTracker;
 use crate::engine::resume::{Fingerprint, LocalResumeBook, ResumeRecord};
-use crate::engine::retry::retry_api;
 use crate::engine::scheduler::PartScheduler;
 use crate::engine::slots::Slots;
-use crate::engine::timer::{now_ms, random, sleep};
+use crate::engine::timer::now_ms;
 use crate::engine::transfer::{Sent, Target, Transfer, put_plan};
 use crate::engine::xhr;
 use vidrop_shared::api::{
-    MultipartUpload, PosterUpload, SingleUpload, StoredPart, UploadPlan, VideoDetails,
+    MultipartUpload, PosterUpload, SingleUpload, StoredPart, StoredParts, UploadPlan, VideoDetails,
 };
 use vidrop_shared::parts::{DEFAULT_MULTIPART_THRESHOLD, PartPlan};
 use web_sys::Blob;
@@ -104,9 +105,8 @@ pub async fn upload(
         cx.media,
         poster.as_ref().map(|poster| poster.size() as u64),
     );
-    let plan = cx
-        .call(cx.config.create_retry(), || api.create_upload(&request))
-        .await?;
+    let call = api.create_upload(&request);
+    let plan: UploadPlan = read_json(&cx.call(cx.config.create_retry(), &call).await?)?;
     let poster_put = match &plan {
         UploadPlan::Single(single) => single.poster.as_ref(),
         UploadPlan::Multipart(multipart) => multipart.poster.as_ref(),
@@ -157,13 +157,9 @@ async fn stored_parts(
         return Ok(None);
     }
     (cx.report)(Report::Resuming { id: &record.id });
-    let stored = cx
-        .call(cx.config.api_retry(), || {
-            cx.api.list_parts(&record.id, &record.upload_id)
-        })
-        .await;
-    let stored = match stored {
-        Ok(stored) => stored.parts,
+    let call = cx.api.list_parts(&record.id, &record.upload_id);
+    let stored = match cx.call(cx.config.api_retry(), &call).await {
+        Ok(stored) => read_json::<StoredParts>(&stored)?.parts,
         Err(error) if error.is_gone() => return Ok(None),
         Err(error) => return Err(error),
     };
@@ -274,11 +270,8 @@ async fn send_and_complete(
         complete,
         mut tracker,
     } = Transfer::run(cx, scheduler, target, tracker).await?;
-    let video = cx
-        .call(cx.config.api_retry(), || {
-            cx.api.complete_upload(&id, &complete)
-        })
-        .await?;
+    let call = cx.api.complete_upload(&id, &complete);
+    let video: VideoDetails = read_json(&cx.call(cx.config.api_retry(), &call).await?)?;
     tracker.finish(now_ms());
     (cx.report)(Report::Progress(&tracker));
     Ok(video)
@@ -288,5 +281,5 @@ async fn send_and_complete(
 /// the backend's sweep aborts the abandoned upload once it expires.
 async fn abort_on_server(cx: &Context<'_>, id: &str, upload_id: &str) {
     let policy = cx.config.create_retry();
-    let _ = retry_api(policy, random, sleep, || cx.api.abort_upload(id, upload_id)).await;
+    let _ = send_with_retries(cx.api, &cx.api.abort_upload(id, upload_id), policy).await;
 }
