@@ -71,6 +71,7 @@ use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local;
 use std::future::Future;
+use std::pin::Pin;
 use vidrop_shared::api::{ListedVideo, VideoDetails};
 use vidrop_shared::filename::clean_filename;
 use wasm_bindgen::JsCast;
@@ -370,9 +371,6 @@ impl Widget {
         let paused = move || state() == UploadState::Paused;
         let accept = move || settings.with(|s| s.accept.input_attribute());
         let parts = move || shown.with(|s| s.current).and_then(|u| u.shown(|s| s.parts));
-        let count = move |field: fn(&PartCounts) -> u32| {
-            move || parts().map(|counts| field(&counts).to_string())
-        };
         // Worded here, from what happened and the locale of the moment.
         let words = move || locale().words;
         let progress = move || {
@@ -414,30 +412,71 @@ impl Widget {
                     .collect::<Vec<_>>()
             })
         };
+        // The root's attributes: what the host page's CSS and its scripts
+        // (and the tests) read of the widget's state. Set in one effect,
+        // which costs the wasm less than an effect per attribute.
+        Effect::new(move |_| {
+            let Some(root) = root.get() else { return };
+            let parts = parts();
+            let attributes = [
+                ("lang", Some(locale().tag.to_owned())),
+                (
+                    "data-theme",
+                    Some(settings.with(|s| s.theme.as_str()).to_owned()),
+                ),
+                ("data-multiple", multiple().then(String::new)),
+                ("data-state", Some(state().as_str().to_owned())),
+                (
+                    "data-upload-id",
+                    shown
+                        .with(|s| s.current)
+                        .and_then(|u| u.shown(|s| s.upload_id.clone())),
+                ),
+                ("data-parts-total", parts.map(|c| c.total.to_string())),
+                ("data-parts-done", parts.map(|c| c.done.to_string())),
+                ("data-parts-resumed", parts.map(|c| c.resumed.to_string())),
+            ];
+            for (name, value) in attributes {
+                // Only what changed: a page may watch them (`MutationObserver`).
+                if root.get_attribute(name) != value {
+                    let _ = match value {
+                        Some(value) => root.set_attribute(name, &value),
+                        None => root.remove_attribute(name),
+                    };
+                }
+            }
+        });
         view! {
-            <div
-                id="vidrop"
-                class="vidrop"
-                part="root"
-                lang=move || locale().tag
-                data-theme=move || settings.with(|s| s.theme.as_str())
-                data-multiple=move || multiple().then_some("")
-                data-state=move || state().as_str()
-                data-upload-id=move || shown.with(|s| s.current).and_then(|u| u.shown(|s| s.upload_id.clone()))
-                data-parts-total=count(|c| c.total)
-                data-parts-done=count(|c| c.done)
-                data-parts-resumed=count(|c| c.resumed)
-                node_ref=root
-            >
-                <DropZone on_files multiple busy accept words />
-                <div
-                    class="vidrop-status"
-                    hidden=move || multiple() || progress().is_none()
-                >
-                    <ProgressBar progress />
-                    <PauseButton paused enabled=pausable on_toggle=on_toggle_pause words />
-                    <CancelButton enabled=active on_cancel words />
-                </div>
+            <div id="vidrop" class="vidrop" part="root" node_ref=root>
+                {move || {
+                    view! {
+                        <DropZone
+                            on_files
+                            multiple=multiple()
+                            busy=busy()
+                            accept=accept()
+                            text=words().drop_zone
+                        />
+                    }
+                }}
+                // Drawn again in place at each step (10 a second at most).
+                {move || {
+                    let progress = progress();
+                    let words = words();
+                    let hidden = multiple() || progress.is_none();
+                    view! {
+                        <div class="vidrop-status" hidden=hidden>
+                            <ProgressBar progress />
+                            <PauseButton
+                                paused=paused()
+                                enabled=pausable()
+                                on_toggle=on_toggle_pause
+                                text=words.pause
+                            />
+                            <CancelButton enabled=active() on_cancel text=words.cancel />
+                        </div>
+                    }
+                }}
                 <UploadQueue
                     items=queue_items
                     on_toggle_pause=on_toggle_pause_of
@@ -445,10 +484,14 @@ impl Widget {
                     on_retry=on_retry_of
                     words
                 />
-                <ErrorMessage
-                    notice
-                    out_of_sight=move || multiple() && shown.with(|s| s.notice_of_file)
-                />
+                {move || {
+                    view! {
+                        <ErrorMessage
+                            notice=notice()
+                            out_of_sight=multiple() && shown.with(|s| s.notice_of_file)
+                        />
+                    }
+                }}
                 <Announcer text=announcement />
                 <Player video=move || playing.get() on_metadata words />
                 <VideoList
@@ -502,10 +545,29 @@ impl Widget {
         self.local(|l| l.mounted).unwrap_or(false)
     }
 
+    /// Runs `make` under the widget's reactive owner, so that the signals
+    /// it makes live as long as the widget. (Event handlers run under the
+    /// owner of the part of the view that holds them, which a new drawing
+    /// of that part disposes.)
+    fn owned<T>(self, make: impl FnOnce() -> T) -> T {
+        match self
+            .local(|l| l.owner.as_ref().and_then(WeakOwner::upgrade))
+            .flatten()
+        {
+            Some(owner) => owner.with(make),
+            None => make(),
+        }
+    }
+
     /// Runs `task` holding the widget's reactive owner, so its signals
     /// outlive an unmount until the task ends; nothing runs once the owner
     /// is gone.
     fn spawn(self, task: impl Future<Output = ()> + 'static) {
+        self.spawn_boxed(Box::pin(task));
+    }
+
+    /// [`Widget::spawn`]'s work, once for every kind of task.
+    fn spawn_boxed(self, task: Pin<Box<dyn Future<Output = ()>>>) {
         let owner = self
             .local(|l| l.owner.as_ref().and_then(WeakOwner::upgrade))
             .flatten();
@@ -687,11 +749,8 @@ impl Widget {
                 l.next_key += 1;
                 l.next_key - 1
             });
-            let upload = FileUpload::new(
-                key.unwrap_or_default(),
-                name,
-                checked.as_ref().ok().cloned(),
-            );
+            let run = checked.as_ref().ok().cloned();
+            let upload = self.owned(|| FileUpload::new(key.unwrap_or_default(), name, run));
             added.push(upload);
             match checked {
                 Ok(file) => {

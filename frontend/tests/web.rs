@@ -163,12 +163,12 @@ async fn drop_zone_and_idle_cancel_button() {
         view! {
             <DropZone
                 on_files={|_files: Vec<File>| {}}
-                multiple=|| false
-                busy=|| false
-                words=|| EN.words
-                accept=|| "video/*".to_owned()
+                multiple=false
+                busy=false
+                text=EN.words.drop_zone
+                accept="video/*".to_owned()
             />
-            <CancelButton enabled=|| false on_cancel=|| {} words=|| EN.words />
+            <CancelButton enabled=false on_cancel=|| {} text=EN.words.cancel />
         }
     });
     tick().await;
@@ -201,7 +201,16 @@ async fn pause_button_offers_pause_then_resume() {
     let (clicks, set_clicks) = signal(0);
     let on_toggle = move || set_clicks.update(|n| *n += 1);
     let _mounted = mount_to(root.clone(), move || {
-        view! { <PauseButton paused=move || paused.get() enabled=move || enabled.get() on_toggle words=|| EN.words /> }
+        move || {
+            view! {
+                <PauseButton
+                    paused=paused.get()
+                    enabled=enabled.get()
+                    on_toggle
+                    text=EN.words.pause
+                />
+            }
+        }
     });
     tick().await;
     let button = find(&root, "button#vidrop-pause");
@@ -235,10 +244,10 @@ async fn choosing_a_file_calls_back() {
                 on_files={move |files: Vec<File>| {
                     set_chosen.set(files.iter().map(File::name).collect())
                 }}
-                multiple=|| false
-                busy=|| false
-                words=|| EN.words
-                accept=|| "video/*".to_owned()
+                multiple=false
+                busy=false
+                text=EN.words.drop_zone
+                accept="video/*".to_owned()
             />
         }
     });
@@ -257,17 +266,20 @@ async fn several_files_come_by_picker_drop_and_paste() {
     let root = wrapper();
     let (multiple, set_multiple) = signal(true);
     let (chosen, set_chosen) = signal(Vec::<String>::new());
+    // As the widget does: drawn again, in place, when `multiple` changes.
     let _mounted = mount_to(root.clone(), move || {
-        view! {
-            <DropZone
-                on_files={move |files: Vec<File>| {
-                    set_chosen.set(files.iter().map(File::name).collect())
-                }}
-                multiple=move || multiple.get()
-                busy=|| false
-                words=|| EN.words
-                accept=|| "video/*".to_owned()
-            />
+        move || {
+            view! {
+                <DropZone
+                    on_files={move |files: Vec<File>| {
+                        set_chosen.set(files.iter().map(File::name).collect())
+                    }}
+                    multiple=multiple.get()
+                    busy=false
+                    text=EN.words.drop_zone
+                    accept="video/*".to_owned()
+                />
+            }
         }
     });
     tick().await;
@@ -349,7 +361,7 @@ async fn progress_bar_shows_percent_bytes_and_speed() {
     let (progress, set_progress) = signal(None::<ProgressView>);
     let _mounted = mount_to(
         root.clone(),
-        move || view! { <ProgressBar progress=move || progress.get() /> },
+        move || move || view! { <ProgressBar progress=progress.get() /> },
     );
     tick().await;
     let bar = find(&root, "#vidrop-progress");
@@ -386,7 +398,7 @@ async fn error_message_is_an_alert() {
     let (notice, set_notice) = signal(None::<Notice>);
     let _mounted = mount_to(
         root.clone(),
-        move || view! { <ErrorMessage notice=move || notice.get() out_of_sight=|| false /> },
+        move || move || view! { <ErrorMessage notice=notice.get() out_of_sight=false /> },
     );
     tick().await;
     let alert = find(&root, "#vidrop-error");

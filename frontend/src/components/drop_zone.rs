@@ -2,40 +2,49 @@
 //! picker, or paste them (files copied in a file manager) while the zone
 //! has focus.
 
-use super::words::Words;
+use super::words::DropZoneText;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DragEvent, File, HtmlInputElement, Node};
+use web_sys::{DragEvent, Element, File, HtmlInputElement, Node};
 
 /// A dashed drop zone with a "Choose a video" button.
 ///
 /// The file input is only visually hidden (not `display: none`), so it stays
 /// focusable by keyboard and reachable by test drivers; its label is the
 /// visible button.
+///
+/// It takes plain values: the view draws it again, in place, when one of
+/// them changes (rarely). The drop state lives in the zone's class list
+/// alone, so a drag does not draw it again.
 #[component]
 pub fn DropZone(
     /// Called with the files the user dropped, chose or pasted (one at
     /// most unless `multiple`).
     on_files: impl Fn(Vec<File>) + Copy + Send + Sync + 'static,
     /// Whether several files may come at once (the picker's `multiple`).
-    multiple: impl Fn() -> bool + Copy + Send + Sync + 'static,
+    multiple: bool,
     /// While true (an upload is running) new files are refused.
-    busy: impl Fn() -> bool + Copy + Send + Sync + 'static,
-    /// The words of the moment (its own are `drop_zone`).
-    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
+    busy: bool,
+    /// Its words, in the language of the moment.
+    text: DropZoneText,
     /// The file input's `accept`.
-    accept: impl Fn() -> String + Copy + Send + Sync + 'static,
+    accept: String,
 ) -> impl IntoView {
-    let (dragging, set_dragging) = signal(false);
-    let text = move || words().drop_zone;
-
+    let show_drop = move |ev: &DragEvent, on: bool| {
+        if let Some(zone) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+        {
+            let _ = zone.class_list().toggle_with_force(ACTIVE, on && !busy);
+        }
+    };
     let on_drag_over = move |ev: DragEvent| {
         // Without this the browser opens the dropped file itself.
         ev.prevent_default();
         if let Some(transfer) = ev.data_transfer() {
-            transfer.set_drop_effect(if untrack(busy) { "none" } else { "copy" });
+            transfer.set_drop_effect(if busy { "none" } else { "copy" });
         }
-        set_dragging.set(true);
+        show_drop(&ev, true);
     };
     let on_drag_leave = move |ev: DragEvent| {
         // Moving over the zone's own children also fires `dragleave`.
@@ -44,20 +53,20 @@ pub fn DropZone(
         if zone.is_some_and(|zone| zone.contains(into.as_ref())) {
             return;
         }
-        set_dragging.set(false);
+        show_drop(&ev, false);
     };
     // The files a transfer carries: all of them, or the first.
     let take = move |files: Option<web_sys::FileList>| -> Vec<File> {
         let files = files.map_or_else(Vec::new, |list| {
             (0..list.length()).filter_map(|i| list.get(i)).collect()
         });
-        let keep = if untrack(multiple) { files.len() } else { 1 };
+        let keep = if multiple { files.len() } else { 1 };
         files.into_iter().take(keep).collect()
     };
     let on_drop = move |ev: DragEvent| {
         ev.prevent_default();
-        set_dragging.set(false);
-        if untrack(busy) {
+        show_drop(&ev, false);
+        if busy {
             return;
         }
         let files = take(ev.data_transfer().and_then(|t| t.files()));
@@ -66,7 +75,7 @@ pub fn DropZone(
         }
     };
     let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        if untrack(busy) {
+        if busy {
             return;
         }
         let files = take(ev.clipboard_data().and_then(|data| data.files()));
@@ -91,8 +100,7 @@ pub fn DropZone(
             id="vidrop-dropzone"
             class="vidrop-dropzone"
             part="dropzone"
-            class:vidrop-dropzone--active=move || dragging.get() && !busy()
-            class:vidrop-dropzone--busy=move || busy()
+            class:vidrop-dropzone--busy=busy
             on:dragenter=on_drag_over
             on:dragover=on_drag_over
             on:dragleave=on_drag_leave
@@ -102,9 +110,7 @@ pub fn DropZone(
             <svg class="vidrop-dropzone-icon" viewBox="0 0 24 24" aria-hidden="true">
                 <path d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z"></path>
             </svg>
-            <p class="vidrop-dropzone-title">
-                {move || if busy() { text().busy } else { text().title }}
-            </p>
+            <p class="vidrop-dropzone-title">{if busy { text.busy } else { text.title }}</p>
             <input
                 type="file"
                 id="vidrop-file"
@@ -115,9 +121,12 @@ pub fn DropZone(
                 on:change=on_change
             />
             <label for="vidrop-file" class="vidrop-button vidrop-button--primary" part="button choose">
-                {move || text().choose}
+                {text.choose}
             </label>
-            <p class="vidrop-dropzone-hint">{move || text().hint}</p>
+            <p class="vidrop-dropzone-hint">{text.hint}</p>
         </div>
     }
 }
+
+/// The zone's class while files are dragged over it (and it takes them).
+const ACTIVE: &str = "vidrop-dropzone--active";

@@ -40,27 +40,27 @@ impl Notice {
 #[component]
 pub fn ErrorMessage(
     /// The message to show, if any.
-    notice: impl Fn() -> Option<Notice> + Copy + Send + Sync + 'static,
+    notice: Option<Notice>,
     /// While true the line is out of sight but still announced: its words
     /// show elsewhere (a queued file's row).
-    out_of_sight: impl Fn() -> bool + Copy + Send + Sync + 'static,
+    out_of_sight: bool,
 ) -> impl IntoView {
-    let kind = move || notice().map(|n| n.kind);
+    let kind = notice.as_ref().map(|n| n.kind);
     view! {
         <div
             id="vidrop-error"
             role="alert"
             class="vidrop-message"
-            part=move || match kind() {
+            part=match kind {
                 Some(NoticeKind::Error) => "message error",
                 Some(NoticeKind::Info) => "message info",
                 None => "message",
             }
-            class:vidrop-message--error=move || kind() == Some(NoticeKind::Error)
-            class:vidrop-message--info=move || kind() == Some(NoticeKind::Info)
-            class:vidrop-visually-hidden=move || out_of_sight()
+            class:vidrop-message--error=kind == Some(NoticeKind::Error)
+            class:vidrop-message--info=kind == Some(NoticeKind::Info)
+            class:vidrop-visually-hidden=out_of_sight
         >
-            {move || notice().map(|n| n.text)}
+            {notice.map(|n| n.text)}
         </div>
     }
 }

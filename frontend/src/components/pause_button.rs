@@ -1,6 +1,6 @@
 //! The button that pauses the running upload, and resumes it.
 
-use super::words::Words;
+use super::words::PauseText;
 use leptos::prelude::*;
 
 /// "Pause" while an upload runs, "Resume" while it is paused; disabled
@@ -8,11 +8,11 @@ use leptos::prelude::*;
 #[component]
 pub fn PauseButton(
     /// Whether the upload is paused (the button then offers to resume).
-    paused: impl Fn() -> bool + Copy + Send + Sync + 'static,
+    paused: bool,
     /// Whether there is an upload to pause or resume.
-    enabled: impl Fn() -> bool + Copy + Send + Sync + 'static,
-    /// The words of the moment (its own are `pause`).
-    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
+    enabled: bool,
+    /// Its words, in the language of the moment.
+    text: PauseText,
     /// Called when the user clicks, to pause or resume.
     on_toggle: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
@@ -22,14 +22,11 @@ pub fn PauseButton(
             id="vidrop-pause"
             class="vidrop-button vidrop-button--secondary"
             part="button pause"
-            aria-pressed=move || if paused() { "true" } else { "false" }
-            disabled=move || !enabled()
+            aria-pressed=if paused { "true" } else { "false" }
+            disabled=!enabled
             on:click=move |_| on_toggle()
         >
-            {move || {
-                let text = words().pause;
-                if paused() { text.resume } else { text.pause }
-            }}
+            {if paused { text.resume } else { text.pause }}
         </button>
     }
 }

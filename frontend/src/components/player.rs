@@ -55,7 +55,6 @@ pub fn Player(
             });
         }
     });
-    let field = move |f: fn(&PlayableVideo) -> String| move || video().as_ref().map(f);
     let tell = move |duration: Option<f64>| {
         let id = untrack(video).map(|v| v.id);
         if let Some(id) = id {
@@ -76,41 +75,47 @@ pub fn Player(
         failure.set(code);
         tell(None);
     };
-    view! {
-        <Show when=move || video().is_some()>
-            <figure class="vidrop-player" part="player">
-                <video
-                    id="vidrop-player"
-                    part="video"
-                    node_ref=element
-                    controls
-                    playsinline
-                    preload="metadata"
-                    aria-labelledby="vidrop-player-caption"
-                    src=field(|v| v.url.clone())
-                    poster=move || video().and_then(|v| v.poster)
-                    data-video-id=field(|v| v.id.clone())
-                    on:loadedmetadata=on_loaded
-                    on:error=on_error
-                ></video>
-                {move || {
-                    message()
-                        .map(|text| {
-                            view! {
-                                <p
-                                    id="vidrop-player-error"
-                                    role="alert"
-                                    class="vidrop-message vidrop-message--error"
-                                    part="message error"
-                                >
-                                    {text}
-                                </p>
-                            }
-                        })
-                }}
-                <figcaption id="vidrop-player-caption" class="vidrop-player-caption">{field(|v| v.title.clone())}</figcaption>
-            </figure>
-        </Show>
+    // Drawn again in place when the video changes: the `<video>` element
+    // stays, and only its `src` and what goes with it change.
+    move || {
+        video().map(|video| {
+            view! {
+                <figure class="vidrop-player" part="player">
+                    <video
+                        id="vidrop-player"
+                        part="video"
+                        node_ref=element
+                        controls
+                        playsinline
+                        preload="metadata"
+                        aria-labelledby="vidrop-player-caption"
+                        src=video.url
+                        poster=video.poster
+                        data-video-id=video.id
+                        on:loadedmetadata=on_loaded
+                        on:error=on_error
+                    ></video>
+                    {move || {
+                        message()
+                            .map(|text| {
+                                view! {
+                                    <p
+                                        id="vidrop-player-error"
+                                        role="alert"
+                                        class="vidrop-message vidrop-message--error"
+                                        part="message error"
+                                    >
+                                        {text}
+                                    </p>
+                                }
+                            })
+                    }}
+                    <figcaption id="vidrop-player-caption" class="vidrop-player-caption">
+                        {video.title}
+                    </figcaption>
+                </figure>
+            }
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 /// What the progress bar shows at one moment, already in words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProgressView {
     /// 0 to 100: the bar's value and its `data-percent`.
     pub percent: u8,
@@ -16,15 +16,20 @@ pub struct ProgressView {
     pub eta: Option<String>,
 }
 
-/// The progress of the latest upload. The elements stay the same while the
-/// numbers change, so anything holding them (a screen reader, a test driver)
-/// keeps following.
+/// The progress of the latest upload. The view draws it again in place as
+/// the numbers change: the elements stay the same, so anything holding them
+/// (a screen reader, a test driver) keeps following.
 #[component]
 pub fn ProgressBar(
     /// The latest upload's progress; `None` before any upload.
-    progress: impl Fn() -> Option<ProgressView> + Copy + Send + Sync + 'static,
+    progress: Option<ProgressView>,
 ) -> impl IntoView {
-    let percent = move || progress().map_or(0, |p| p.percent);
+    let ProgressView {
+        percent,
+        percent_text,
+        text,
+        eta,
+    } = progress.unwrap_or_default();
     view! {
         <div class="vidrop-progress">
             <progress
@@ -35,15 +40,13 @@ pub fn ProgressBar(
                 data-percent=percent
                 aria-labelledby="vidrop-progress-text"
             >
-                {move || progress().map(|p| p.percent_text)}
+                {percent_text}
             </progress>
             <div class="vidrop-progress-line">
                 <span id="vidrop-progress-text" part="progress-text">
-                    {move || progress().map(|p| p.text)}
+                    {text}
                 </span>
-                <span class="vidrop-eta">
-                    {move || progress().and_then(|p| p.eta)}
-                </span>
+                <span class="vidrop-eta">{eta}</span>
             </div>
         </div>
     }

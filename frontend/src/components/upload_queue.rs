@@ -32,9 +32,10 @@ pub struct QueueItem {
     pub retry_label: String,
 }
 
-/// The files added, in the order they came, each a row. A row stays the
-/// same element while its file's figures change, so focus on its buttons
-/// holds.
+/// The files added, in the order they came, each a row. Files are only
+/// ever added at the end, so each row is drawn again in place, by position:
+/// a row stays the same element while its file's figures change, and focus
+/// on its buttons holds.
 #[component]
 pub fn UploadQueue(
     items: impl Fn() -> Vec<QueueItem> + Copy + Send + Sync + 'static,
@@ -52,101 +53,91 @@ pub fn UploadQueue(
             aria-label=move || words().queue.title
             hidden=move || items().is_empty()
         >
-            <For
-                each=move || { items().into_iter().map(|i| i.key).collect::<Vec<_>>() }
-                key=|key| *key
-                children=move |key| {
-                    let item = Memo::new(move |_| {
-                        items().into_iter().find(|i| i.key == key)
-                    });
-                    let field = move |read: fn(&QueueItem) -> String| {
-                        move || item.with(|i| i.as_ref().map(read).unwrap_or_default())
-                    };
-                    let flag = move |read: fn(&QueueItem) -> bool| {
-                        move || item.with(|i| i.as_ref().is_some_and(read))
-                    };
-                    let progress = move || item.with(|i| i.as_ref().and_then(|i| i.progress.clone()));
-                    let message = move || item.with(|i| i.as_ref().and_then(|i| i.message.clone()));
-                    view! {
-                        <li
-                            class="vidrop-queue-item"
-                            part="queue-item"
-                            data-key=key
-                            data-state=move || item.with(|i| i.as_ref().map(|i| i.state))
-                            data-filename=field(|i| i.filename.clone())
-                        >
-                            <div class="vidrop-queue-head">
-                                <span class="vidrop-queue-name" title=field(|i| i.filename.clone())>
-                                    {field(|i| i.filename.clone())}
-                                </span>
-                                <span class="vidrop-queue-status">{field(|i| i.status.clone())}</span>
-                            </div>
-                            <div class="vidrop-queue-figures" hidden=move || progress().is_none()>
-                                <progress
-                                    class="vidrop-queue-progress"
-                                    max="100"
-                                    value=move || progress().map_or(0, |p| p.percent)
-                                    aria-label=field(|i| i.filename.clone())
-                                >
-                                    {move || progress().map(|p| p.percent_text)}
-                                </progress>
-                                <div class="vidrop-queue-line">
-                                    <span class="vidrop-queue-text">{move || progress().map(|p| p.text)}</span>
-                                    <span class="vidrop-eta">{move || progress().and_then(|p| p.eta)}</span>
-                                </div>
-                            </div>
-                            <p
-                                class="vidrop-queue-message"
-                                class:vidrop-message--error=move || {
-                                    message().is_some_and(|m| m.kind == NoticeKind::Error)
-                                }
-                                class:vidrop-message--info=move || {
-                                    message().is_some_and(|m| m.kind == NoticeKind::Info)
-                                }
-                                hidden=move || message().is_none()
+            {move || {
+                let words = words();
+                items()
+                    .into_iter()
+                    .map(|item| {
+                        let key = item.key;
+                        let progress = item.progress.is_some();
+                        let ProgressView { percent, percent_text, text, eta } =
+                            item.progress.unwrap_or_default();
+                        let kind = item.message.as_ref().map(|m| m.kind);
+                        let name = item.filename;
+                        view! {
+                            <li
+                                class="vidrop-queue-item"
+                                part="queue-item"
+                                data-key=key
+                                data-state=item.state
+                                data-filename=name.clone()
                             >
-                                {move || message().map(|m| m.text)}
-                            </p>
-                            <div class="vidrop-queue-actions">
-                                <button
-                                    type="button"
-                                    class="vidrop-button vidrop-button--secondary vidrop-queue-pause"
-                                    part="button pause"
-                                    hidden=move || !flag(|i| i.pausable)()
-                                    aria-label=field(|i| i.pause_label.clone())
-                                    aria-pressed=move || if flag(|i| i.paused)() { "true" } else { "false" }
-                                    on:click=move |_| on_toggle_pause(key)
+                                <div class="vidrop-queue-head">
+                                    <span class="vidrop-queue-name" title=name.clone()>
+                                        {name.clone()}
+                                    </span>
+                                    <span class="vidrop-queue-status">{item.status}</span>
+                                </div>
+                                <div class="vidrop-queue-figures" hidden=!progress>
+                                    <progress
+                                        class="vidrop-queue-progress"
+                                        max="100"
+                                        value=percent
+                                        aria-label=name.clone()
+                                    >
+                                        {percent_text}
+                                    </progress>
+                                    <div class="vidrop-queue-line">
+                                        <span class="vidrop-queue-text">{text}</span>
+                                        <span class="vidrop-eta">{eta}</span>
+                                    </div>
+                                </div>
+                                <p
+                                    class="vidrop-queue-message"
+                                    class:vidrop-message--error=kind == Some(NoticeKind::Error)
+                                    class:vidrop-message--info=kind == Some(NoticeKind::Info)
+                                    hidden=kind.is_none()
                                 >
-                                    {move || {
-                                        let text = words().pause;
-                                        if flag(|i| i.paused)() { text.resume } else { text.pause }
-                                    }}
-                                </button>
-                                <button
-                                    type="button"
-                                    class="vidrop-button vidrop-button--secondary vidrop-queue-cancel"
-                                    part="button cancel"
-                                    hidden=move || !flag(|i| i.cancellable)()
-                                    aria-label=field(|i| i.cancel_label.clone())
-                                    on:click=move |_| on_cancel(key)
-                                >
-                                    {move || words().cancel}
-                                </button>
-                                <button
-                                    type="button"
-                                    class="vidrop-button vidrop-button--secondary vidrop-queue-retry"
-                                    part="button retry"
-                                    hidden=move || !flag(|i| i.retryable)()
-                                    aria-label=field(|i| i.retry_label.clone())
-                                    on:click=move |_| on_retry(key)
-                                >
-                                    {move || words().queue.retry}
-                                </button>
-                            </div>
-                        </li>
-                    }
-                }
-            />
+                                    {item.message.map(|m| m.text)}
+                                </p>
+                                <div class="vidrop-queue-actions">
+                                    <button
+                                        type="button"
+                                        class="vidrop-button vidrop-button--secondary vidrop-queue-pause"
+                                        part="button pause"
+                                        hidden=!item.pausable
+                                        aria-label=item.pause_label
+                                        aria-pressed=if item.paused { "true" } else { "false" }
+                                        on:click=move |_| on_toggle_pause(key)
+                                    >
+                                        {if item.paused { words.pause.resume } else { words.pause.pause }}
+                                    </button>
+                                    <button
+                                        type="button"
+                                        class="vidrop-button vidrop-button--secondary vidrop-queue-cancel"
+                                        part="button cancel"
+                                        hidden=!item.cancellable
+                                        aria-label=item.cancel_label
+                                        on:click=move |_| on_cancel(key)
+                                    >
+                                        {words.cancel}
+                                    </button>
+                                    <button
+                                        type="button"
+                                        class="vidrop-button vidrop-button--secondary vidrop-queue-retry"
+                                        part="button retry"
+                                        hidden=!item.retryable
+                                        aria-label=item.retry_label
+                                        on:click=move |_| on_retry(key)
+                                    >
+                                        {words.queue.retry}
+                                    </button>
+                                </div>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
         </ul>
     }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 /// One stored video, as the list shows it: all of it in the reader's words,
 /// so that a row is drawn again when any of it changes (another language).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoItem {
     /// Its id: the item's `data-video-id`, and what Play hands back.
     pub id: String,
@@ -28,7 +28,7 @@ pub struct VideoItem {
 }
 
 /// How long a video plays, as shown and as machine-readable text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoDuration {
     /// `1:05`.
     pub clock: String,
@@ -59,85 +59,90 @@ pub fn VideoList(
                     .then(|| view! { <p class="vidrop-empty">{words().videos.empty}</p> })
             }}
             <ul id="vidrop-videos" class="vidrop-videos" part="list">
-                <For
-                    each=videos
-                    key=VideoItem::clone
-                    children=move |video| {
-                        let id = video.id.clone();
-                        let is_playing = {
-                            let id = id.clone();
-                            move || playing().as_deref() == Some(id.as_str())
-                        };
-                        let play = {
-                            let id = id.clone();
-                            move |_| on_play(id.clone())
-                        };
-                        view! {
-                            <li
-                                class="vidrop-video"
-                                part="item"
-                                class:vidrop-video--playing=is_playing.clone()
-                                aria-current=move || is_playing().then_some("true")
-                                data-video-id=id
-                            >
-                                <div class="vidrop-video-main">
-                                    // The name beside it says what it is: no
-                                    // alternative text of its own.
-                                    <div class="vidrop-video-thumb" part="poster">
-                                        {match video.poster {
-                                            Some(src) => {
-                                                view! {
-                                                    <img src=src alt="" loading="lazy" decoding="async" />
-                                                }
-                                                    .into_any()
-                                            }
-                                            None => {
-                                                view! {
-                                                    <svg viewBox="0 0 24 24" aria-hidden="true">
-                                                        <path d="M8 5v14l11-7z"></path>
-                                                    </svg>
-                                                }
-                                                    .into_any()
-                                            }
-                                        }}
-                                    </div>
-                                    <div class="vidrop-video-info">
-                                        <span class="vidrop-video-name" title=video.filename.clone()>
-                                            {video.filename.clone()}
-                                        </span>
-                                        <span class="vidrop-video-meta">
-                                            {video.size}
-                                            {video
-                                                .duration
-                                                .map(|duration| {
-                                                    view! {
-                                                        " · "
-                                                        <time
-                                                            class="vidrop-video-duration"
-                                                            datetime=duration.iso
-                                                        >
-                                                            {duration.clock}
-                                                        </time>
-                                                    }
-                                                })}
-                                            " · "
-                                            <time datetime=video.uploaded_at>{video.uploaded}</time>
-                                        </span>
-                                    </div>
-                                </div>
-                                <button
-                                    type="button"
-                                    class="vidrop-play vidrop-button vidrop-button--secondary"
-                                    part="button play"
-                                    aria-label=video.play_label
-                                    on:click=play
+                // Drawn again in place, by position, when the list, the
+                // video played or the language changes: rare, and cheaper
+                // in bytes than keyed rows.
+                {move || {
+                    let playing = playing();
+                    let play_text = words().videos.play;
+                    videos()
+                        .into_iter()
+                        .map(|video| {
+                            let id = video.id;
+                            let is_playing = playing.as_deref() == Some(id.as_str());
+                            let play = {
+                                let id = id.clone();
+                                move |_| on_play(id.clone())
+                            };
+                            let poster = match video.poster {
+                                Some(src) => {
+                                    view! {
+                                        <img src=src alt="" loading="lazy" decoding="async" />
+                                    }
+                                        .into_any()
+                                }
+                                None => {
+                                    view! {
+                                        <svg viewBox="0 0 24 24" aria-hidden="true">
+                                            <path d="M8 5v14l11-7z"></path>
+                                        </svg>
+                                    }
+                                        .into_any()
+                                }
+                            };
+                            let name = video.filename;
+                            view! {
+                                <li
+                                    class="vidrop-video"
+                                    part="item"
+                                    class:vidrop-video--playing=is_playing
+                                    aria-current=is_playing.then_some("true")
+                                    data-video-id=id
                                 >
-                                    {move || words().videos.play}
-                                </button>
-                            </li>
-                        }
-                    }
-                />
+                                    <div class="vidrop-video-main">
+                                        // The name beside it says what it is: no
+                                        // alternative text of its own.
+                                        <div class="vidrop-video-thumb" part="poster">
+                                            {poster}
+                                        </div>
+                                        <div class="vidrop-video-info">
+                                            <span class="vidrop-video-name" title=name.clone()>
+                                                {name.clone()}
+                                            </span>
+                                            <span class="vidrop-video-meta">
+                                                {video.size}
+                                                {video
+                                                    .duration
+                                                    .map(|duration| {
+                                                        view! {
+                                                            " · "
+                                                            <time
+                                                                class="vidrop-video-duration"
+                                                                datetime=duration.iso
+                                                            >
+                                                                {duration.clock}
+                                                            </time>
+                                                        }
+                                                    })}
+                                                " · "
+                                                <time datetime=video.uploaded_at>{video.uploaded}</time>
+                                            </span>
+                                        </div>
+                                    </div>
+                                    <button
+                                        type="button"
+                                        class="vidrop-play vidrop-button vidrop-button--secondary"
+                                        part="button play"
+                                        aria-label=video.play_label
+                                        on:click=play
+                                    >
+                                        {play_text}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
             </ul>
         </section>
     }
