@@ -126,6 +126,12 @@ impl Fields {
 
     /// An array of objects, each read as `T`.
     pub fn list<T: FromJson>(&self, name: &str) -> Read<Vec<T>> {
+        self.objects(name)?.iter().map(T::read).collect()
+    }
+
+    /// A list of objects: [`Fields::list`]'s reading, in the wasm once
+    /// rather than once per type of item.
+    fn objects(&self, name: &str) -> Read<Vec<Fields>> {
         let value = self
             .get(name)
             .ok_or_else(|| Fields::wrong(name, "a list"))?;
@@ -134,7 +140,7 @@ impl Fields {
             .map_err(|_| Fields::wrong(name, "a list"))?;
         array
             .iter()
-            .map(|item| T::read(&Fields::of(item, &format!("an item of `{name}`"))?))
+            .map(|item| Fields::of(item, &format!("an item of `{name}`")))
             .collect()
     }
 

@@ -459,7 +459,9 @@ impl Widget {
                         />
                     }
                 }}
-                // Drawn again in place at each step (10 a second at most).
+                // What follows the uploads, drawn again in place at each
+                // step (10 a second at most): tachys writes only what
+                // changed, and the elements stay.
                 {move || {
                     let progress = progress();
                     let words = words();
@@ -475,24 +477,20 @@ impl Widget {
                             />
                             <CancelButton enabled=active() on_cancel text=words.cancel />
                         </div>
-                    }
-                }}
-                <UploadQueue
-                    items=queue_items
-                    on_toggle_pause=on_toggle_pause_of
-                    on_cancel=on_cancel_of
-                    on_retry=on_retry_of
-                    words
-                />
-                {move || {
-                    view! {
+                        <UploadQueue
+                            items=queue_items()
+                            on_toggle_pause=on_toggle_pause_of
+                            on_cancel=on_cancel_of
+                            on_retry=on_retry_of
+                            words
+                        />
                         <ErrorMessage
                             notice=notice()
                             out_of_sight=multiple() && shown.with(|s| s.notice_of_file)
                         />
+                        <Announcer text=announcement() />
                     }
                 }}
-                <Announcer text=announcement />
                 <Player video=move || playing.get() on_metadata words />
                 <VideoList
                     videos

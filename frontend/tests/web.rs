@@ -480,12 +480,19 @@ async fn video_list_and_player() {
             .unwrap()
             .is_none()
     );
-    assert!(
-        second
-            .query_selector(".vidrop-video-thumb svg")
-            .unwrap()
-            .is_some()
-    );
+    // The stylesheet draws a play sign in an empty thumb.
+    let thumb = find(&second, ".vidrop-video-thumb");
+    assert!(thumb.matches(":empty").unwrap(), "{}", thumb.outer_html());
+    let style = document().create_element("style").unwrap();
+    style.set_text_content(Some(vidrop_frontend::element::STYLESHEET));
+    document().head().unwrap().append_child(&style).unwrap();
+    let sign = window()
+        .get_computed_style_with_pseudo_elt(&thumb, "::before")
+        .unwrap()
+        .unwrap();
+    assert_eq!(sign.get_property_value("content").unwrap(), "\"\"");
+    assert_ne!(sign.get_property_value("clip-path").unwrap(), "none");
+    style.remove();
     assert!(
         second
             .query_selector(".vidrop-video-duration")

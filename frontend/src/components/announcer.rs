@@ -14,7 +14,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Announcer(
     /// What to announce; `None` (or the same text again) says nothing.
-    text: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
+    text: Option<String>,
 ) -> impl IntoView {
     view! {
         <div

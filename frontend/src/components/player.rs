@@ -75,9 +75,11 @@ pub fn Player(
         failure.set(code);
         tell(None);
     };
-    // Drawn again in place when the video changes: the `<video>` element
-    // stays, and only its `src` and what goes with it change.
+    // Drawn again in place when the video, its failure or the language
+    // changes: the `<video>` element stays, and only what changed is
+    // written (the same `src` is not set again, so nothing reloads).
     move || {
+        let message = message();
         video().map(|video| {
             view! {
                 <figure class="vidrop-player" part="player">
@@ -95,21 +97,19 @@ pub fn Player(
                         on:loadedmetadata=on_loaded
                         on:error=on_error
                     ></video>
-                    {move || {
-                        message()
-                            .map(|text| {
-                                view! {
-                                    <p
-                                        id="vidrop-player-error"
-                                        role="alert"
-                                        class="vidrop-message vidrop-message--error"
-                                        part="message error"
-                                    >
-                                        {text}
-                                    </p>
-                                }
-                            })
-                    }}
+                    {message
+                        .map(|text| {
+                            view! {
+                                <p
+                                    id="vidrop-player-error"
+                                    role="alert"
+                                    class="vidrop-message vidrop-message--error"
+                                    part="message error"
+                                >
+                                    {text}
+                                </p>
+                            }
+                        })}
                     <figcaption id="vidrop-player-caption" class="vidrop-player-caption">
                         {video.title}
                     </figcaption>

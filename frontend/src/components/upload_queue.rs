@@ -32,112 +32,116 @@ pub struct QueueItem {
     pub retry_label: String,
 }
 
-/// The files added, in the order they came, each a row. Files are only
-/// ever added at the end, so each row is drawn again in place, by position:
-/// a row stays the same element while its file's figures change, and focus
-/// on its buttons holds.
+/// The files added, in the order they came, each a row. The view draws
+/// the queue again, in place, at each step; files are only ever added at
+/// the end, so rows match by position: a row stays the same element while
+/// its file's figures change, and focus on its buttons holds.
 #[component]
 pub fn UploadQueue(
-    items: impl Fn() -> Vec<QueueItem> + Copy + Send + Sync + 'static,
+    items: Vec<QueueItem>,
     /// Called with a file's key: pause it, or resume it when paused.
     on_toggle_pause: impl Fn(u64) + Copy + Send + Sync + 'static,
     on_cancel: impl Fn(u64) + Copy + Send + Sync + 'static,
     on_retry: impl Fn(u64) + Copy + Send + Sync + 'static,
-    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
+    /// Its words, in the language of the moment.
+    words: Words,
 ) -> impl IntoView {
+    let hidden = items.is_empty();
+    let rows = items
+        .into_iter()
+        .map(|item| {
+            let key = item.key;
+            let progress = item.progress.is_some();
+            let ProgressView {
+                percent,
+                percent_text,
+                text,
+                eta,
+            } = item.progress.unwrap_or_default();
+            let kind = item.message.as_ref().map(|m| m.kind);
+            let name = item.filename;
+            view! {
+                <li
+                    class="vidrop-queue-item"
+                    part="queue-item"
+                    data-key=key
+                    data-state=item.state
+                    data-filename=name.clone()
+                >
+                    <div class="vidrop-queue-head">
+                        <span class="vidrop-queue-name" title=name.clone()>
+                            {name.clone()}
+                        </span>
+                        <span class="vidrop-queue-status">{item.status}</span>
+                    </div>
+                    <div class="vidrop-queue-figures" hidden=!progress>
+                        <progress
+                            class="vidrop-queue-progress"
+                            max="100"
+                            value=percent
+                            aria-label=name.clone()
+                        >
+                            {percent_text}
+                        </progress>
+                        <div class="vidrop-queue-line">
+                            <span class="vidrop-queue-text">{text}</span>
+                            <span class="vidrop-eta">{eta}</span>
+                        </div>
+                    </div>
+                    <p
+                        class="vidrop-queue-message"
+                        class:vidrop-message--error=kind == Some(NoticeKind::Error)
+                        class:vidrop-message--info=kind == Some(NoticeKind::Info)
+                        hidden=kind.is_none()
+                    >
+                        {item.message.map(|m| m.text)}
+                    </p>
+                    <div class="vidrop-queue-actions">
+                        <button
+                            type="button"
+                            class="vidrop-button vidrop-button--secondary vidrop-queue-pause"
+                            part="button pause"
+                            hidden=!item.pausable
+                            aria-label=item.pause_label
+                            aria-pressed=if item.paused { "true" } else { "false" }
+                            on:click=move |_| on_toggle_pause(key)
+                        >
+                            {if item.paused { words.pause.resume } else { words.pause.pause }}
+                        </button>
+                        <button
+                            type="button"
+                            class="vidrop-button vidrop-button--secondary vidrop-queue-cancel"
+                            part="button cancel"
+                            hidden=!item.cancellable
+                            aria-label=item.cancel_label
+                            on:click=move |_| on_cancel(key)
+                        >
+                            {words.cancel}
+                        </button>
+                        <button
+                            type="button"
+                            class="vidrop-button vidrop-button--secondary vidrop-queue-retry"
+                            part="button retry"
+                            hidden=!item.retryable
+                            aria-label=item.retry_label
+                            on:click=move |_| on_retry(key)
+                        >
+                            {words.queue.retry}
+                        </button>
+                    </div>
+                </li>
+            }
+        })
+        .collect_view();
     view! {
         <ul
             id="vidrop-queue"
             class="vidrop-queue"
             part="queue"
-            aria-label=move || words().queue.title
-            hidden=move || items().is_empty()
+            aria-label=words.queue.title
+            hidden=hidden
         >
-            {move || {
-                let words = words();
-                items()
-                    .into_iter()
-                    .map(|item| {
-                        let key = item.key;
-                        let progress = item.progress.is_some();
-                        let ProgressView { percent, percent_text, text, eta } =
-                            item.progress.unwrap_or_default();
-                        let kind = item.message.as_ref().map(|m| m.kind);
-                        let name = item.filename;
-                        view! {
-                            <li
-                                class="vidrop-queue-item"
-                                part="queue-item"
-                                data-key=key
-                                data-state=item.state
-                                data-filename=name.clone()
-                            >
-                                <div class="vidrop-queue-head">
-                                    <span class="vidrop-queue-name" title=name.clone()>
-                                        {name.clone()}
-                                    </span>
-                                    <span class="vidrop-queue-status">{item.status}</span>
-                                </div>
-                                <div class="vidrop-queue-figures" hidden=!progress>
-                                    <progress
-                                        class="vidrop-queue-progress"
-                                        max="100"
-                                        value=percent
-                                        aria-label=name.clone()
-                                    >
-                                        {percent_text}
-                                    </progress>
-                                    <div class="vidrop-queue-line">
-                                        <span class="vidrop-queue-text">{text}</span>
-                                        <span class="vidrop-eta">{eta}</span>
-                                    </div>
-                                </div>
-                                <p
-                                    class="vidrop-queue-message"
-                                    class:vidrop-message--error=kind == Some(NoticeKind::Error)
-                                    class:vidrop-message--info=kind == Some(NoticeKind::Info)
-                                    hidden=kind.is_none()
-                                >
-                                    {item.message.map(|m| m.text)}
-                                </p>
-                                <div class="vidrop-queue-actions">
-                                    <button
-                                        type="button"
-                                        class="vidrop-button vidrop-button--secondary vidrop-queue-pause"
-                                        part="button pause"
-                                        hidden=!item.pausable
-                                        aria-label=item.pause_label
-                                        aria-pressed=if item.paused { "true" } else { "false" }
-                                        on:click=move |_| on_toggle_pause(key)
-                                    >
-                                        {if item.paused { words.pause.resume } else { words.pause.pause }}
-                                    </button>
-                                    <button
-                                        type="button"
-                                        class="vidrop-button vidrop-button--secondary vidrop-queue-cancel"
-                                        part="button cancel"
-                                        hidden=!item.cancellable
-                                        aria-label=item.cancel_label
-                                        on:click=move |_| on_cancel(key)
-                                    >
-                                        {words.cancel}
-                                    </button>
-                                    <button
-                                        type="button"
-                                        class="vidrop-button vidrop-button--secondary vidrop-queue-retry"
-                                        part="button retry"
-                                        hidden=!item.retryable
-                                        aria-label=item.retry_label
-                                        on:click=move |_| on_retry(key)
-                                    >
-                                        {words.queue.retry}
-                                    </button>
-                                </div>
-                            </li>
-                        }
-                    })
-                    .collect_view()
-            }}
+            {rows}
         </ul>
     }
 }

@@ -48,102 +48,90 @@ pub fn VideoList(
     /// The words of the moment (its own are `videos`).
     words: impl Fn() -> Words + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    view! {
-        <section class="vidrop-library" aria-labelledby="vidrop-videos-title">
-            <h2 id="vidrop-videos-title" class="vidrop-library-title">
-                {move || words().videos.title}
-            </h2>
-            {move || {
-                videos()
-                    .is_empty()
-                    .then(|| view! { <p class="vidrop-empty">{words().videos.empty}</p> })
-            }}
-            <ul id="vidrop-videos" class="vidrop-videos" part="list">
-                // Drawn again in place, by position, when the list, the
-                // video played or the language changes: rare, and cheaper
-                // in bytes than keyed rows.
-                {move || {
-                    let playing = playing();
-                    let play_text = words().videos.play;
-                    videos()
-                        .into_iter()
-                        .map(|video| {
-                            let id = video.id;
-                            let is_playing = playing.as_deref() == Some(id.as_str());
-                            let play = {
-                                let id = id.clone();
-                                move |_| on_play(id.clone())
-                            };
-                            let poster = match video.poster {
-                                Some(src) => {
-                                    view! {
-                                        <img src=src alt="" loading="lazy" decoding="async" />
-                                    }
-                                        .into_any()
-                                }
-                                None => {
-                                    view! {
-                                        <svg viewBox="0 0 24 24" aria-hidden="true">
-                                            <path d="M8 5v14l11-7z"></path>
-                                        </svg>
-                                    }
-                                        .into_any()
-                                }
-                            };
-                            let name = video.filename;
-                            view! {
-                                <li
-                                    class="vidrop-video"
-                                    part="item"
-                                    class:vidrop-video--playing=is_playing
-                                    aria-current=is_playing.then_some("true")
-                                    data-video-id=id
-                                >
-                                    <div class="vidrop-video-main">
-                                        // The name beside it says what it is: no
-                                        // alternative text of its own.
-                                        <div class="vidrop-video-thumb" part="poster">
-                                            {poster}
-                                        </div>
-                                        <div class="vidrop-video-info">
-                                            <span class="vidrop-video-name" title=name.clone()>
-                                                {name.clone()}
-                                            </span>
-                                            <span class="vidrop-video-meta">
-                                                {video.size}
-                                                {video
-                                                    .duration
-                                                    .map(|duration| {
-                                                        view! {
-                                                            " · "
-                                                            <time
-                                                                class="vidrop-video-duration"
-                                                                datetime=duration.iso
-                                                            >
-                                                                {duration.clock}
-                                                            </time>
-                                                        }
-                                                    })}
+    // Drawn again, in place and whole, when the list, the video played or
+    // the language changes: rare, and one closure costs the wasm less than
+    // keyed rows or one closure per text.
+    move || {
+        let playing = playing();
+        let words = words().videos;
+        let videos = videos();
+        let empty = videos.is_empty();
+        let rows = videos
+            .into_iter()
+            .map(|video| {
+                let id = video.id;
+                let is_playing = playing.as_deref() == Some(id.as_str());
+                let play = {
+                    let id = id.clone();
+                    move |_| on_play(id.clone())
+                };
+                // Without a poster the thumb is empty, and the stylesheet
+                // draws a play sign in it.
+                let poster = video
+                    .poster
+                    .map(|src| view! { <img src=src alt="" loading="lazy" decoding="async" /> });
+                let name = video.filename;
+                view! {
+                    <li
+                        class="vidrop-video"
+                        part="item"
+                        class:vidrop-video--playing=is_playing
+                        aria-current=is_playing.then_some("true")
+                        data-video-id=id
+                    >
+                        <div class="vidrop-video-main">
+                            // The name beside it says what it is: no
+                            // alternative text of its own.
+                            <div class="vidrop-video-thumb" part="poster">
+                                {poster}
+                            </div>
+                            <div class="vidrop-video-info">
+                                <span class="vidrop-video-name" title=name.clone()>
+                                    {name.clone()}
+                                </span>
+                                <span class="vidrop-video-meta">
+                                    {video.size}
+                                    {video
+                                        .duration
+                                        .map(|duration| {
+                                            view! {
                                                 " · "
-                                                <time datetime=video.uploaded_at>{video.uploaded}</time>
-                                            </span>
-                                        </div>
-                                    </div>
-                                    <button
-                                        type="button"
-                                        class="vidrop-play vidrop-button vidrop-button--secondary"
-                                        part="button play"
-                                        aria-label=video.play_label
-                                        on:click=play
-                                    >
-                                        {play_text}
-                                    </button>
-                                </li>
-                            }
-                        })
-                        .collect_view()
-                }}
-            </ul>
-        </section>
+                                                <time
+                                                    class="vidrop-video-duration"
+                                                    datetime=duration.iso
+                                                >
+                                                    {duration.clock}
+                                                </time>
+                                            }
+                                        })}
+                                    " · "
+                                    <time datetime=video.uploaded_at>{video.uploaded}</time>
+                                </span>
+                            </div>
+                        </div>
+                        <button
+                            type="button"
+                            class="vidrop-play vidrop-button vidrop-button--secondary"
+                            part="button play"
+                            aria-label=video.play_label
+                            on:click=play
+                        >
+                            {words.play}
+                        </button>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="vidrop-library" aria-labelledby="vidrop-videos-title">
+                <h2 id="vidrop-videos-title" class="vidrop-library-title">
+                    {words.title}
+                </h2>
+                {empty.then(|| view! { <p class="vidrop-empty">{words.empty}</p> })}
+                <ul id="vidrop-videos" class="vidrop-videos" part="list">
+                    {rows}
+                </ul>
+            </section>
+        }
     }
 }
