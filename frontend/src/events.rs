@@ -266,15 +266,11 @@ impl ProgressThrottle {
     }
 }
 
-/// Dispatches `event` on `target`. An event the page cannot receive is not
-/// the widget's problem, so failures are ignored.
-pub fn emit<E: WidgetEvent>(target: &EventTarget, event: &E) {
-    dispatch(target, E::NAME, &event.detail().value());
-}
-
-/// The part of [`emit`] that does not depend on the event's type, so the
-/// wasm holds it once.
-fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
+/// Dispatches the event `name` (a [`WidgetEvent::NAME`]) with its `detail`
+/// on `target`: bubbling, and composed, so that it leaves the shadow root.
+/// Not generic, so the wasm holds it once. An event the page cannot
+/// receive is not the widget's problem, so failures are ignored.
+pub fn dispatch(target: &EventTarget, name: &str, detail: &JsValue) {
     let init = CustomEventInit::new();
     init.set_bubbles(true);
     init.set_composed(true);

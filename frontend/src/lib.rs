@@ -62,6 +62,7 @@ use crate::components::{
 use crate::engine::timer::{now_ms, sleep};
 use crate::engine::{CheckedFile, Report, Slots, UploadControl, UploadError};
 use crate::events::{ProgressThrottle, Throttled, WidgetEvent};
+use crate::json::Written;
 use crate::locale::Locale;
 use crate::view_model::{
     Announcement, Message, PartCounts, ProgressFigures, UploadState, quarter_reached,
@@ -578,7 +579,12 @@ impl Widget {
     }
 
     /// Tells the host page.
-    fn emit(&self, event: &impl WidgetEvent) {
+    fn emit<E: WidgetEvent>(&self, event: &E) {
+        self.dispatch(E::NAME, event.detail());
+    }
+
+    /// [`Widget::emit`]'s work, once for every type of event.
+    fn dispatch(&self, name: &str, detail: Written) {
         let target = self.local(|l| l.host.clone()).flatten().or_else(|| {
             self.root
                 .try_get_untracked()
@@ -586,7 +592,7 @@ impl Widget {
                 .map(EventTarget::from)
         });
         if let Some(target) = target {
-            events::emit(&target, event);
+            events::dispatch(&target, name, &detail.value());
         }
     }
 
