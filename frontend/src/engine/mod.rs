@@ -41,6 +41,7 @@ pub mod adaptive;
 pub mod context;
 pub mod control;
 pub mod hash;
+pub mod part_set;
 pub mod probe;
 pub mod progress;
 pub mod resume;

@@ -35,8 +35,9 @@
 //! 0.24 µs at 100 parts to 26 µs at 10,000 when each decision scanned them
 //! all).
 
+use crate::engine::part_set::PartSet;
 use crate::engine::retry::RetryPolicy;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use vidrop_shared::api::{CompletedPart, PartToSign, SignedPart, StoredPart};
 use vidrop_shared::checksum::Sha256Checksum;
@@ -269,7 +270,7 @@ pub struct PartScheduler {
     /// The numbers of the parts in each stage, by [`Kind`]: what a decision
     /// needs is found without a pass over every part (up to 10,000), so the
     /// work per event does not grow with the file.
-    by_kind: [BTreeSet<u32>; KINDS],
+    by_kind: [PartSet; KINDS],
     checksums: bool,
     paused: bool,
     signing: bool,
@@ -296,10 +297,10 @@ impl PartScheduler {
             last_failure: None,
             not_before_ms: f64::NEG_INFINITY,
         };
-        let mut by_kind: [BTreeSet<u32>; KINDS] = Default::default();
-        // `extend` inserts one at a time; `collect` would sort first, which
-        // costs the wasm a stable sort's code for numbers already in order.
-        by_kind[first_kind as usize].extend(1..=plan.part_count);
+        let mut by_kind: [PartSet; KINDS] = Default::default();
+        for number in 1..=plan.part_count {
+            by_kind[first_kind as usize].insert(number);
+        }
         PartScheduler {
             plan,
             config,
@@ -327,7 +328,7 @@ impl PartScheduler {
     }
 
     /// The parts in stage `kind`, lowest number first.
-    fn of_kind(&self, kind: Kind) -> &BTreeSet<u32> {
+    fn of_kind(&self, kind: Kind) -> &PartSet {
         &self.by_kind[kind as usize]
     }
 
@@ -343,7 +344,7 @@ impl PartScheduler {
         let part = &mut self.parts[number as usize - 1];
         let old = std::mem::replace(&mut part.stage, stage);
         if old.kind() != new {
-            self.by_kind[old.kind() as usize].remove(&number);
+            self.by_kind[old.kind() as usize].remove(number);
             self.by_kind[new as usize].insert(number);
         }
         old
@@ -358,7 +359,7 @@ impl PartScheduler {
         {
             return false;
         }
-        if self.of_kind(Kind::Done).contains(&number) {
+        if self.of_kind(Kind::Done).contains(number) {
             return false;
         }
         self.set_stage(
@@ -387,14 +388,14 @@ impl PartScheduler {
         {
             return None;
         }
-        let number = *self.of_kind(Kind::Unhashed).first()?;
+        let number = self.of_kind(Kind::Unhashed).first()?;
         self.set_stage(number, Stage::Hashing);
         Some(number)
     }
 
     /// Part `number`'s checksum (base64 SHA-256) is known.
     pub fn hashed(&mut self, number: u32, sha256: Sha256Checksum) {
-        if self.of_kind(Kind::Hashing).contains(&number) {
+        if self.of_kind(Kind::Hashing).contains(number) {
             self.set_stage(number, Stage::Unsigned);
             self.part_mut(number).expect("a planned part").sha256 = Some(sha256);
         }
@@ -405,7 +406,6 @@ impl PartScheduler {
         let expiring: Vec<u32> = self
             .of_kind(Kind::Ready)
             .iter()
-            .copied()
             .filter(|&number| {
                 matches!(&self.parts[number as usize - 1].stage,
                     Stage::Ready(url) if url.refresh_at_ms.is_some_and(|at| at <= now_ms))
@@ -439,12 +439,7 @@ impl PartScheduler {
         if !whole_batch && !starving {
             return None;
         }
-        let numbers: Vec<u32> = self
-            .of_kind(Kind::Unsigned)
-            .iter()
-            .copied()
-            .take(batch)
-            .collect();
+        let numbers: Vec<u32> = self.of_kind(Kind::Unsigned).iter().take(batch).collect();
         let mut batch_parts = Vec::with_capacity(numbers.len());
         for number in numbers {
             self.set_stage(number, Stage::Signing);
@@ -462,7 +457,7 @@ impl PartScheduler {
     pub fn signed(&mut self, signed: &[SignedPart], refresh_at_ms: Option<f64>) -> Vec<u32> {
         self.signing = false;
         let mut missing = Vec::new();
-        let signing: Vec<u32> = self.of_kind(Kind::Signing).iter().copied().collect();
+        let signing: Vec<u32> = self.of_kind(Kind::Signing).iter().collect();
         for number in signing {
             match signed.iter().find(|s| s.part_number == number) {
                 Some(s) => {
@@ -487,7 +482,7 @@ impl PartScheduler {
     /// Signing the batch in flight failed; its parts wait to be signed again.
     pub fn sign_failed(&mut self) {
         self.signing = false;
-        let signing: Vec<u32> = self.of_kind(Kind::Signing).iter().copied().collect();
+        let signing: Vec<u32> = self.of_kind(Kind::Signing).iter().collect();
         for number in signing {
             self.set_stage(number, Stage::Unsigned);
         }
@@ -503,7 +498,6 @@ impl PartScheduler {
         let number = self
             .of_kind(Kind::Ready)
             .iter()
-            .copied()
             .find(|&n| self.parts[n as usize - 1].not_before_ms <= now_ms)?;
         let try_id = self.next_try;
         self.next_try += 1;
@@ -665,7 +659,7 @@ impl PartScheduler {
     /// Whether the index of parts by stage agrees with every part's stage.
     #[cfg(test)]
     fn index_is_true(&self) -> bool {
-        let mut by_kind: [BTreeSet<u32>; KINDS] = Default::default();
+        let mut by_kind: [PartSet; KINDS] = Default::default();
         for (number, part) in self.numbered() {
             by_kind[part.stage.kind() as usize].insert(number);
         }
@@ -680,7 +674,7 @@ impl PartScheduler {
     fn in_flight_parts(&self) -> impl Iterator<Item = (u32, &Part)> {
         self.of_kind(Kind::Sending)
             .iter()
-            .map(|&n| (n, &self.parts[n as usize - 1]))
+            .map(|n| (n, &self.parts[n as usize - 1]))
     }
 
     /// Bytes confirmed by the store plus bytes in flight.
