@@ -126,7 +126,13 @@ impl Fields {
 
     /// An array of objects, each read as `T`.
     pub fn list<T: FromJson>(&self, name: &str) -> Read<Vec<T>> {
-        self.objects(name)?.iter().map(T::read).collect()
+        // A loop: `collect` into a `Result` costs the wasm an adapter per
+        // type of item.
+        let mut items = Vec::new();
+        for fields in self.objects(name)? {
+            items.push(T::read(&fields)?);
+        }
+        Ok(items)
     }
 
     /// A list of objects: [`Fields::list`]'s reading, in the wasm once
@@ -138,10 +144,11 @@ impl Fields {
         let array: Array = value
             .dyn_into()
             .map_err(|_| Fields::wrong(name, "a list"))?;
-        array
-            .iter()
-            .map(|item| Fields::of(item, &format!("an item of `{name}`")))
-            .collect()
+        let mut items = Vec::new();
+        for item in array.iter() {
+            items.push(Fields::of(item, &format!("an item of `{name}`"))?);
+        }
+        Ok(items)
     }
 
     /// An object of strings (headers).
