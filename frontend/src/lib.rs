@@ -374,17 +374,19 @@ impl Widget {
         let parts = move || shown.with(|s| s.current).and_then(|u| u.shown(|s| s.parts));
         // Worded here, from what happened and the locale of the moment.
         let words = move || locale().words;
-        let progress = move || {
+        // These take the locale: the region that shows them chooses it once
+        // per drawing, not once for each.
+        let progress = move |locale: &Locale| {
             shown
                 .with(|s| s.current)
                 .and_then(|u| u.shown(|s| s.progress))
-                .map(|figures| figures.view(&locale()))
+                .map(|figures| figures.view(locale))
         };
-        let notice = move || shown.with(|s| s.notice.as_ref().map(|m| m.notice(&locale())));
+        let notice =
+            move |locale: &Locale| shown.with(|s| s.notice.as_ref().map(|m| m.notice(locale)));
         let announcement =
-            move || shown.with(|s| s.announcement.as_ref().map(|a| a.text(&locale())));
-        let queue_items = move || {
-            let locale = locale();
+            move |locale: &Locale| shown.with(|s| s.announcement.as_ref().map(|a| a.text(locale)));
+        let queue_items = move |locale: &Locale| {
             shown.with(|Shown { queue: uploads, .. }| {
                 uploads
                     .iter()
@@ -396,7 +398,7 @@ impl Widget {
                                 shown.state,
                                 shown.progress.as_ref(),
                                 shown.message.as_ref(),
-                                &locale,
+                                locale,
                             )
                         });
                         item.retryable &= upload.run(|r| r.file.is_some()).unwrap_or(false);
@@ -464,8 +466,9 @@ impl Widget {
                 // step (10 a second at most): tachys writes only what
                 // changed, and the elements stay.
                 {move || {
-                    let progress = progress();
-                    let words = words();
+                    let locale = locale();
+                    let progress = progress(&locale);
+                    let words = locale.words;
                     let hidden = multiple() || progress.is_none();
                     view! {
                         <div class="vidrop-status" hidden=hidden>
@@ -479,17 +482,17 @@ impl Widget {
                             <CancelButton enabled=active() on_cancel text=words.cancel />
                         </div>
                         <UploadQueue
-                            items=queue_items()
+                            items=queue_items(&locale)
                             on_toggle_pause=on_toggle_pause_of
                             on_cancel=on_cancel_of
                             on_retry=on_retry_of
                             words
                         />
                         <ErrorMessage
-                            notice=notice()
+                            notice=notice(&locale)
                             out_of_sight=multiple() && shown.with(|s| s.notice_of_file)
                         />
-                        <Announcer text=announcement() />
+                        <Announcer text=announcement(&locale) />
                     }
                 }}
                 <Player video=move || playing.get() on_metadata words />
@@ -549,13 +552,16 @@ impl Widget {
     /// owner of the part of the view that holds them, which a new drawing
     /// of that part disposes.)
     fn owned<T>(self, make: impl FnOnce() -> T) -> T {
-        match self
-            .local(|l| l.owner.as_ref().and_then(WeakOwner::upgrade))
-            .flatten()
-        {
+        match self.owner() {
             Some(owner) => owner.with(make),
             None => make(),
         }
+    }
+
+    /// The widget's reactive owner, while it lives.
+    fn owner(self) -> Option<Owner> {
+        self.local(|l| l.owner.as_ref().and_then(WeakOwner::upgrade))
+            .flatten()
     }
 
     /// Runs `task` holding the widget's reactive owner, so its signals
@@ -567,10 +573,7 @@ impl Widget {
 
     /// [`Widget::spawn`]'s work, once for every kind of task.
     fn spawn_boxed(self, task: Pin<Box<dyn Future<Output = ()>>>) {
-        let owner = self
-            .local(|l| l.owner.as_ref().and_then(WeakOwner::upgrade))
-            .flatten();
-        if let Some(owner) = owner {
+        if let Some(owner) = self.owner() {
             spawn_local(async move {
                 task.await;
                 drop(owner);
