@@ -28,6 +28,7 @@
 mod compress;
 mod example;
 mod garage;
+mod imports;
 mod minify;
 mod tools;
 
@@ -257,8 +258,9 @@ fn lint() -> Result {
 
 /// The widget as it ships into `dist/`: index.html has `trunk build --release`
 /// build it with the cargo profile [`WIDGET_PROFILE`], and
-/// [`WIDGET_BUILD_ENV`] has it build the standard library too; then its
-/// JavaScript is minified (`minify.rs`), and every file compressed ahead of
+/// [`WIDGET_BUILD_ENV`] has it build the standard library too; then the
+/// wasm's imports get short names (`imports.rs`), its JavaScript is
+/// minified (`minify.rs`), and every file compressed ahead of
 /// time for the backend to serve (`compress.rs`).
 fn build_widget() -> Result {
     // Trunk runs cargo offline, and the standard library's own dependencies
@@ -273,6 +275,7 @@ fn build_widget() -> Result {
     trunk.envs(WIDGET_BUILD_ENV.iter().copied());
     run(&mut trunk)?;
     let dist = project_root().join("dist");
+    imports::shorten_widget_imports(&dist)?;
     minify::minify_widget_js(&dist)?;
     compress::precompress_widget(&dist)
 }

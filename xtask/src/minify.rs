@@ -75,7 +75,7 @@ pub fn files_with_extensions(dir: &Path, extensions: &[&str]) -> Result<Vec<Path
 /// Each file's `sha384-<base64>`, a Subresource Integrity value as Trunk
 /// writes it, computed by Node.js (which every widget build has, for
 /// binaryen), since the crate uses only `std`.
-fn integrities(files: &[PathBuf]) -> Result<Vec<String>> {
+pub fn integrities(files: &[PathBuf]) -> Result<Vec<String>> {
     const SCRIPT: &str = "for (const f of process.argv.slice(1)) console.log('sha384-' + \
         require('crypto').createHash('sha384').update(require('fs').readFileSync(f)).digest('base64'));";
     let mut node = tools::command("node");
