@@ -1,6 +1,8 @@
 //! The button that stops the running upload.
 
+use super::ActionButton;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 /// "Cancel", enabled only while an upload runs.
 #[component]
@@ -12,16 +14,16 @@ pub fn CancelButton(
     /// Called when the user clicks.
     on_cancel: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    view! {
-        <button
-            type="button"
-            id="vidrop-cancel"
-            class="vidrop-button vidrop-button--secondary"
-            part="button cancel"
-            disabled=!enabled
-            on:click=move |_| on_cancel()
-        >
-            {text}
-        </button>
+    ActionButton {
+        id: Some("vidrop-cancel"),
+        class: "vidrop-button vidrop-button--secondary",
+        part: "button cancel",
+        label: None,
+        pressed: None,
+        disabled: !enabled,
+        hidden: false,
+        text,
+        on_click: Arc::new(on_cancel),
     }
+    .view()
 }

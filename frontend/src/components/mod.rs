@@ -23,6 +23,7 @@
 //!
 //! [`App`]: crate::App
 
+mod action_button;
 mod announcer;
 mod cancel_button;
 mod drop_zone;
@@ -34,6 +35,7 @@ mod upload_queue;
 mod video_list;
 mod words;
 
+pub use action_button::ActionButton;
 pub use announcer::Announcer;
 pub use cancel_button::CancelButton;
 pub use drop_zone::DropZone;

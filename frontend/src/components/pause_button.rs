@@ -1,7 +1,9 @@
 //! The button that pauses the running upload, and resumes it.
 
+use super::ActionButton;
 use super::words::PauseText;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 /// "Pause" while an upload runs, "Resume" while it is paused; disabled
 /// otherwise.
@@ -16,17 +18,16 @@ pub fn PauseButton(
     /// Called when the user clicks, to pause or resume.
     on_toggle: impl Fn() + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    view! {
-        <button
-            type="button"
-            id="vidrop-pause"
-            class="vidrop-button vidrop-button--secondary"
-            part="button pause"
-            aria-pressed=if paused { "true" } else { "false" }
-            disabled=!enabled
-            on:click=move |_| on_toggle()
-        >
-            {if paused { text.resume } else { text.pause }}
-        </button>
+    ActionButton {
+        id: Some("vidrop-pause"),
+        class: "vidrop-button vidrop-button--secondary",
+        part: "button pause",
+        label: None,
+        pressed: Some(paused),
+        disabled: !enabled,
+        hidden: false,
+        text: if paused { text.resume } else { text.pause },
+        on_click: Arc::new(on_toggle),
     }
+    .view()
 }

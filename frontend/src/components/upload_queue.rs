@@ -2,10 +2,12 @@
 //! progress (bar, speed, time left), its message, and Pause, Cancel and
 //! Retry of its own.
 
+use super::ActionButton;
 use super::error_message::{Notice, NoticeKind};
-use super::progress_bar::ProgressView;
+use super::progress_bar::{ProgressLine, ProgressView};
 use super::words::Words;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 /// One file of the queue, all of it in the reader's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,12 +54,6 @@ pub fn UploadQueue(
         .map(|item| {
             let key = item.key;
             let progress = item.progress.is_some();
-            let ProgressView {
-                percent,
-                percent_text,
-                text,
-                eta,
-            } = item.progress.unwrap_or_default();
             let kind = item.message.as_ref().map(|m| m.kind);
             let name = item.filename;
             view! {
@@ -74,20 +70,12 @@ pub fn UploadQueue(
                         </span>
                         <span class="vidrop-queue-status">{item.status}</span>
                     </div>
-                    <div class="vidrop-queue-figures" hidden=!progress>
-                        <progress
-                            class="vidrop-queue-progress"
-                            max="100"
-                            value=percent
-                            aria-label=name.clone()
-                        >
-                            {percent_text}
-                        </progress>
-                        <div class="vidrop-queue-line">
-                            <span class="vidrop-queue-text">{text}</span>
-                            <span class="vidrop-eta">{eta}</span>
-                        </div>
-                    </div>
+                    {ProgressLine {
+                        progress: item.progress.unwrap_or_default(),
+                        of_file: Some(name.clone()),
+                        hidden: !progress,
+                    }
+                        .view()}
                     <p
                         class="vidrop-queue-message"
                         class:vidrop-message--error=kind == Some(NoticeKind::Error)
@@ -97,37 +85,42 @@ pub fn UploadQueue(
                         {item.message.map(|m| m.text)}
                     </p>
                     <div class="vidrop-queue-actions">
-                        <button
-                            type="button"
-                            class="vidrop-button vidrop-button--secondary vidrop-queue-pause"
-                            part="button pause"
-                            hidden=!item.pausable
-                            aria-label=item.pause_label
-                            aria-pressed=if item.paused { "true" } else { "false" }
-                            on:click=move |_| on_toggle_pause(key)
-                        >
-                            {if item.paused { words.pause.resume } else { words.pause.pause }}
-                        </button>
-                        <button
-                            type="button"
-                            class="vidrop-button vidrop-button--secondary vidrop-queue-cancel"
-                            part="button cancel"
-                            hidden=!item.cancellable
-                            aria-label=item.cancel_label
-                            on:click=move |_| on_cancel(key)
-                        >
-                            {words.cancel}
-                        </button>
-                        <button
-                            type="button"
-                            class="vidrop-button vidrop-button--secondary vidrop-queue-retry"
-                            part="button retry"
-                            hidden=!item.retryable
-                            aria-label=item.retry_label
-                            on:click=move |_| on_retry(key)
-                        >
-                            {words.queue.retry}
-                        </button>
+                        {ActionButton {
+                            id: None,
+                            class: "vidrop-button vidrop-button--secondary vidrop-queue-pause",
+                            part: "button pause",
+                            label: Some(item.pause_label),
+                            pressed: Some(item.paused),
+                            disabled: false,
+                            hidden: !item.pausable,
+                            text: if item.paused { words.pause.resume } else { words.pause.pause },
+                            on_click: Arc::new(move || on_toggle_pause(key)),
+                        }
+                            .view()}
+                        {ActionButton {
+                            id: None,
+                            class: "vidrop-button vidrop-button--secondary vidrop-queue-cancel",
+                            part: "button cancel",
+                            label: Some(item.cancel_label),
+                            pressed: None,
+                            disabled: false,
+                            hidden: !item.cancellable,
+                            text: words.cancel,
+                            on_click: Arc::new(move || on_cancel(key)),
+                        }
+                            .view()}
+                        {ActionButton {
+                            id: None,
+                            class: "vidrop-button vidrop-button--secondary vidrop-queue-retry",
+                            part: "button retry",
+                            label: Some(item.retry_label),
+                            pressed: None,
+                            disabled: false,
+                            hidden: !item.retryable,
+                            text: words.queue.retry,
+                            on_click: Arc::new(move || on_retry(key)),
+                        }
+                            .view()}
                     </div>
                 </li>
             }

@@ -1,8 +1,10 @@
 //! The uploaded videos (the gallery), newest first: each with its poster,
 //! name, size, duration and upload time, and a Play button.
 
+use super::ActionButton;
 use super::words::Words;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 /// One stored video, as the list shows it: all of it in the reader's words,
 /// so that a row is drawn again when any of it changes (another language).
@@ -63,7 +65,7 @@ pub fn VideoList(
                 let is_playing = playing.as_deref() == Some(id.as_str());
                 let play = {
                     let id = id.clone();
-                    move |_| on_play(id.clone())
+                    move || on_play(id.clone())
                 };
                 // Without a poster the thumb is empty, and the stylesheet
                 // draws a play sign in it.
@@ -109,15 +111,18 @@ pub fn VideoList(
                                 </span>
                             </div>
                         </div>
-                        <button
-                            type="button"
-                            class="vidrop-play vidrop-button vidrop-button--secondary"
-                            part="button play"
-                            aria-label=video.play_label
-                            on:click=play
-                        >
-                            {words.play}
-                        </button>
+                        {ActionButton {
+                            id: None,
+                            class: "vidrop-play vidrop-button vidrop-button--secondary",
+                            part: "button play",
+                            label: Some(video.play_label),
+                            pressed: None,
+                            disabled: false,
+                            hidden: false,
+                            text: words.play,
+                            on_click: Arc::new(play),
+                        }
+                            .view()}
                     </li>
                 }
             })
