@@ -1,6 +1,6 @@
 //! The button that stops the running upload.
 
-use super::ActionButton;
+use super::action_button::ActionButton;
 use leptos::prelude::*;
 use std::sync::Arc;
 

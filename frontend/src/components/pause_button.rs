@@ -1,6 +1,6 @@
 //! The button that pauses the running upload, and resumes it.
 
-use super::ActionButton;
+use super::action_button::ActionButton;
 use super::words::PauseText;
 use leptos::prelude::*;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! progress (bar, speed, time left), its message, and Pause, Cancel and
 //! Retry of its own.
 
-use super::ActionButton;
+use super::action_button::ActionButton;
 use super::error_message::{Notice, NoticeKind};
 use super::progress_bar::{ProgressLine, ProgressView};
 use super::words::Words;

@@ -1,7 +1,7 @@
 //! The uploaded videos (the gallery), newest first: each with its poster,
 //! name, size, duration and upload time, and a Play button.
 
-use super::ActionButton;
+use super::action_button::ActionButton;
 use super::words::Words;
 use leptos::prelude::*;
 use std::sync::Arc;
