@@ -128,6 +128,8 @@ pub fn measure(dist: &Path, css: &Path) -> Result<WidgetSize, String> {
         let what = match snippet.file_name().and_then(|f| f.to_str()) {
             Some("element.js") => "element class (snippet)",
             Some("probe.js") => "video probe (snippet)",
+            Some("sha256.js") => "SHA-256 (snippet)",
+            Some("xhr.js") => "XMLHttpRequest PUT (snippet)",
             _ => "snippet",
         };
         files.push(measure_file(what, dist, &name)?);

@@ -1,7 +1,7 @@
 //! The widget's JavaScript minified in `dist/`, after Trunk: wasm-bindgen's
-//! glue and the crate's snippets (`element.js`, `probe.js`, `sha256.js`) ship
-//! as written, comments and all, and Trunk's own minifier (minify-js) fails
-//! on wasm-bindgen's glue and leaves it whole. esbuild ([`tools::esbuild`],
+//! glue and the crate's snippets (`element.js`, `probe.js`, `sha256.js`,
+//! `xhr.js`) ship as written, comments and all, and Trunk's own minifier
+//! (minify-js) fails on wasm-bindgen's glue and leaves it whole. esbuild ([`tools::esbuild`],
 //! npm's, pinned) minifies each file in place; the file keeps its name, and
 //! `index.html`'s `integrity` for it is replaced by the new file's, so the
 //! page's Subresource Integrity still holds. A file `index.html` does not
