@@ -151,7 +151,10 @@ impl XhrPut {
     pub async fn response(mut self) -> Result<XhrResponse, XhrError> {
         let outcome = JsFuture::from(self.done.clone()).await;
         self.finished = true;
-        let outcome = outcome.unwrap_or_default();
+        // The promise never rejects; were it to, there was no answer.
+        let Ok(outcome) = outcome else {
+            return Err(XhrError::Network);
+        };
         match outcome.as_string().as_deref() {
             Some("abort") => Err(XhrError::Aborted),
             Some("timeout") => Err(XhrError::Timeout),
