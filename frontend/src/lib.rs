@@ -112,8 +112,10 @@ pub fn App(
 pub(crate) struct Widget {
     settings: RwSignal<Settings>,
     root: NodeRef<html::Div>,
-    /// The browser's languages, best first (`navigator.languages`).
-    languages: RwSignal<Vec<String>>,
+    /// Notified when the browser's languages change (`languagechange`):
+    /// [`Widget::locale`] reads them afresh and tracks this. (A signal of
+    /// the list would cost the wasm the code of one more type of signal.)
+    languages: Trigger,
     /// What is shown, but the list of videos and the video played: one
     /// signal, because a signal of each type of value costs the wasm its
     /// own code.
@@ -287,7 +289,7 @@ impl Widget {
             next_key: 1,
         };
         let settings = RwSignal::new(settings);
-        let languages = RwSignal::new(locale::browser_languages());
+        let languages = Trigger::new();
         Widget {
             settings,
             root: NodeRef::new(),
@@ -318,10 +320,10 @@ impl Widget {
     /// The locale the widget speaks: the `locale` attribute's, else the
     /// browser's first the widget has, else English.
     fn locale(&self) -> Locale {
-        let languages = self.languages;
-        self.settings.with(|settings| {
-            languages.with(|browser| Locale(locale::choose(settings.locale.as_deref(), browser)))
-        })
+        self.languages.track();
+        let browser = locale::browser_languages();
+        self.settings
+            .with(|settings| Locale(locale::choose(settings.locale.as_deref(), &browser)))
     }
 
     /// The view, wired to this widget; lists the videos once, and follows
@@ -345,9 +347,7 @@ impl Widget {
         let on_metadata = move |id: String, duration: Option<f64>| self.on_metadata(&id, duration);
         self.refresh_videos();
         let languages = self.languages;
-        let listener = window_event_listener_untyped("languagechange", move |_| {
-            languages.set(locale::browser_languages())
-        });
+        let listener = window_event_listener_untyped("languagechange", move |_| languages.notify());
         on_cleanup(move || listener.remove());
 
         let Widget {

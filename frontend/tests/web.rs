@@ -734,6 +734,45 @@ async fn the_element_mounts_into_its_shadow_root_and_follows_its_attributes() {
     sleep(0.0).await;
 }
 
+/// Without a `locale` attribute the widget speaks the browser's language,
+/// and rewords itself at once when that changes (`languagechange`).
+#[wasm_bindgen_test]
+async fn a_widget_without_a_locale_follows_the_browsers_languages() {
+    let element = uploader(&[("endpoint", "http://127.0.0.1:9")]);
+    tick().await;
+    let widget = in_shadow(&element, "#vidrop");
+    let cancel = in_shadow(&element, "#vidrop-cancel");
+    let browsers = locale::choose(None, &locale::browser_languages());
+    assert_eq!(widget.get_attribute("lang").as_deref(), Some(browsers.tag));
+    assert_ne!(
+        browsers.tag, "zh-CN",
+        "the test browser speaks something else"
+    );
+
+    // What a user who switches the browser to Chinese makes the page see.
+    let navigator: js_sys::Object = window().navigator().unchecked_into();
+    let languages = js_sys::Object::new();
+    let chinese = js_sys::Array::of2(&"zh-CN".into(), &"en".into());
+    js_sys::Reflect::set(&languages, &"value".into(), &chinese).unwrap();
+    js_sys::Reflect::set(&languages, &"configurable".into(), &true.into()).unwrap();
+    js_sys::Object::define_property(&navigator, &"languages".into(), &languages);
+    let change = || {
+        let event = web_sys::Event::new("languagechange").unwrap();
+        window().dispatch_event(&event).unwrap();
+    };
+    change();
+    tick().await;
+    assert_eq!(widget.get_attribute("lang").as_deref(), Some("zh-CN"));
+    assert_eq!(cancel.text_content().as_deref(), Some(ZH_CN.words.cancel));
+
+    js_sys::Reflect::delete_property(&navigator, &"languages".into()).unwrap();
+    change();
+    tick().await;
+    assert_eq!(widget.get_attribute("lang").as_deref(), Some(browsers.tag));
+    element.remove();
+    sleep(0.0).await;
+}
+
 /// Events are dispatched on the element and bubble out of the shadow root;
 /// a file the page's `accept` leaves out is refused before any request.
 #[wasm_bindgen_test]
