@@ -112,9 +112,9 @@ pub fn App(
 pub(crate) struct Widget {
     settings: RwSignal<Settings>,
     root: NodeRef<html::Div>,
-    /// Notified when the browser's languages change (`languagechange`):
-    /// [`Widget::locale`] reads them afresh and tracks this. (A signal of
-    /// the list would cost the wasm the code of one more type of signal.)
+    /// Notified when the browser's languages (`Local::languages`) change:
+    /// [`Widget::locale`] tracks it. (A signal of the list would cost the
+    /// wasm the code of one more type of signal.)
     languages: Trigger,
     /// What is shown, but the list of videos and the video played: one
     /// signal, because a signal of each type of value costs the wasm its
@@ -173,6 +173,9 @@ struct Local {
     slots: Slots,
     /// The key the next file added gets.
     next_key: u64,
+    /// The browser's languages, best first (`navigator.languages`), as of
+    /// the last `languagechange`.
+    languages: Vec<String>,
 }
 
 /// One file's upload: what is shown of it, as signals, and what runs it.
@@ -287,6 +290,7 @@ impl Widget {
             completing: None,
             slots: Slots::with_concurrency(settings.concurrency),
             next_key: 1,
+            languages: locale::browser_languages(),
         };
         let settings = RwSignal::new(settings);
         let languages = Trigger::new();
@@ -321,9 +325,11 @@ impl Widget {
     /// browser's first the widget has, else English.
     fn locale(&self) -> Locale {
         self.languages.track();
-        let browser = locale::browser_languages();
-        self.settings
-            .with(|settings| Locale(locale::choose(settings.locale.as_deref(), &browser)))
+        self.settings.with(|settings| {
+            let wanted = settings.locale.as_deref();
+            let chosen = self.local(|l| locale::choose(wanted, &l.languages));
+            Locale(chosen.unwrap_or_else(|| locale::choose(wanted, &[])))
+        })
     }
 
     /// The view, wired to this widget; lists the videos once, and follows
@@ -346,8 +352,10 @@ impl Widget {
         let on_play = move |id: String| self.play(id);
         let on_metadata = move |id: String, duration: Option<f64>| self.on_metadata(&id, duration);
         self.refresh_videos();
-        let languages = self.languages;
-        let listener = window_event_listener_untyped("languagechange", move |_| languages.notify());
+        let listener = window_event_listener_untyped("languagechange", move |_| {
+            self.local(|l| l.languages = locale::browser_languages());
+            self.languages.notify();
+        });
         on_cleanup(move || listener.remove());
 
         let Widget {
