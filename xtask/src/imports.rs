@@ -67,9 +67,14 @@ pub struct Renames {
     pub fields: Vec<(String, String)>,
 }
 
-/// `wasm` with every import renamed: the `n`th import's field becomes
-/// [`short_name`]`(n)`, and each module the short name of its rank among
-/// the modules. Every other section is copied as it is.
+/// Where wasm-bindgen's JavaScript snippets are: a module whose name starts
+/// so is a snippet, whose fields are its export names.
+const SNIPPETS: &str = "./snippets/";
+
+/// `wasm` with every import renamed: each module becomes the short name of
+/// its rank among the modules, and the `n`th field renamed becomes
+/// [`short_name`]`(n)` (all but a snippet's, see [`SNIPPETS`]). Every other
+/// section is copied as it is.
 pub fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
     const HEADER: &[u8] = b"\0asm\x01\0\0\0";
     if !wasm.starts_with(HEADER) {
@@ -98,10 +103,11 @@ pub fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
         let count = section.leb()?;
         let mut body = Vec::new();
         write_leb(&mut body, count);
-        for index in 0..count {
+        for _ in 0..count {
             let module = section.name()?;
             let field = section.name()?;
             let description = section.import_description()?;
+            let snippet = module.starts_with(SNIPPETS);
             let position = match renames.modules.iter().position(|(old, _)| *old == module) {
                 Some(position) => position,
                 None => {
@@ -110,11 +116,17 @@ pub fn rename_imports(wasm: &[u8]) -> Result<(Vec<u8>, Renames)> {
                     renames.modules.len() - 1
                 }
             };
-            let new_field = short_name(index as usize);
             write_name(&mut body, &renames.modules[position].1);
-            write_name(&mut body, &new_field);
+            if snippet {
+                // The glue imports a snippet whole (`import * as import1`):
+                // its fields are the snippet's exports, which keep their names.
+                write_name(&mut body, &field);
+            } else {
+                let new_field = short_name(renames.fields.len());
+                write_name(&mut body, &new_field);
+                renames.fields.push((field, new_field));
+            }
             body.extend_from_slice(description);
-            renames.fields.push((field, new_field));
         }
         if !section.done() {
             return Err("bytes left after the import section's entries".into());
@@ -360,6 +372,23 @@ mod tests {
         // Only the names change: the same kinds, types and limits in the
         // same order, and the other sections as they were.
         assert_eq!(renamed, module([("a", "a"), ("a", "b"), ("b", "c")]));
+    }
+
+    #[test]
+    fn a_snippets_exports_keep_their_names() {
+        let snippet = "./snippets/app-0123456789abcdef/src/dom.js";
+        let original = [ORIGINAL[0], ORIGINAL[1], (snippet, "listen")];
+        let (renamed, renames) = rename_imports(&module(original)).unwrap();
+        assert_eq!(renamed, module([("a", "a"), ("a", "b"), ("b", "listen")]));
+        assert_eq!(renames.modules[1], (snippet.into(), "b".into()));
+        assert_eq!(renames.fields.len(), 2, "{renames:?}");
+        let glue = format!(
+            r#"{{"./app_bg.js":{{__wbg_log_0123456789abcdef:f,__wbg_memory_fedcba9876543210:m}},"{snippet}":import1}}"#
+        );
+        assert_eq!(
+            rename_in_glue(&glue, &renames).unwrap(),
+            r#"{"a":{a:f,b:m},"b":import1}"#
+        );
     }
 
     #[test]
