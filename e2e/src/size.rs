@@ -126,7 +126,7 @@ pub fn measure(dist: &Path, css: &Path) -> Result<WidgetSize, String> {
             .display()
             .to_string();
         let what = match snippet.file_name().and_then(|f| f.to_str()) {
-            Some("element.js") => "element class (snippet)",
+            Some("element.js") => "element class and DOM patch (snippet)",
             Some("probe.js") => "video probe (snippet)",
             Some("sha256.js") => "SHA-256 (snippet)",
             Some("xhr.js") => "XMLHttpRequest PUT (snippet)",

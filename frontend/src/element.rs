@@ -1,6 +1,6 @@
 //! `<vidrop-uploader>`: the custom element a host page embeds.
 //!
-//! Leptos has no custom elements of its own, so a small JavaScript class
+//! A small JavaScript class
 //! (`element.js`, a wasm-bindgen snippet served beside the widget's JS)
 //! defines the element and hands each step of its life to the hooks here:
 //!
@@ -18,12 +18,10 @@
 //! on one page work independently. Events go to the element itself (see
 //! [`crate::events`]).
 
-use crate::Widget;
 use crate::settings::{ATTRIBUTES, Settings};
+use crate::{MountedWidget, Widget};
 use leptos::prelude::*;
-use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{Element, EventTarget, File, HtmlElement, ShadowRoot};
 
@@ -50,11 +48,9 @@ struct Mounted {
     host: HtmlElement,
     /// The origin the widget's script came from: the default `endpoint`.
     script_origin: String,
-    widget: Widget,
+    widget: MountedWidget,
     /// What the view is mounted into, inside the shadow root.
     container: Element,
-    /// Leptos's handle of the view: dropping it unmounts it.
-    _view: Box<dyn Any>,
 }
 
 thread_local! {
@@ -129,24 +125,13 @@ fn mount(host: HtmlElement, shadow: ShadowRoot, script_origin: String) -> u32 {
         .create_element("div")
         .expect("a document can always create a div");
     let _ = shadow.append_child(&container);
-    let target = EventTarget::from(host.clone());
-    let made = Rc::new(Cell::new(None));
-    let view = {
-        let made = made.clone();
-        leptos::mount::mount_to(container.clone().unchecked_into(), move || {
-            let widget = Widget::new(settings, Some(target));
-            made.set(Some(widget));
-            widget.view()
-        })
-    };
-    let widget = made.take().expect("mount_to builds the view at once");
+    let widget = crate::mount(&container, settings, Some(EventTarget::from(host.clone())));
     let id = NEXT_ID.with(|next| next.replace(next.get() + 1));
     let mounted = Mounted {
         host,
         script_origin,
         widget,
         container,
-        _view: Box::new(view),
     };
     MOUNTED.with(|all| all.borrow_mut().push((id, mounted)));
     id
@@ -159,7 +144,7 @@ fn find(id: u32) -> Option<(Widget, HtmlElement, String)> {
         all.borrow()
             .iter()
             .find(|(mounted, _)| *mounted == id)
-            .map(|(_, m)| (m.widget, m.host.clone(), m.script_origin.clone()))
+            .map(|(_, m)| (m.widget.widget(), m.host.clone(), m.script_origin.clone()))
     })
 }
 
@@ -178,10 +163,10 @@ fn unmount(id: u32) {
     let Some(mounted) = removed else {
         return;
     };
-    mounted.widget.unmount();
+    mounted.widget.widget().unmount();
     mounted.container.remove();
-    // Dropping the view unmounts it; the widget's reactive owner goes with
-    // it, or when the last of its tasks (the cancelled upload) ends.
+    // The widget's reactive owner goes with it, or when the last of its
+    // tasks (the cancelled upload) ends.
     drop(mounted);
 }
 

@@ -2,7 +2,8 @@
 //! it go straight to S3 through presigned PUTs (one, or many parts for a
 //! large file), then play it back straight from S3.
 //!
-//! Client-side rendered with Leptos and built by Trunk. The widget asks the
+//! Client-side rendered (Leptos's signals and effects; the elements drawn by
+//! [`dom`]) and built by Trunk. The widget asks the
 //! Vidrop backend for presigned URLs (small JSON calls); the video's bytes
 //! never pass through the backend.
 //!
@@ -13,13 +14,15 @@
 //! # Layout
 //! - [`element`]: the `<vidrop-uploader>` custom element (with its
 //!   JavaScript class, `element.js`): mount, attributes, unmount, methods.
-//! - `Widget` and [`App`] (here): the whole widget; holds its state in
+//! - `Widget` and [`mount`] (here): the whole widget; holds its state in
 //!   signals (each file's upload a `FileUpload`; with `multiple`, a queue of
-//!   them), runs the engine on the files chosen and tells the host page what
-//!   happened. `App` mounts it without an element (tests).
-//! - [`components`]: what the user sees (drop zone, progress bar, pause and
-//!   cancel buttons, message line, player, video list), given plain view
-//!   models; they know nothing of uploads, the engine or the backend.
+//!   them), draws the view, acts on its controls, runs the engine on the
+//!   files chosen and tells the host page what happened. `mount` puts one
+//!   into an element (the custom element's, or a test's).
+//! - [`components`]: what the user sees (drop zone, status line, message
+//!   line, queue, player, video list), written from plain view models; they
+//!   know nothing of uploads, the engine or the backend.
+//! - [`dom`]: the elements the components write, drawn in place.
 //! - [`view_model`]: what the components show, built from the engine's
 //!   numbers and the backend's answers (text, percent, labels) in the
 //!   words of a locale.
@@ -36,16 +39,18 @@
 //!   one typed payload each.
 //! - [`settings`]: what the host page sets as the element's attributes.
 //!
-//! Imports go one way: `element` → `App` → `view_model` → `locale` →
-//! `components`, and `App` / `view_model` / `settings` → `engine` → `api`;
-//! `components` import nothing else of the crate, and the engine nothing
-//! outside it but `api` and `json` (which imports nothing of the crate).
+//! Imports go one way: `element` → `Widget` → `view_model` → `locale` →
+//! `components` → `dom`, and `Widget` / `view_model` / `settings` → `engine`
+//! → `api`; `components` import nothing else of the crate but `dom` (which
+//! imports nothing of it), and the engine nothing outside it but `api` and
+//! `json` (which imports nothing of the crate).
 //!
 //! The rules shared with the backend (policy, file names, wire types) come
 //! from `vidrop-shared` and are never restated here.
 
 pub mod api;
 pub mod components;
+pub mod dom;
 pub mod element;
 pub mod engine;
 pub mod events;
@@ -56,9 +61,10 @@ pub mod view_model;
 
 use crate::api::{Api, ApiError, Credential};
 use crate::components::{
-    Announcer, CancelButton, DropZone, ErrorMessage, PauseButton, PlayableVideo, Player,
-    ProgressBar, UploadQueue, VideoList,
+    Action, DropZone, PlayableVideo, StatusLine, ZoneEvent, announcer, chosen_files, drop_zone,
+    error_message, playback_failure, player, status_line, upload_queue, video_list, zone_event,
 };
+use crate::dom::Tree;
 use crate::engine::timer::{now_ms, sleep};
 use crate::engine::{CheckedFile, Report, Slots, UploadControl, UploadError};
 use crate::events::{ProgressThrottle, Throttled, WidgetEvent};
@@ -67,7 +73,7 @@ use crate::locale::Locale;
 use crate::view_model::{
     Announcement, Message, PartCounts, ProgressFigures, UploadState, quarter_reached,
 };
-use leptos::html;
+use any_spawner::Executor;
 use leptos::prelude::*;
 use leptos::reactive::owner::WeakOwner;
 use leptos::task::spawn_local;
@@ -76,7 +82,8 @@ use std::pin::Pin;
 use vidrop_shared::api::{ListedVideo, VideoDetails};
 use vidrop_shared::filename::clean_filename;
 use wasm_bindgen::JsCast;
-use web_sys::{EventTarget, File};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Element, Event, EventTarget, File, HtmlMediaElement};
 
 pub use crate::settings::Settings;
 
@@ -92,18 +99,42 @@ const DURATION_WAIT_MS: f64 = 10_000.0;
 /// first button that is enabled.
 const UPLOAD_BUTTONS: &str = "#vidrop-pause:enabled, #vidrop-cancel:enabled";
 
-/// The widget: drop zone, progress, pause and cancel, messages, the player
-/// and the list of uploaded videos. The `<vidrop-uploader>` element
-/// ([`element`]) mounts the same view into its shadow root; mounted on its
-/// own, as here, the widget dispatches its events on its root element.
-#[component]
-pub fn App(
-    /// Backend address, token, limits and upload knobs; the defaults suit a
-    /// page served by the backend itself.
-    #[prop(optional)]
-    settings: Settings,
-) -> impl IntoView {
-    Widget::new(settings, None).view()
+/// A widget in the page: drop zone, progress, pause and cancel, messages,
+/// the player and the list of uploaded videos.
+pub struct MountedWidget {
+    widget: Widget,
+    /// What holds its signals and effects: dropped, they go (or when the
+    /// last of its tasks ends).
+    _owner: Owner,
+    _listening: dom::Listening,
+}
+
+/// Mounts a widget with `settings` (backend address, token, limits and
+/// upload knobs; the defaults suit a page served by the backend itself) at
+/// the end of `container`, telling `host` what happens. The
+/// `<vidrop-uploader>` element ([`element`]) mounts one into its shadow
+/// root; mounted without a host, as the tests do, the widget dispatches its
+/// events on its root element.
+pub fn mount(container: &Element, settings: Settings, host: Option<EventTarget>) -> MountedWidget {
+    // Leptos's effects and tasks run on wasm-bindgen-futures (a second
+    // call changes nothing).
+    let _ = Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    let (widget, listening) = owner.with(|| {
+        let widget = Widget::new(settings, host);
+        (widget, widget.view(container))
+    });
+    MountedWidget {
+        widget,
+        _owner: owner,
+        _listening: listening,
+    }
+}
+
+impl MountedWidget {
+    pub(crate) fn widget(&self) -> Widget {
+        self.widget
+    }
 }
 
 /// The widget's state, all of it signals and handles (so `Copy`), and what
@@ -111,7 +142,6 @@ pub fn App(
 #[derive(Clone, Copy)]
 pub(crate) struct Widget {
     settings: RwSignal<Settings>,
-    root: NodeRef<html::Div>,
     /// Notified when the browser's languages (`Local::languages`) change:
     /// [`Widget::locale`] tracks it. (A signal of the list would cost the
     /// wasm the code of one more type of signal.)
@@ -123,9 +153,9 @@ pub(crate) struct Widget {
     /// The stored videos: a signal of their own, so that an upload's
     /// progress does not word the whole list again.
     videos: RwSignal<Vec<ListedVideo>>,
-    /// The video the player plays: a signal of its own, because each new
-    /// value starts playback.
-    playing: RwSignal<Option<PlayableVideo>>,
+    /// The video the player plays, and the `MediaError.code` it failed
+    /// with, if it did.
+    playing: RwSignal<Option<(PlayableVideo, Option<u16>)>>,
     /// What nothing on screen follows; not `Send`, so in local storage.
     local: StoredValue<Local, LocalStorage>,
 }
@@ -144,6 +174,8 @@ struct Shown {
     notice_of_file: bool,
     /// What the announcer says (a polite live region).
     announcement: Option<Announcement>,
+    /// Files are dragged over the drop zone.
+    dragging: bool,
 }
 
 /// The widget's state that is not shown. Read and changed only through
@@ -156,6 +188,8 @@ struct Local {
     /// Where events for the host page go: the custom element, or else the
     /// root element.
     host: Option<EventTarget>,
+    /// The widget's root element, once mounted.
+    root: Option<Element>,
     /// The reactive owner of all of this; a task of the widget holds it
     /// until the task ends, so an unmount never pulls a signal from under a
     /// running upload.
@@ -284,6 +318,7 @@ impl Widget {
             credential,
             api,
             host,
+            root: None,
             owner: Owner::current().map(|owner| owner.downgrade()),
             mounted: true,
             call_notice: false,
@@ -296,7 +331,6 @@ impl Widget {
         let languages = Trigger::new();
         Widget {
             settings,
-            root: NodeRef::new(),
             languages,
             shown: RwSignal::new(Shown::default()),
             videos: RwSignal::new(Vec::new()),
@@ -332,25 +366,19 @@ impl Widget {
         })
     }
 
-    /// The view, wired to this widget; lists the videos once, and follows
-    /// the browser's languages.
-    pub(crate) fn view(self) -> impl IntoView {
-        let on_files = move |files: Vec<File>| self.add_files(files);
-        let on_cancel = move || self.cancel_current();
-        let on_toggle_pause = move || {
-            if let Some(upload) = self.shown_untracked(|s| s.current) {
-                self.toggle_pause(upload);
-            }
-        };
-        let on_toggle_pause_of = move |key: u64| {
-            if let Some(upload) = self.find(key) {
-                self.toggle_pause(upload);
-            }
-        };
-        let on_cancel_of = move |key: u64| self.cancel_one(key);
-        let on_retry_of = move |key: u64| self.retry(key);
-        let on_play = move |id: String| self.play(id);
-        let on_metadata = move |id: String, duration: Option<f64>| self.on_metadata(&id, duration);
+    /// The view, in a root element added to `container` and wired to this
+    /// widget: acts on the events of its elements until the returned value
+    /// is dropped; lists the videos once, and follows the browser's
+    /// languages.
+    fn view(self, container: &Element) -> dom::Listening {
+        let root = document()
+            .create_element("div")
+            .expect("a document can always create a div");
+        for (name, value) in [("id", "vidrop"), ("class", "vidrop"), ("part", "root")] {
+            let _ = root.set_attribute(name, value);
+        }
+        let _ = container.append_child(&root);
+        self.local(|l| l.root = Some(root.clone()));
         self.refresh_videos();
         let listener = window_event_listener_untyped("languagechange", move |_| {
             self.local(|l| l.languages = locale::browser_languages());
@@ -358,159 +386,252 @@ impl Widget {
         });
         on_cleanup(move || listener.remove());
 
-        let Widget {
-            settings,
-            root,
-            shown,
-            videos,
-            playing,
-            ..
-        } = self;
-        let locale = move || self.locale();
-        let state = move || {
-            shown
-                .with(|s| s.current)
-                .map_or(UploadState::Idle, |u| u.shown(|s| s.state))
+        // Each region is drawn now, then again whenever what it shows
+        // changes: the uploads' (children 0 to 4 of the root, drawn first),
+        // then the player's and the list's (from child 5 on).
+        let draw_uploads = {
+            let root = root.clone();
+            move || dom::patch(&root, 0, &self.draw_uploads(), false)
         };
-        let multiple = move || settings.with(|s| s.multiple);
-        let active = move || state().is_active();
-        // With `multiple` files keep coming while others go up.
-        let busy = move || active() && !multiple();
-        let pausable = move || matches!(state(), UploadState::Uploading | UploadState::Paused);
-        let paused = move || state() == UploadState::Paused;
-        let accept = move || settings.with(|s| s.accept.input_attribute());
-        let parts = move || shown.with(|s| s.current).and_then(|u| u.shown(|s| s.parts));
-        // Worded here, from what happened and the locale of the moment.
-        let words = move || locale().words;
-        // These take the locale: the region that shows them chooses it once
-        // per drawing, not once for each.
-        let progress = move |locale: &Locale| {
-            shown
-                .with(|s| s.current)
-                .and_then(|u| u.shown(|s| s.progress))
-                .map(|figures| figures.view(locale))
+        untrack(&draw_uploads);
+        Effect::new(move |_| draw_uploads());
+        let draw_videos = {
+            let root = root.clone();
+            move || dom::patch(&root, 5, &self.draw_videos(), true)
         };
-        let notice =
-            move |locale: &Locale| shown.with(|s| s.notice.as_ref().map(|m| m.notice(locale)));
-        let announcement =
-            move |locale: &Locale| shown.with(|s| s.announcement.as_ref().map(|a| a.text(locale)));
-        let queue_items = move |locale: &Locale| {
-            shown.with(|Shown { queue: uploads, .. }| {
-                uploads
-                    .iter()
-                    .map(|upload| {
-                        let mut item = upload.shown(|shown| {
-                            view_model::queue_item(
-                                upload.key,
-                                &upload.filename(),
-                                shown.state,
-                                shown.progress.as_ref(),
-                                shown.message.as_ref(),
-                                locale,
-                            )
-                        });
-                        item.retryable &= upload.run(|r| r.file.is_some()).unwrap_or(false);
-                        item
-                    })
-                    .collect::<Vec<_>>()
-            })
-        };
-        let videos = move || {
-            let locale = locale();
-            videos.with(|list| {
-                list.iter()
-                    .map(|video| view_model::video_item(video, &locale))
-                    .collect::<Vec<_>>()
-            })
-        };
+        untrack(&draw_videos);
+        Effect::new(move |_| draw_videos());
         // The root's attributes: what the host page's CSS and its scripts
         // (and the tests) read of the widget's state. Set in one effect,
         // which costs the wasm less than an effect per attribute.
-        Effect::new(move |_| {
-            let Some(root) = root.get() else { return };
-            let parts = parts();
-            let attributes = [
-                ("lang", Some(locale().tag.to_owned())),
-                (
-                    "data-theme",
-                    Some(settings.with(|s| s.theme.as_str()).to_owned()),
-                ),
-                ("data-multiple", multiple().then(String::new)),
-                ("data-state", Some(state().as_str().to_owned())),
-                (
-                    "data-upload-id",
-                    shown
-                        .with(|s| s.current)
-                        .and_then(|u| u.shown(|s| s.upload_id.clone())),
-                ),
-                ("data-parts-total", parts.map(|c| c.total.to_string())),
-                ("data-parts-done", parts.map(|c| c.done.to_string())),
-                ("data-parts-resumed", parts.map(|c| c.resumed.to_string())),
-            ];
-            for (name, value) in attributes {
-                // Only what changed: a page may watch them (`MutationObserver`).
-                if root.get_attribute(name) != value {
-                    let _ = match value {
-                        Some(value) => root.set_attribute(name, &value),
-                        None => root.remove_attribute(name),
-                    };
+        Effect::new({
+            let root = root.clone();
+            move |_| self.mark_root(&root)
+        });
+        dom::listen(&root, move |action, event, element| {
+            self.act(&action, &event, &element)
+        })
+    }
+
+    /// The latest upload's state.
+    fn state(&self) -> UploadState {
+        self.shown
+            .with(|s| s.current)
+            .map_or(UploadState::Idle, |u| u.shown(|s| s.state))
+    }
+
+    /// Whether new files are refused: an upload runs, and (without
+    /// `multiple`) files do not come while others go up.
+    fn busy(&self) -> bool {
+        self.state().is_active() && !self.settings.with(|s| s.multiple)
+    }
+
+    /// The drop zone, the status line, the queue, the error line and the
+    /// announcer: five nodes, whatever their state.
+    fn draw_uploads(self) -> Tree {
+        let Widget {
+            settings, shown, ..
+        } = self;
+        let locale = self.locale();
+        let words = &locale.words;
+        let state = self.state();
+        let multiple = settings.with(|s| s.multiple);
+        let mut tree = Tree::new();
+        drop_zone(
+            &mut tree,
+            &DropZone {
+                multiple,
+                busy: self.busy(),
+                active: shown.with(|s| s.dragging),
+                accept: settings.with(|s| s.accept.input_attribute()),
+            },
+            &words.drop_zone,
+        );
+        let progress = shown
+            .with(|s| s.current)
+            .and_then(|u| u.shown(|s| s.progress))
+            .map(|figures| figures.view(&locale));
+        status_line(
+            &mut tree,
+            &StatusLine {
+                hidden: multiple || progress.is_none(),
+                progress,
+                paused: state == UploadState::Paused,
+                pausable: matches!(state, UploadState::Uploading | UploadState::Paused),
+                cancellable: state.is_active(),
+            },
+            words,
+        );
+        let items = shown.with(|Shown { queue: uploads, .. }| {
+            uploads
+                .iter()
+                .map(|upload| {
+                    let mut item = upload.shown(|shown| {
+                        view_model::queue_item(
+                            upload.key,
+                            &upload.filename(),
+                            shown.state,
+                            shown.progress.as_ref(),
+                            shown.message.as_ref(),
+                            &locale,
+                        )
+                    });
+                    item.retryable &= upload.run(|r| r.file.is_some()).unwrap_or(false);
+                    item
+                })
+                .collect::<Vec<_>>()
+        });
+        upload_queue(&mut tree, &items, words);
+        shown.with(|s| {
+            error_message(
+                &mut tree,
+                s.notice.as_ref().map(|m| m.notice(&locale)).as_ref(),
+                multiple && s.notice_of_file,
+            );
+            announcer(
+                &mut tree,
+                s.announcement.as_ref().map(|a| a.text(&locale)).as_deref(),
+            );
+        });
+        tree
+    }
+
+    /// The player, while there is a video to play, and the list of videos.
+    fn draw_videos(self) -> Tree {
+        let locale = self.locale();
+        let mut tree = Tree::new();
+        let playing = self.playing.with(|playing| {
+            let (video, failure) = playing.as_ref()?;
+            let failure = failure.and_then(|code| playback_failure(code, &locale.words.player));
+            player(&mut tree, video, failure);
+            Some(video.id.clone())
+        });
+        let items = self.videos.with(|list| {
+            list.iter()
+                .map(|video| view_model::video_item(video, &locale))
+                .collect::<Vec<_>>()
+        });
+        video_list(&mut tree, &items, playing.as_deref(), &locale.words.videos);
+        tree
+    }
+
+    /// Sets the root's attributes that tell the widget's state, where they
+    /// changed.
+    fn mark_root(self, root: &Element) {
+        let Widget {
+            settings, shown, ..
+        } = self;
+        let parts = shown.with(|s| s.current).and_then(|u| u.shown(|s| s.parts));
+        let attributes = [
+            ("lang", Some(self.locale().tag.to_owned())),
+            (
+                "data-theme",
+                Some(settings.with(|s| s.theme.as_str()).to_owned()),
+            ),
+            (
+                "data-multiple",
+                settings.with(|s| s.multiple).then(String::new),
+            ),
+            ("data-state", Some(self.state().as_str().to_owned())),
+            (
+                "data-upload-id",
+                shown
+                    .with(|s| s.current)
+                    .and_then(|u| u.shown(|s| s.upload_id.clone())),
+            ),
+            ("data-parts-total", parts.map(|c| c.total.to_string())),
+            ("data-parts-done", parts.map(|c| c.done.to_string())),
+            ("data-parts-resumed", parts.map(|c| c.resumed.to_string())),
+        ];
+        for (name, value) in attributes {
+            // Only what changed: a page may watch them (`MutationObserver`).
+            if root.get_attribute(name) != value {
+                let _ = match value {
+                    Some(value) => root.set_attribute(name, &value),
+                    None => root.remove_attribute(name),
+                };
+            }
+        }
+    }
+
+    /// What the user did with a control of the widget (its `action`, the
+    /// `event`, and the `element` that has the action); false when the
+    /// action takes no event of that kind (a click on the drop zone, a
+    /// paste in the file input), which then goes to the controls around.
+    fn act(self, action: &str, event: &Event, element: &Element) -> bool {
+        let Some(action) = Action::read(action) else {
+            return false;
+        };
+        let kind = event.type_();
+        if kind == "click" {
+            match action {
+                Action::Pause(None) => {
+                    if let Some(upload) = self.shown_untracked(|s| s.current) {
+                        self.toggle_pause(upload);
+                    }
+                }
+                Action::Pause(Some(key)) => {
+                    if let Some(upload) = self.find(key) {
+                        self.toggle_pause(upload);
+                    }
+                }
+                Action::Cancel(None) => self.cancel_current(),
+                Action::Cancel(Some(key)) => self.cancel_one(key),
+                Action::Retry(key) => self.retry(key),
+                Action::Play(id) => self.play(id),
+                _ => return false,
+            }
+            return true;
+        }
+        let multiple = self.settings.with_untracked(|s| s.multiple);
+        match action {
+            Action::DropZone => match zone_event(event, element, multiple, untrack(|| self.busy()))
+            {
+                ZoneEvent::Over => self.show_dragging(true),
+                ZoneEvent::Left => self.show_dragging(false),
+                ZoneEvent::Files(files) => {
+                    self.show_dragging(false);
+                    if !files.is_empty() {
+                        self.add_files(files);
+                    }
+                }
+                ZoneEvent::None => return false,
+            },
+            Action::Choose if kind == "change" => {
+                let files = chosen_files(element, multiple);
+                if !files.is_empty() {
+                    self.add_files(files);
                 }
             }
-        });
-        view! {
-            <div id="vidrop" class="vidrop" part="root" node_ref=root>
-                {move || {
-                    view! {
-                        <DropZone
-                            on_files
-                            multiple=multiple()
-                            busy=busy()
-                            accept=accept()
-                            text=words().drop_zone
-                        />
-                    }
-                }}
-                // What follows the uploads, drawn again in place at each
-                // step (10 a second at most): tachys writes only what
-                // changed, and the elements stay.
-                {move || {
-                    let locale = locale();
-                    let progress = progress(&locale);
-                    let words = locale.words;
-                    let hidden = multiple() || progress.is_none();
-                    view! {
-                        <div class="vidrop-status" hidden=hidden>
-                            <ProgressBar progress />
-                            <PauseButton
-                                paused=paused()
-                                enabled=pausable()
-                                on_toggle=on_toggle_pause
-                                text=words.pause
-                            />
-                            <CancelButton enabled=active() on_cancel text=words.cancel />
-                        </div>
-                        <UploadQueue
-                            items=queue_items(&locale)
-                            on_toggle_pause=on_toggle_pause_of
-                            on_cancel=on_cancel_of
-                            on_retry=on_retry_of
-                            words
-                        />
-                        <ErrorMessage
-                            notice=notice(&locale)
-                            out_of_sight=multiple() && shown.with(|s| s.notice_of_file)
-                        />
-                        <Announcer text=announcement(&locale) />
-                    }
-                }}
-                <Player video=move || playing.get() on_metadata words />
-                <VideoList
-                    videos
-                    playing=move || playing.with(|v| v.as_ref().map(|v| v.id.clone()))
-                    on_play
-                    words
-                />
-            </div>
+            Action::Video if kind == "loadedmetadata" || kind == "error" => {
+                let video = element.dyn_ref::<HtmlMediaElement>();
+                let duration = if kind == "error" {
+                    let code = video.and_then(|v| v.error()).map(|error| error.code());
+                    self.playing.update(|playing| {
+                        if let Some((_, failure)) = playing {
+                            *failure = code;
+                        }
+                    });
+                    None
+                } else {
+                    video.map(|v| v.duration())
+                };
+                let id = self
+                    .playing
+                    .with_untracked(|p| p.as_ref().map(|(video, _)| video.id.clone()));
+                if let Some(id) = id {
+                    self.on_metadata(&id, duration.filter(|d| d.is_finite()));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Shows (or stops showing) that files are dragged over the drop zone.
+    fn show_dragging(&self, on: bool) {
+        if self.shown_untracked(|s| s.dragging) != on {
+            self.show(|s| s.dragging = on);
         }
     }
 
@@ -596,12 +717,13 @@ impl Widget {
 
     /// [`Widget::emit`]'s work, once for every type of event.
     fn dispatch(&self, name: &str, detail: Written) {
-        let target = self.local(|l| l.host.clone()).flatten().or_else(|| {
-            self.root
-                .try_get_untracked()
-                .flatten()
-                .map(EventTarget::from)
-        });
+        let target = self
+            .local(|l| {
+                l.host
+                    .clone()
+                    .or_else(|| l.root.clone().map(EventTarget::from))
+            })
+            .flatten();
         if let Some(target) = target {
             events::dispatch(&target, name, &detail.value());
         }
@@ -979,7 +1101,7 @@ impl Widget {
                 if let Some((earlier, its_upload)) = earlier {
                     self.emit_complete(its_upload, earlier, None);
                 }
-                self.playing.set(Some(playable));
+                self.start_playing(playable);
                 self.refresh_videos();
                 self.spawn(async move {
                     sleep(DURATION_WAIT_MS).await;
@@ -1025,11 +1147,14 @@ impl Widget {
     /// Whether any of the widget's elements matches `selectors`
     /// (`#vidrop-file:focus`: whether the chooser has focus).
     fn has_match(&self, selectors: &str) -> bool {
-        self.root
-            .try_get_untracked()
+        self.element(selectors).is_some()
+    }
+
+    /// The first of the widget's elements matching `selectors`.
+    fn element(&self, selectors: &str) -> Option<Element> {
+        self.local(|l| l.root.clone())
             .flatten()
             .and_then(|root| root.query_selector(selectors).ok().flatten())
-            .is_some()
     }
 
     /// Moves keyboard focus to the first of the widget's elements matching
@@ -1038,13 +1163,27 @@ impl Widget {
     fn focus_soon(self, selectors: &'static str) {
         self.spawn(async move {
             sleep(0.0).await;
-            let target = self
-                .root
-                .try_get_untracked()
-                .flatten()
-                .and_then(|root| root.query_selector(selectors).ok().flatten());
+            let target = self.element(selectors);
             if let Some(target) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
                 let _ = target.focus();
+            }
+        });
+    }
+
+    /// Plays `video` in the player: every call starts playback, even of
+    /// the video already there (a Play click after it ended).
+    fn start_playing(self, video: PlayableVideo) {
+        self.playing.set(Some((video, None)));
+        self.spawn(async move {
+            // Once the view has given the player the new `src`.
+            sleep(0.0).await;
+            let player = self
+                .element("#vidrop-player")
+                .and_then(|p| p.dyn_into::<HtmlMediaElement>().ok());
+            // A browser that blocks autoplay rejects this; the controls
+            // are there for the user to start it.
+            if let Some(started) = player.and_then(|p| p.play().ok()) {
+                let _ = JsFuture::from(started).await;
             }
         });
     }
@@ -1165,7 +1304,7 @@ impl Widget {
                 Ok(video) if self.is_mounted() => {
                     self.local(|l| l.call_notice = false);
                     self.show(|s| s.notice = None);
-                    self.playing.set(Some(PlayableVideo::from(&video)));
+                    self.start_playing(PlayableVideo::from(&video));
                 }
                 Ok(_) => {}
                 Err(error) => self.fail_call(error),

@@ -8,21 +8,22 @@
 // Everything here needs a browser; on a native `cargo test` the file is empty.
 #![cfg(target_arch = "wasm32")]
 
-use leptos::mount::mount_to;
 use leptos::prelude::*;
 use leptos::task::tick;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use vidrop_frontend::Settings;
 use vidrop_frontend::components::{
-    CancelButton, DropZone, ErrorMessage, Notice, PauseButton, PlayableVideo, Player, ProgressBar,
-    ProgressView, VideoItem, VideoList,
+    Action, DropZone, Notice, PlayableVideo, ProgressView, VideoItem, ZoneEvent, cancel_button,
+    chosen_files, drop_zone, error_message, pause_button, player, progress_bar, video_list,
+    zone_event,
 };
+use vidrop_frontend::dom::{self, Listening, Tree};
 use vidrop_frontend::engine::s3_error::parse_s3_error;
 use vidrop_frontend::engine::timer::sleep;
 use vidrop_frontend::engine::{CheckedFile, ProgressTracker, UploadError};
 use vidrop_frontend::locale::{self, EN, ZH_CN};
 use vidrop_frontend::view_model::{ProgressFigures, progress_text, video_item};
-use vidrop_frontend::{App, Settings};
 use vidrop_shared::api::{ListedVideo, MediaInfo, VideoDetails, VideoSummary};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -154,24 +155,132 @@ fn file_checks_use_the_name_and_the_limit() {
     );
 }
 
+/// Draws what `write` writes into `root`, as the widget draws a region:
+/// again, in place, at each call.
+fn draw(root: &Element, write: impl FnOnce(&mut Tree)) {
+    let mut tree = Tree::new();
+    write(&mut tree);
+    dom::patch(root, 0, &tree, true);
+}
+
+/// What the events on a drawing's elements ask for, as the widget reads
+/// them: the actions of the clicks, and the names of the files the drop zone
+/// and the picker bring (several while `multiple`).
+struct Acted {
+    clicks: Rc<RefCell<Vec<String>>>,
+    files: Rc<RefCell<Vec<String>>>,
+    multiple: Rc<Cell<bool>>,
+    _listening: Listening,
+}
+
+fn acted(root: &Element) -> Acted {
+    let clicks = Rc::new(RefCell::new(Vec::new()));
+    let files = Rc::new(RefCell::new(Vec::new()));
+    let multiple = Rc::new(Cell::new(false));
+    let listening = dom::listen(root, {
+        let (clicks, files, multiple) = (clicks.clone(), files.clone(), multiple.clone());
+        move |action, event, element| {
+            let came = match Action::read(&action) {
+                Some(Action::DropZone) => match zone_event(&event, &element, multiple.get(), false)
+                {
+                    ZoneEvent::Files(came) => came,
+                    ZoneEvent::None => return false,
+                    _ => return true,
+                },
+                Some(Action::Choose) if event.type_() == "change" => {
+                    chosen_files(&element, multiple.get())
+                }
+                Some(_) if event.type_() == "click" => {
+                    clicks.borrow_mut().push(action);
+                    return true;
+                }
+                _ => return false,
+            };
+            *files.borrow_mut() = came.iter().map(File::name).collect();
+            true
+        }
+    });
+    Acted {
+        clicks,
+        files,
+        multiple,
+        _listening: listening,
+    }
+}
+
+fn zone(multiple: bool) -> DropZone {
+    DropZone {
+        multiple,
+        busy: false,
+        active: false,
+        accept: "video/*".to_owned(),
+    }
+}
+
+/// A drawing keeps its elements: only the attributes and texts that
+/// differ are written, what is no longer described goes, and a text is
+/// text, never markup.
+#[wasm_bindgen_test]
+async fn drawing_again_changes_the_elements_in_place() {
+    let root = wrapper();
+    draw(&root, |t| {
+        t.open("p")
+            .attr("class", "a")
+            .attr("title", "old")
+            .text("one")
+            .close()
+            .leaf("b", "gone soon");
+    });
+    let p = find(&root, "p");
+    let text = p.first_child().unwrap();
+    let changes = Rc::new(Cell::new(0));
+    let observer = web_sys::MutationObserver::new(
+        Closure::<dyn Fn(js_sys::Array)>::new({
+            let changes = changes.clone();
+            move |records: js_sys::Array| changes.set(changes.get() + records.length())
+        })
+        .into_js_value()
+        .unchecked_ref(),
+    )
+    .unwrap();
+    let options = web_sys::MutationObserverInit::new();
+    options.set_subtree(true);
+    options.set_attributes(true);
+    options.set_character_data(true);
+    options.set_child_list(true);
+    observer.observe_with_options(&root, &options).unwrap();
+
+    let hostile = "<img src=x onerror=alert(1)>";
+    draw(&root, |t| {
+        t.open("p").attr("class", "a").text(hostile).close();
+    });
+    tick().await;
+    assert!(find(&root, "p") == p, "the same element");
+    assert!(p.first_child().unwrap() == text, "the same text node");
+    assert_eq!(p.text_content().as_deref(), Some(hostile));
+    assert!(root.query_selector("img").unwrap().is_none(), "no markup");
+    assert!(!p.has_attribute("title"), "no longer described");
+    assert!(root.query_selector("b").unwrap().is_none());
+    // The text, the title and the `<b>`; the class was the same.
+    assert_eq!(changes.get(), 3);
+
+    draw(&root, |t| {
+        t.leaf("div", "another element");
+    });
+    assert!(find(&root, "div") != p);
+    assert!(root.query_selector("p").unwrap().is_none());
+    observer.disconnect();
+}
+
 /// The drop zone offers a video file input, and Cancel is disabled while
 /// nothing uploads.
 #[wasm_bindgen_test]
 async fn drop_zone_and_idle_cancel_button() {
     let root = wrapper();
-    let _mounted = mount_to(root.clone(), move || {
-        view! {
-            <DropZone
-                on_files={|_files: Vec<File>| {}}
-                multiple=false
-                busy=false
-                text=EN.words.drop_zone
-                accept="video/*".to_owned()
-            />
-            <CancelButton enabled=false on_cancel=|| {} text=EN.words.cancel />
-        }
+    draw(&root, |t| {
+        drop_zone(t, &zone(false), &EN.words.drop_zone);
+        cancel_button(t, false, &EN.words);
     });
-    tick().await;
     find(&root, "#vidrop-dropzone");
     let input = find(&root, "#vidrop-file");
     assert_eq!(input.get_attribute("type").as_deref(), Some("file"));
@@ -189,42 +298,39 @@ async fn drop_zone_and_idle_cancel_button() {
             .is_some()
     );
     assert!(find(&root, "#vidrop-cancel").has_attribute("disabled"));
+    // The zone's icon is SVG, drawn as such.
+    let icon = find(&root, "svg.vidrop-dropzone-icon path");
+    assert_eq!(
+        icon.namespace_uri().as_deref(),
+        Some("http://www.w3.org/2000/svg")
+    );
 }
 
 /// Pause reads "Pause" until the upload is paused, then "Resume"; it is
-/// disabled when there is nothing to pause, and a click calls back.
+/// disabled when there is nothing to pause, and a click asks for a pause.
 #[wasm_bindgen_test]
 async fn pause_button_offers_pause_then_resume() {
     let root = wrapper();
-    let (paused, set_paused) = signal(false);
-    let (enabled, set_enabled) = signal(false);
-    let (clicks, set_clicks) = signal(0);
-    let on_toggle = move || set_clicks.update(|n| *n += 1);
-    let _mounted = mount_to(root.clone(), move || {
-        move || {
-            view! {
-                <PauseButton
-                    paused=paused.get()
-                    enabled=enabled.get()
-                    on_toggle
-                    text=EN.words.pause
-                />
-            }
-        }
-    });
-    tick().await;
+    let acted = acted(&root);
+    draw(&root, |t| pause_button(t, false, false, &EN.words));
     let button = find(&root, "button#vidrop-pause");
     assert_eq!(button.text_content().as_deref(), Some("Pause"));
     assert!(button.has_attribute("disabled"));
+    button.unchecked_ref::<HtmlElement>().click();
+    assert!(
+        acted.clicks.borrow().is_empty(),
+        "a disabled button does nothing"
+    );
 
-    set_enabled.set(true);
-    tick().await;
+    draw(&root, |t| pause_button(t, false, true, &EN.words));
     assert!(!button.has_attribute("disabled"));
     button.unchecked_ref::<HtmlElement>().click();
-    assert_eq!(clicks.get_untracked(), 1);
+    assert_eq!(
+        acted.clicks.borrow().as_slice(),
+        [Action::Pause(None).write()]
+    );
 
-    set_paused.set(true);
-    tick().await;
+    draw(&root, |t| pause_button(t, true, true, &EN.words));
     assert_eq!(button.text_content().as_deref(), Some("Resume"));
     assert_eq!(
         button.get_attribute("aria-pressed").as_deref(),
@@ -233,56 +339,27 @@ async fn pause_button_offers_pause_then_resume() {
     assert!(find(&root, "#vidrop-pause") == button, "the same element");
 }
 
-/// Choosing a file in the picker hands it to the callback.
+/// Choosing a file in the picker brings it.
 #[wasm_bindgen_test]
 async fn choosing_a_file_calls_back() {
     let root = wrapper();
-    let (chosen, set_chosen) = signal(Vec::<String>::new());
-    let _mounted = mount_to(root.clone(), move || {
-        view! {
-            <DropZone
-                on_files={move |files: Vec<File>| {
-                    set_chosen.set(files.iter().map(File::name).collect())
-                }}
-                multiple=false
-                busy=false
-                text=EN.words.drop_zone
-                accept="video/*".to_owned()
-            />
-        }
-    });
-    tick().await;
+    let acted = acted(&root);
+    draw(&root, |t| drop_zone(t, &zone(false), &EN.words.drop_zone));
     let input: HtmlInputElement = find(&root, "#vidrop-file").unchecked_into();
     assert!(!input.multiple());
     choose(&input, &[text_file("clip.webm", "video/webm", "data")]);
-    tick().await;
-    assert_eq!(chosen.get_untracked(), ["clip.webm"]);
+    assert_eq!(acted.files.borrow().as_slice(), ["clip.webm"]);
+    assert_eq!(input.files().unwrap().length(), 0, "emptied for the next");
 }
 
 /// With `multiple`, the picker takes several files, and a drop or a paste
-/// of several hands them all over; without it, only the first.
+/// of several brings them all; without it, only the first.
 #[wasm_bindgen_test]
 async fn several_files_come_by_picker_drop_and_paste() {
     let root = wrapper();
-    let (multiple, set_multiple) = signal(true);
-    let (chosen, set_chosen) = signal(Vec::<String>::new());
-    // As the widget does: drawn again, in place, when `multiple` changes.
-    let _mounted = mount_to(root.clone(), move || {
-        move || {
-            view! {
-                <DropZone
-                    on_files={move |files: Vec<File>| {
-                        set_chosen.set(files.iter().map(File::name).collect())
-                    }}
-                    multiple=multiple.get()
-                    busy=false
-                    text=EN.words.drop_zone
-                    accept="video/*".to_owned()
-                />
-            }
-        }
-    });
-    tick().await;
+    let acted = acted(&root);
+    acted.multiple.set(true);
+    draw(&root, |t| drop_zone(t, &zone(true), &EN.words.drop_zone));
     let files = || {
         [
             text_file("a.webm", "video/webm", "a"),
@@ -292,10 +369,9 @@ async fn several_files_come_by_picker_drop_and_paste() {
     let input: HtmlInputElement = find(&root, "#vidrop-file").unchecked_into();
     assert!(input.multiple());
     choose(&input, &files());
-    tick().await;
-    assert_eq!(chosen.get_untracked(), ["a.webm", "b.mp4"]);
+    assert_eq!(acted.files.borrow().as_slice(), ["a.webm", "b.mp4"]);
 
-    let zone = find(&root, "#vidrop-dropzone");
+    let zone_element = find(&root, "#vidrop-dropzone");
     let transfer = web_sys::DataTransfer::new().unwrap();
     for file in files().iter().rev() {
         transfer.items().add_with_file(file).unwrap();
@@ -305,38 +381,40 @@ async fn several_files_come_by_picker_drop_and_paste() {
     init.set_cancelable(true);
     init.set_data_transfer(Some(&transfer));
     let drop = web_sys::DragEvent::new_with_event_init_dict("drop", &init).unwrap();
-    zone.dispatch_event(&drop).unwrap();
-    tick().await;
-    assert_eq!(chosen.get_untracked(), ["b.mp4", "a.webm"]);
+    zone_element.dispatch_event(&drop).unwrap();
+    assert!(
+        drop.default_prevented(),
+        "the browser does not open the file"
+    );
+    assert_eq!(acted.files.borrow().as_slice(), ["b.mp4", "a.webm"]);
 
     let init = web_sys::ClipboardEventInit::new();
     init.set_bubbles(true);
     init.set_cancelable(true);
     init.set_clipboard_data(Some(&transfer));
     let paste = web_sys::ClipboardEvent::new_with_event_init_dict("paste", &init).unwrap();
-    set_chosen.set(Vec::new());
+    acted.files.borrow_mut().clear();
     input.dispatch_event(&paste).unwrap();
-    tick().await;
     assert_eq!(
-        chosen.get_untracked(),
+        acted.files.borrow().as_slice(),
         ["b.mp4", "a.webm"],
-        "a paste bubbles to the zone"
+        "a paste inside the zone is the zone's"
     );
 
-    set_multiple.set(false);
-    tick().await;
-    zone.dispatch_event(
-        &web_sys::DragEvent::new_with_event_init_dict("drop", &{
-            let init = web_sys::DragEventInit::new();
-            init.set_data_transfer(Some(&transfer));
-            init
-        })
-        .unwrap(),
-    )
-    .unwrap();
-    tick().await;
+    acted.multiple.set(false);
+    draw(&root, |t| drop_zone(t, &zone(false), &EN.words.drop_zone));
+    zone_element
+        .dispatch_event(
+            &web_sys::DragEvent::new_with_event_init_dict("drop", &{
+                let init = web_sys::DragEventInit::new();
+                init.set_data_transfer(Some(&transfer));
+                init
+            })
+            .unwrap(),
+        )
+        .unwrap();
     assert_eq!(
-        chosen.get_untracked(),
+        acted.files.borrow().as_slice(),
         ["b.mp4"],
         "one file without multiple"
     );
@@ -358,20 +436,17 @@ fn choose(input: &HtmlInputElement, files: &[File]) {
 #[wasm_bindgen_test]
 async fn progress_bar_shows_percent_bytes_and_speed() {
     let root = wrapper();
-    let (progress, set_progress) = signal(None::<ProgressView>);
-    let _mounted = mount_to(
-        root.clone(),
-        move || move || view! { <ProgressBar progress=progress.get() /> },
-    );
-    tick().await;
+    draw(&root, |t| {
+        progress_bar(t, &ProgressView::default(), None, false)
+    });
     let bar = find(&root, "#vidrop-progress");
     assert_eq!(bar.get_attribute("max").as_deref(), Some("100"));
     assert_eq!(bar.get_attribute("data-percent").as_deref(), Some("0"));
 
     let mut tracker = ProgressTracker::new(1_258_291, 0.0);
     tracker.update(629_146, 500.0);
-    set_progress.set(Some(ProgressFigures::from(&tracker).view(&EN)));
-    tick().await;
+    let view = ProgressFigures::from(&tracker).view(&EN);
+    draw(&root, |t| progress_bar(t, &view, None, false));
     assert_eq!(bar.get_attribute("data-percent").as_deref(), Some("50"));
     assert_eq!(bar.get_attribute("value").as_deref(), Some("50"));
     assert_eq!(
@@ -380,8 +455,8 @@ async fn progress_bar_shows_percent_bytes_and_speed() {
     );
 
     tracker.finish(1_000.0);
-    set_progress.set(Some(ProgressFigures::from(&tracker).view(&EN)));
-    tick().await;
+    let view = ProgressFigures::from(&tracker).view(&EN);
+    draw(&root, |t| progress_bar(t, &view, None, false));
     let same_bar = find(&root, "#vidrop-progress");
     assert!(same_bar == bar, "the element is updated, not replaced");
     assert_eq!(bar.get_attribute("data-percent").as_deref(), Some("100"));
@@ -395,32 +470,26 @@ async fn progress_bar_shows_percent_bytes_and_speed() {
 #[wasm_bindgen_test]
 async fn error_message_is_an_alert() {
     let root = wrapper();
-    let (notice, set_notice) = signal(None::<Notice>);
-    let _mounted = mount_to(
-        root.clone(),
-        move || move || view! { <ErrorMessage notice=notice.get() out_of_sight=false /> },
-    );
-    tick().await;
+    draw(&root, |t| error_message(t, None, false));
     let alert = find(&root, "#vidrop-error");
     assert_eq!(alert.get_attribute("role").as_deref(), Some("alert"));
     assert_eq!(alert.text_content().unwrap_or_default(), "");
-    set_notice.set(Some(Notice::error("This file is empty.")));
-    tick().await;
+    let notice = Notice::error("This file is empty.");
+    draw(&root, |t| error_message(t, Some(&notice), false));
     assert_eq!(alert.text_content().unwrap(), "This file is empty.");
     assert!(alert.class_list().contains("vidrop-message--error"));
-    set_notice.set(Some(Notice::info("Upload cancelled.")));
-    tick().await;
+    let notice = Notice::info("Upload cancelled.");
+    draw(&root, |t| error_message(t, Some(&notice), false));
     assert!(alert.class_list().contains("vidrop-message--info"));
     assert!(!alert.class_list().contains("vidrop-message--error"));
 }
 
 /// The list shows each video with its name, size, poster and duration, and
-/// Play hands back its id; the player plays the presigned URL.
+/// Play asks for its id; the player plays the presigned URL.
 #[wasm_bindgen_test]
 async fn video_list_and_player() {
     let root = wrapper();
-    let (played, set_played) = signal(None::<String>);
-    let (video, set_video) = signal(None::<PlayableVideo>);
+    let acted = acted(&root);
     let videos: Vec<VideoItem> = [
         ListedVideo {
             summary: summary("01B", "second.webm"),
@@ -440,19 +509,7 @@ async fn video_list_and_player() {
     .iter()
     .map(|video| video_item(video, &EN))
     .collect();
-    let videos = StoredValue::new(videos);
-    let _mounted = mount_to(root.clone(), move || {
-        view! {
-            <Player video=move || video.get() words=|| EN.words on_metadata=|_, _| {} />
-            <VideoList
-                words=|| EN.words
-                videos=move || videos.get_value()
-                playing=move || video.with(|v| v.as_ref().map(|v| v.id.clone()))
-                on_play=move |id: String| set_played.set(Some(id))
-            />
-        }
-    });
-    tick().await;
+    draw(&root, |t| video_list(t, &videos, None, &EN.words.videos));
     assert!(root.query_selector("#vidrop-player").unwrap().is_none());
     let items = root
         .query_selector_all("#vidrop-videos li.vidrop-video")
@@ -502,9 +559,12 @@ async fn video_list_and_player() {
     find(&second, "button.vidrop-play")
         .unchecked_into::<HtmlElement>()
         .click();
-    assert_eq!(played.get_untracked().as_deref(), Some("01A"));
+    assert_eq!(
+        acted.clicks.borrow().as_slice(),
+        [Action::Play("01A".into()).write()]
+    );
 
-    set_video.set(Some(PlayableVideo::from(&VideoDetails {
+    let video = PlayableVideo::from(&VideoDetails {
         listed: ListedVideo {
             summary: summary("01A", "first clip.mp4"),
             media: MediaInfo::default(),
@@ -514,8 +574,11 @@ async fn video_list_and_player() {
         },
         url: "http://127.0.0.1:9/bucket/videos/01A.mp4?X-Amz-Signature=abc".into(),
         expires_at: "2026-11-23T16:10:00Z".into(),
-    })));
-    tick().await;
+    });
+    draw(&root, |t| {
+        player(t, &video, None);
+        video_list(t, &videos, Some("01A"), &EN.words.videos);
+    });
     let player = find(&root, "video#vidrop-player");
     assert!(player.has_attribute("controls"));
     assert_eq!(
@@ -531,6 +594,7 @@ async fn video_list_and_player() {
         Some("http://127.0.0.1:9/bucket/videos/01A.poster.jpg?X-Amz-Signature=def"),
         "the poster shows until it plays"
     );
+    let second = find(&root, "li[data-video-id='01A']");
     assert_eq!(
         second.get_attribute("aria-current").as_deref(),
         Some("true")
@@ -549,7 +613,7 @@ async fn app_explains_an_unreachable_backend_and_a_refused_file() {
     let settings = Settings::from_attributes(|name| {
         (name == "endpoint").then(|| "http://127.0.0.1:9".to_owned())
     });
-    let _mounted = mount_to(root.clone(), move || view! { <App settings /> });
+    let _mounted = vidrop_frontend::mount(&root, settings, None);
     tick().await;
 
     let widget = find(&root, "#vidrop");

@@ -2,131 +2,166 @@
 //! picker, or paste them (files copied in a file manager) while the zone
 //! has focus.
 
+use super::action::Action;
 use super::words::DropZoneText;
-use leptos::prelude::*;
+use crate::dom::Tree;
 use wasm_bindgen::JsCast;
-use web_sys::{DragEvent, Element, File, HtmlInputElement, Node};
+use web_sys::{ClipboardEvent, DragEvent, Element, Event, File, FileList, HtmlInputElement, Node};
+
+/// What the drop zone shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DropZone {
+    /// Whether several files may come at once (the picker's `multiple`).
+    pub multiple: bool,
+    /// While true (an upload is running) new files are refused.
+    pub busy: bool,
+    /// Files are dragged over it (and it takes them).
+    pub active: bool,
+    /// The file input's `accept`.
+    pub accept: String,
+}
 
 /// A dashed drop zone with a "Choose a video" button.
 ///
 /// The file input is only visually hidden (not `display: none`), so it stays
 /// focusable by keyboard and reachable by test drivers; its label is the
 /// visible button.
-///
-/// It takes plain values: the view draws it again, in place, when one of
-/// them changes (rarely). The drop state lives in the zone's class list
-/// alone, so a drag does not draw it again.
-#[component]
-pub fn DropZone(
-    /// Called with the files the user dropped, chose or pasted (one at
-    /// most unless `multiple`).
-    on_files: impl Fn(Vec<File>) + Copy + Send + Sync + 'static,
-    /// Whether several files may come at once (the picker's `multiple`).
-    multiple: bool,
-    /// While true (an upload is running) new files are refused.
-    busy: bool,
-    /// Its words, in the language of the moment.
-    text: DropZoneText,
-    /// The file input's `accept`.
-    accept: String,
-) -> impl IntoView {
-    let show_drop = move |ev: &DragEvent, on: bool| {
-        if let Some(zone) = ev
-            .current_target()
-            .and_then(|t| t.dyn_into::<Element>().ok())
-        {
-            let _ = zone.class_list().toggle_with_force(ACTIVE, on && !busy);
-        }
-    };
-    let on_drag_over = move |ev: DragEvent| {
-        // Without this the browser opens the dropped file itself.
-        ev.prevent_default();
-        if let Some(transfer) = ev.data_transfer() {
-            transfer.set_drop_effect(if busy { "none" } else { "copy" });
-        }
-        show_drop(&ev, true);
-    };
-    let on_drag_leave = move |ev: DragEvent| {
-        // Moving over the zone's own children also fires `dragleave`.
-        let zone = ev.current_target().and_then(|t| t.dyn_into::<Node>().ok());
-        let into = ev.related_target().and_then(|t| t.dyn_into::<Node>().ok());
-        if zone.is_some_and(|zone| zone.contains(into.as_ref())) {
-            return;
-        }
-        show_drop(&ev, false);
-    };
-    // The files a transfer carries: all of them, or the first.
-    let take = move |files: Option<web_sys::FileList>| -> Vec<File> {
-        let files = files.map_or_else(Vec::new, |list| {
-            (0..list.length()).filter_map(|i| list.get(i)).collect()
-        });
-        let keep = if multiple { files.len() } else { 1 };
-        files.into_iter().take(keep).collect()
-    };
-    let on_drop = move |ev: DragEvent| {
-        ev.prevent_default();
-        show_drop(&ev, false);
-        if busy {
-            return;
-        }
-        let files = take(ev.data_transfer().and_then(|t| t.files()));
-        if !files.is_empty() {
-            on_files(files);
-        }
-    };
-    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
-        if busy {
-            return;
-        }
-        let files = take(ev.clipboard_data().and_then(|data| data.files()));
-        if !files.is_empty() {
-            // Files, not text: nothing else of the page takes them.
-            ev.prevent_default();
-            on_files(files);
-        }
-    };
-    let on_change = move |ev: leptos::ev::Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        let files = take(input.files());
-        if !files.is_empty() {
-            on_files(files);
-        }
-        // So that choosing the same file again fires `change` again.
-        input.set_value("");
-    };
+pub fn drop_zone(tree: &mut Tree, zone: &DropZone, text: &DropZoneText) {
+    let mut class = String::from("vidrop-dropzone");
+    if zone.busy {
+        class.push_str(" vidrop-dropzone--busy");
+    }
+    if zone.active && !zone.busy {
+        class.push_str(" vidrop-dropzone--active");
+    }
+    tree.open("div")
+        .attr("id", "vidrop-dropzone")
+        .attr("class", &class)
+        .attr("part", "dropzone")
+        .on(&Action::DropZone.write())
+        .open("svg")
+        .attr("class", "vidrop-dropzone-icon")
+        .attr("viewBox", "0 0 24 24")
+        .attr("aria-hidden", "true")
+        .open("path")
+        .attr(
+            "d",
+            "M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z",
+        )
+        .close()
+        .close()
+        .open("p")
+        .attr("class", "vidrop-dropzone-title")
+        .text(if zone.busy { text.busy } else { text.title })
+        .close()
+        .open("input")
+        .attr("type", "file")
+        .attr("id", "vidrop-file")
+        .attr("class", "vidrop-file-input")
+        .attr("accept", &zone.accept)
+        .flag("multiple", zone.multiple)
+        .flag("disabled", zone.busy)
+        .on(&Action::Choose.write())
+        .close()
+        .open("label")
+        .attr("for", "vidrop-file")
+        .attr("class", "vidrop-button vidrop-button--primary")
+        .attr("part", "button choose")
+        .text(text.choose)
+        .close()
+        .open("p")
+        .attr("class", "vidrop-dropzone-hint")
+        .text(text.hint)
+        .close()
+        .close();
+}
 
-    view! {
-        <div
-            id="vidrop-dropzone"
-            class="vidrop-dropzone"
-            part="dropzone"
-            class:vidrop-dropzone--busy=busy
-            on:dragenter=on_drag_over
-            on:dragover=on_drag_over
-            on:dragleave=on_drag_leave
-            on:drop=on_drop
-            on:paste=on_paste
-        >
-            <svg class="vidrop-dropzone-icon" viewBox="0 0 24 24" aria-hidden="true">
-                <path d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z"></path>
-            </svg>
-            <p class="vidrop-dropzone-title">{if busy { text.busy } else { text.title }}</p>
-            <input
-                type="file"
-                id="vidrop-file"
-                class="vidrop-file-input"
-                accept=accept
-                multiple=multiple
-                disabled=busy
-                on:change=on_change
-            />
-            <label for="vidrop-file" class="vidrop-button vidrop-button--primary" part="button choose">
-                {text.choose}
-            </label>
-            <p class="vidrop-dropzone-hint">{text.hint}</p>
-        </div>
+/// What an event on the zone means.
+#[derive(Debug)]
+pub enum ZoneEvent {
+    /// Files are dragged over it: show that it takes them.
+    Over,
+    /// They left it (or were dropped): stop showing it.
+    Left,
+    /// These files came (dropped or pasted), and the drag, if any, is over.
+    Files(Vec<File>),
+    /// Nothing for the widget.
+    None,
+}
+
+/// What `event` on the drop zone `zone` means, for a zone that takes
+/// several files if `multiple`, none while `busy`. Cancels what the
+/// browser would do itself with files dropped or pasted.
+pub fn zone_event(event: &Event, zone: &Element, multiple: bool, busy: bool) -> ZoneEvent {
+    let take = |list| take_files(list, multiple);
+    match event.type_().as_str() {
+        "dragenter" | "dragover" => {
+            // Without this the browser opens the dropped file itself.
+            event.prevent_default();
+            if let Some(transfer) = event.dyn_ref::<DragEvent>().and_then(|e| e.data_transfer()) {
+                transfer.set_drop_effect(if busy { "none" } else { "copy" });
+            }
+            ZoneEvent::Over
+        }
+        "dragleave" => {
+            // Moving over the zone's own children also fires `dragleave`.
+            let into = event
+                .dyn_ref::<DragEvent>()
+                .and_then(|e| e.related_target())
+                .and_then(|t| t.dyn_into::<Node>().ok());
+            if zone.contains(into.as_ref()) {
+                ZoneEvent::None
+            } else {
+                ZoneEvent::Left
+            }
+        }
+        "drop" => {
+            event.prevent_default();
+            let files = event
+                .dyn_ref::<DragEvent>()
+                .and_then(|e| e.data_transfer())
+                .and_then(|t| t.files());
+            if busy {
+                ZoneEvent::Left
+            } else {
+                ZoneEvent::Files(take(files))
+            }
+        }
+        "paste" if !busy => {
+            let files = take(
+                event
+                    .dyn_ref::<ClipboardEvent>()
+                    .and_then(|e| e.clipboard_data())
+                    .and_then(|data| data.files()),
+            );
+            if files.is_empty() {
+                return ZoneEvent::None;
+            }
+            // Files, not text: nothing else of the page takes them.
+            event.prevent_default();
+            ZoneEvent::Files(files)
+        }
+        _ => ZoneEvent::None,
     }
 }
 
-/// The zone's class while files are dragged over it (and it takes them).
-const ACTIVE: &str = "vidrop-dropzone--active";
+/// The files chosen in the picker `input` (one at most unless
+/// `multiple`); the picker is emptied, so that choosing the same file again
+/// fires `change` again.
+pub fn chosen_files(input: &Element, multiple: bool) -> Vec<File> {
+    let Some(input) = input.dyn_ref::<HtmlInputElement>() else {
+        return Vec::new();
+    };
+    let files = take_files(input.files(), multiple);
+    input.set_value("");
+    files
+}
+
+/// The files a transfer carries: all of them, or the first.
+fn take_files(list: Option<FileList>, multiple: bool) -> Vec<File> {
+    let files = list.map_or_else(Vec::new, |list| {
+        (0..list.length()).filter_map(|i| list.get(i)).collect()
+    });
+    let keep = if multiple { files.len() } else { 1 };
+    files.into_iter().take(keep).collect()
+}

@@ -1,6 +1,6 @@
 //! The one line that says what went wrong (or that an upload was cancelled).
 
-use leptos::prelude::*;
+use crate::dom::Tree;
 
 /// A message for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,33 +34,40 @@ impl Notice {
     }
 }
 
-/// A live region (`role="alert"`), empty when there is nothing to say. It is
-/// always in the page: screen readers announce changes to a region that
-/// already exists more reliably than a region that appears.
-#[component]
-pub fn ErrorMessage(
-    /// The message to show, if any.
-    notice: Option<Notice>,
-    /// While true the line is out of sight but still announced: its words
-    /// show elsewhere (a queued file's row).
-    out_of_sight: bool,
-) -> impl IntoView {
-    let kind = notice.as_ref().map(|n| n.kind);
-    view! {
-        <div
-            id="vidrop-error"
-            role="alert"
-            class="vidrop-message"
-            part=match kind {
+/// The class of a line that shows a notice of `kind`, after `base`.
+pub(super) fn message_class(base: &str, kind: Option<NoticeKind>) -> String {
+    match kind {
+        Some(NoticeKind::Error) => format!("{base} vidrop-message--error"),
+        Some(NoticeKind::Info) => format!("{base} vidrop-message--info"),
+        None => base.to_owned(),
+    }
+}
+
+/// A live region (`role="alert"`), empty when there is nothing to say
+/// (`notice` is `None`). It is always in the page: screen readers announce
+/// changes to a region that already exists more reliably than a region
+/// that appears. While `out_of_sight` it is still announced but not
+/// shown: its words show elsewhere (a queued file's row).
+pub fn error_message(tree: &mut Tree, notice: Option<&Notice>, out_of_sight: bool) {
+    let kind = notice.map(|n| n.kind);
+    let mut class = message_class("vidrop-message", kind);
+    if out_of_sight {
+        class.push_str(" vidrop-visually-hidden");
+    }
+    tree.open("div")
+        .attr("id", "vidrop-error")
+        .attr("role", "alert")
+        .attr("class", &class)
+        .attr(
+            "part",
+            match kind {
                 Some(NoticeKind::Error) => "message error",
                 Some(NoticeKind::Info) => "message info",
                 None => "message",
-            }
-            class:vidrop-message--error=kind == Some(NoticeKind::Error)
-            class:vidrop-message--info=kind == Some(NoticeKind::Info)
-            class:vidrop-visually-hidden=out_of_sight
-        >
-            {notice.map(|n| n.text)}
-        </div>
+            },
+        );
+    if let Some(notice) = notice {
+        tree.text(&notice.text);
     }
+    tree.close();
 }

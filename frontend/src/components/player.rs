@@ -4,11 +4,9 @@
 //! for one), so a video the browser cannot play says so in words instead of
 //! leaving a black box.
 
-use super::words::{PlayerText, Words};
-use leptos::html;
-use leptos::prelude::*;
-use leptos::task::spawn_local;
-use wasm_bindgen_futures::JsFuture;
+use super::action::Action;
+use super::words::PlayerText;
+use crate::dom::Tree;
 
 /// A video the player can play.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,100 +21,41 @@ pub struct PlayableVideo {
     pub poster: Option<String>,
 }
 
-/// A `<video controls>` playing the chosen video, absent until there is one.
-/// Changing the video changes the element's `src`; the element stays.
-#[component]
-pub fn Player(
-    /// The video to play. Every new value starts playback, even of the same
-    /// video (a Play click after it ended).
-    video: impl Fn() -> Option<PlayableVideo> + Copy + Send + Sync + 'static,
-    /// Called once the browser has read a video's metadata, with its id and
-    /// its duration in seconds (`None` when it is not a finite number, or
-    /// the video could not be loaded).
-    on_metadata: impl Fn(String, Option<f64>) + Copy + Send + Sync + 'static,
-    /// The words of the moment (its own are `player`).
-    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let element = NodeRef::<html::Video>::new();
-    // The `MediaError.code` of the current video, when it cannot play:
-    // worded as it is shown, so in the language of the moment.
-    let failure = RwSignal::new(None::<u16>);
-    Effect::new(move |_| {
-        video();
-        failure.set(None);
-        let Some(player) = element.get_untracked() else {
-            return;
-        };
-        if let Ok(started) = player.play() {
-            // A browser that blocks autoplay rejects this; the controls are
-            // there for the user to start it.
-            spawn_local(async move {
-                let _ = JsFuture::from(started).await;
-            });
-        }
-    });
-    let tell = move |duration: Option<f64>| {
-        let id = untrack(video).map(|v| v.id);
-        if let Some(id) = id {
-            on_metadata(id, duration.filter(|d| d.is_finite()));
-        }
-    };
-    let message = move || {
-        failure
-            .get()
-            .and_then(|code| playback_failure(code, &words().player))
-    };
-    let on_loaded = move |_| tell(element.get_untracked().map(|v| v.duration()));
-    let on_error = move |_| {
-        let code = element
-            .get_untracked()
-            .and_then(|v| v.error())
-            .map(|error| error.code());
-        failure.set(code);
-        tell(None);
-    };
-    // Drawn again in place when the video, its failure or the language
-    // changes: the `<video>` element stays, and only what changed is
-    // written (the same `src` is not set again, so nothing reloads).
-    move || {
-        let message = message();
-        video().map(|video| {
-            view! {
-                <figure class="vidrop-player" part="player">
-                    <video
-                        id="vidrop-player"
-                        part="video"
-                        node_ref=element
-                        controls
-                        playsinline
-                        preload="metadata"
-                        aria-labelledby="vidrop-player-caption"
-                        src=video.url
-                        poster=video.poster
-                        data-video-id=video.id
-                        on:loadedmetadata=on_loaded
-                        on:error=on_error
-                    ></video>
-                    {message
-                        .map(|text| {
-                            view! {
-                                <p
-                                    id="vidrop-player-error"
-                                    role="alert"
-                                    class="vidrop-message vidrop-message--error"
-                                    part="message error"
-                                >
-                                    {text}
-                                </p>
-                            }
-                        })}
-                    <figcaption id="vidrop-player-caption" class="vidrop-player-caption">
-                        {video.title}
-                    </figcaption>
-                </figure>
-            }
-        })
+/// A `<video controls>` playing `video` (the element is absent until there
+/// is one), with `failure` when the browser cannot play it. A new video
+/// changes the element's `src`; the element stays. Its events go to
+/// [`Action::Video`].
+pub fn player(tree: &mut Tree, video: &PlayableVideo, failure: Option<&str>) {
+    tree.open("figure")
+        .attr("class", "vidrop-player")
+        .attr("part", "player")
+        .open("video")
+        .attr("id", "vidrop-player")
+        .attr("part", "video")
+        .flag("controls", true)
+        .flag("playsinline", true)
+        .attr("preload", "metadata")
+        .attr("aria-labelledby", "vidrop-player-caption")
+        .attr("src", &video.url)
+        .opt("poster", video.poster.as_deref())
+        .attr("data-video-id", &video.id)
+        .on(&Action::Video.write())
+        .close();
+    if let Some(text) = failure {
+        tree.open("p")
+            .attr("id", "vidrop-player-error")
+            .attr("role", "alert")
+            .attr("class", "vidrop-message vidrop-message--error")
+            .attr("part", "message error")
+            .text(text)
+            .close();
     }
+    tree.open("figcaption")
+        .attr("id", "vidrop-player-caption")
+        .attr("class", "vidrop-player-caption")
+        .text(&video.title)
+        .close()
+        .close();
 }
 
 /// What a person reads when the `<video>` fails with `MediaError.code`

@@ -1,6 +1,6 @@
-//! How far the upload is: a bar, a line of text, and the time left.
+//! How far an upload is: a bar, a line of text, and the time left.
 
-use leptos::prelude::*;
+use crate::dom::Tree;
 
 /// What the progress bar shows at one moment, already in words.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,72 +16,56 @@ pub struct ProgressView {
     pub eta: Option<String>,
 }
 
-/// The progress of the latest upload. The view draws it again in place as
-/// the numbers change: the elements stay the same, so anything holding them
-/// (a screen reader, a test driver) keeps following.
-#[component]
-pub fn ProgressBar(
-    /// The latest upload's progress; `None` before any upload.
-    progress: Option<ProgressView>,
-) -> impl IntoView {
-    ProgressLine {
-        progress: progress.unwrap_or_default(),
-        of_file: None,
-        hidden: false,
-    }
-    .view()
-}
-
 /// A bar with its line of text and time left: the status line's, or a
-/// queued file's. Both are values of this one type, drawn by one function:
-/// the wasm holds the code of one.
-pub struct ProgressLine {
-    pub progress: ProgressView,
-    /// The file of a queue's row, which names its bar; `None` for the status
-    /// line's, which has the ids and `::part` names.
-    pub of_file: Option<String>,
-    pub hidden: bool,
-}
-
-impl ProgressLine {
-    pub fn view(self) -> impl IntoView + use<> {
-        let ProgressView {
-            percent,
-            percent_text,
-            text,
-            eta,
-        } = self.progress;
-        let status = self.of_file.is_none();
-        let of_status = move |value: &'static str| status.then_some(value);
-        let of_row = move |value: &'static str| (!status).then_some(value);
-        view! {
-            <div
-                class=if status { "vidrop-progress" } else { "vidrop-queue-figures" }
-                hidden=self.hidden
-            >
-                <progress
-                    id=of_status("vidrop-progress")
-                    class=of_row("vidrop-queue-progress")
-                    part=of_status("progress")
-                    max="100"
-                    value=percent
-                    data-percent=percent
-                    aria-labelledby=of_status("vidrop-progress-text")
-                    aria-label=self.of_file
-                >
-                    {percent_text}
-                </progress>
-                <div class=if status { "vidrop-progress-line" } else { "vidrop-queue-line" }>
-                    <span
-                        id=of_status("vidrop-progress-text")
-                        class=of_row("vidrop-queue-text")
-                        part=of_status("progress-text")
-                    >
-                        {text}
-                    </span>
-                    <span class="vidrop-eta">{eta}</span>
-                </div>
-            </div>
-        }
+/// queued file's (`of_file`, which names the bar; the status line's has the
+/// ids and `::part` names instead). Drawn again in place as the numbers
+/// change: the elements stay the same, so anything holding them (a screen
+/// reader, a test driver) keeps following.
+pub fn progress_bar(tree: &mut Tree, progress: &ProgressView, of_file: Option<&str>, hidden: bool) {
+    let status = of_file.is_none();
+    let of_status = |value: &'static str| status.then_some(value);
+    let of_row = |value: &'static str| (!status).then_some(value);
+    let percent = progress.percent.to_string();
+    tree.open("div")
+        .attr(
+            "class",
+            if status {
+                "vidrop-progress"
+            } else {
+                "vidrop-queue-figures"
+            },
+        )
+        .flag("hidden", hidden)
+        .open("progress")
+        .opt("id", of_status("vidrop-progress"))
+        .opt("class", of_row("vidrop-queue-progress"))
+        .opt("part", of_status("progress"))
+        .attr("max", "100")
+        .attr("value", &percent)
+        .attr("data-percent", &percent)
+        .opt("aria-labelledby", of_status("vidrop-progress-text"))
+        .opt("aria-label", of_file)
+        .text(&progress.percent_text)
+        .close()
+        .open("div")
+        .attr(
+            "class",
+            if status {
+                "vidrop-progress-line"
+            } else {
+                "vidrop-queue-line"
+            },
+        )
+        .open("span")
+        .opt("id", of_status("vidrop-progress-text"))
+        .opt("class", of_row("vidrop-queue-text"))
+        .opt("part", of_status("progress-text"))
+        .text(&progress.text)
+        .close()
+        .open("span")
+        .attr("class", "vidrop-eta");
+    if let Some(eta) = &progress.eta {
+        tree.text(eta);
     }
+    tree.close().close().close();
 }

@@ -2,12 +2,12 @@
 //! progress (bar, speed, time left), its message, and Pause, Cancel and
 //! Retry of its own.
 
+use super::action::Action;
 use super::action_button::ActionButton;
-use super::error_message::{Notice, NoticeKind};
-use super::progress_bar::{ProgressLine, ProgressView};
+use super::error_message::{Notice, message_class};
+use super::progress_bar::{ProgressView, progress_bar};
 use super::words::Words;
-use leptos::prelude::*;
-use std::sync::Arc;
+use crate::dom::Tree;
 
 /// One file of the queue, all of it in the reader's words.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,103 +38,102 @@ pub struct QueueItem {
 /// the queue again, in place, at each step; files are only ever added at
 /// the end, so rows match by position: a row stays the same element while
 /// its file's figures change, and focus on its buttons holds.
-#[component]
-pub fn UploadQueue(
-    items: Vec<QueueItem>,
-    /// Called with a file's key: pause it, or resume it when paused.
-    on_toggle_pause: impl Fn(u64) + Copy + Send + Sync + 'static,
-    on_cancel: impl Fn(u64) + Copy + Send + Sync + 'static,
-    on_retry: impl Fn(u64) + Copy + Send + Sync + 'static,
-    /// Its words, in the language of the moment.
-    words: Words,
-) -> impl IntoView {
-    let hidden = items.is_empty();
-    let rows = items
-        .into_iter()
-        .map(|item| {
-            let key = item.key;
-            let progress = item.progress.is_some();
-            let kind = item.message.as_ref().map(|m| m.kind);
-            let name = item.filename;
-            view! {
-                <li
-                    class="vidrop-queue-item"
-                    part="queue-item"
-                    data-key=key
-                    data-state=item.state
-                    data-filename=name.clone()
-                >
-                    <div class="vidrop-queue-head">
-                        <span class="vidrop-queue-name" title=name.clone()>
-                            {name.clone()}
-                        </span>
-                        <span class="vidrop-queue-status">{item.status}</span>
-                    </div>
-                    {ProgressLine {
-                        progress: item.progress.unwrap_or_default(),
-                        of_file: Some(name.clone()),
-                        hidden: !progress,
-                    }
-                        .view()}
-                    <p
-                        class="vidrop-queue-message"
-                        class:vidrop-message--error=kind == Some(NoticeKind::Error)
-                        class:vidrop-message--info=kind == Some(NoticeKind::Info)
-                        hidden=kind.is_none()
-                    >
-                        {item.message.map(|m| m.text)}
-                    </p>
-                    <div class="vidrop-queue-actions">
-                        {ActionButton {
-                            id: None,
-                            class: "vidrop-button vidrop-button--secondary vidrop-queue-pause",
-                            part: "button pause",
-                            label: Some(item.pause_label),
-                            pressed: Some(item.paused),
-                            disabled: false,
-                            hidden: !item.pausable,
-                            text: if item.paused { words.pause.resume } else { words.pause.pause },
-                            on_click: Arc::new(move || on_toggle_pause(key)),
-                        }
-                            .view()}
-                        {ActionButton {
-                            id: None,
-                            class: "vidrop-button vidrop-button--secondary vidrop-queue-cancel",
-                            part: "button cancel",
-                            label: Some(item.cancel_label),
-                            pressed: None,
-                            disabled: false,
-                            hidden: !item.cancellable,
-                            text: words.cancel,
-                            on_click: Arc::new(move || on_cancel(key)),
-                        }
-                            .view()}
-                        {ActionButton {
-                            id: None,
-                            class: "vidrop-button vidrop-button--secondary vidrop-queue-retry",
-                            part: "button retry",
-                            label: Some(item.retry_label),
-                            pressed: None,
-                            disabled: false,
-                            hidden: !item.retryable,
-                            text: words.queue.retry,
-                            on_click: Arc::new(move || on_retry(key)),
-                        }
-                            .view()}
-                    </div>
-                </li>
-            }
-        })
-        .collect_view();
-    view! {
-        <ul
-            id="vidrop-queue"
-            class="vidrop-queue"
-            part="queue"
-            aria-label=words.queue.title
-            hidden=hidden
-        >
-            {rows}
-        </ul>
+pub fn upload_queue(tree: &mut Tree, items: &[QueueItem], words: &Words) {
+    tree.open("ul")
+        .attr("id", "vidrop-queue")
+        .attr("class", "vidrop-queue")
+        .attr("part", "queue")
+        .attr("aria-label", words.queue.title)
+        .flag("hidden", items.is_empty());
+    for item in items {
+        queue_row(tree, item, words);
     }
+    tree.close();
+}
+
+fn queue_row(tree: &mut Tree, item: &QueueItem, words: &Words) {
+    let name = item.filename.as_str();
+    let kind = item.message.as_ref().map(|m| m.kind);
+    tree.open("li")
+        .attr("class", "vidrop-queue-item")
+        .attr("part", "queue-item")
+        .attr("data-key", &item.key.to_string())
+        .attr("data-state", item.state)
+        .attr("data-filename", name)
+        .open("div")
+        .attr("class", "vidrop-queue-head")
+        .open("span")
+        .attr("class", "vidrop-queue-name")
+        .attr("title", name)
+        .text(name)
+        .close()
+        .open("span")
+        .attr("class", "vidrop-queue-status")
+        .text(&item.status)
+        .close()
+        .close();
+    progress_bar(
+        tree,
+        item.progress.as_ref().unwrap_or(&ProgressView::default()),
+        Some(name),
+        item.progress.is_none(),
+    );
+    tree.open("p")
+        .attr("class", &message_class("vidrop-queue-message", kind))
+        .flag("hidden", kind.is_none());
+    if let Some(message) = &item.message {
+        tree.text(&message.text);
+    }
+    tree.close()
+        .open("div")
+        .attr("class", "vidrop-queue-actions");
+    let key = item.key;
+    let buttons = [
+        (
+            "vidrop-button vidrop-button--secondary vidrop-queue-pause",
+            "button pause",
+            &item.pause_label,
+            Some(item.paused),
+            item.pausable,
+            if item.paused {
+                words.pause.resume
+            } else {
+                words.pause.pause
+            },
+            Action::Pause(Some(key)),
+        ),
+        (
+            "vidrop-button vidrop-button--secondary vidrop-queue-cancel",
+            "button cancel",
+            &item.cancel_label,
+            None,
+            item.cancellable,
+            words.cancel,
+            Action::Cancel(Some(key)),
+        ),
+        (
+            "vidrop-button vidrop-button--secondary vidrop-queue-retry",
+            "button retry",
+            &item.retry_label,
+            None,
+            item.retryable,
+            words.queue.retry,
+            Action::Retry(key),
+        ),
+    ];
+    for (class, part, label, pressed, shown, text, action) in buttons {
+        ActionButton {
+            id: None,
+            class,
+            part,
+            label: Some(label),
+            pressed,
+            disabled: false,
+            hidden: !shown,
+            text,
+            action: &action.write(),
+        }
+        .write(tree);
+    }
+    tree.close().close();
 }

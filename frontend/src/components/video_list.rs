@@ -1,10 +1,10 @@
 //! The uploaded videos (the gallery), newest first: each with its poster,
 //! name, size, duration and upload time, and a Play button.
 
+use super::action::Action;
 use super::action_button::ActionButton;
-use super::words::Words;
-use leptos::prelude::*;
-use std::sync::Arc;
+use super::words::VideoListText;
+use crate::dom::Tree;
 
 /// One stored video, as the list shows it: all of it in the reader's words,
 /// so that a row is drawn again when any of it changes (another language).
@@ -38,105 +38,104 @@ pub struct VideoDuration {
     pub iso: String,
 }
 
-/// The list of stored videos.
-#[component]
-pub fn VideoList(
-    /// The videos, newest first.
-    videos: impl Fn() -> Vec<VideoItem> + Copy + Send + Sync + 'static,
-    /// The id of the video in the player, to mark it in the list.
-    playing: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
-    /// Called with a video's id when its Play button is clicked.
-    on_play: impl Fn(String) + Copy + Send + Sync + 'static,
-    /// The words of the moment (its own are `videos`).
-    words: impl Fn() -> Words + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    // Drawn again, in place and whole, when the list, the video played or
-    // the language changes: rare, and one closure costs the wasm less than
-    // keyed rows or one closure per text.
-    move || {
-        let playing = playing();
-        let words = words().videos;
-        let videos = videos();
-        let empty = videos.is_empty();
-        let rows = videos
-            .into_iter()
-            .map(|video| {
-                let id = video.id;
-                let is_playing = playing.as_deref() == Some(id.as_str());
-                let play = {
-                    let id = id.clone();
-                    move || on_play(id.clone())
-                };
-                // Without a poster the thumb is empty, and the stylesheet
-                // draws a play sign in it.
-                let poster = video
-                    .poster
-                    .map(|src| view! { <img src=src alt="" loading="lazy" decoding="async" /> });
-                let name = video.filename;
-                view! {
-                    <li
-                        class="vidrop-video"
-                        part="item"
-                        class:vidrop-video--playing=is_playing
-                        aria-current=is_playing.then_some("true")
-                        data-video-id=id
-                    >
-                        <div class="vidrop-video-main">
-                            // The name beside it says what it is: no
-                            // alternative text of its own.
-                            <div class="vidrop-video-thumb" part="poster">
-                                {poster}
-                            </div>
-                            <div class="vidrop-video-info">
-                                <span class="vidrop-video-name" title=name.clone()>
-                                    {name.clone()}
-                                </span>
-                                <span class="vidrop-video-meta">
-                                    {video.size}
-                                    {video
-                                        .duration
-                                        .map(|duration| {
-                                            view! {
-                                                " · "
-                                                <time
-                                                    class="vidrop-video-duration"
-                                                    datetime=duration.iso
-                                                >
-                                                    {duration.clock}
-                                                </time>
-                                            }
-                                        })}
-                                    " · "
-                                    <time datetime=video.uploaded_at>{video.uploaded}</time>
-                                </span>
-                            </div>
-                        </div>
-                        {ActionButton {
-                            id: None,
-                            class: "vidrop-play vidrop-button vidrop-button--secondary",
-                            part: "button play",
-                            label: Some(video.play_label),
-                            pressed: None,
-                            disabled: false,
-                            hidden: false,
-                            text: words.play,
-                            on_click: Arc::new(play),
-                        }
-                            .view()}
-                    </li>
-                }
-            })
-            .collect_view();
-        view! {
-            <section class="vidrop-library" aria-labelledby="vidrop-videos-title">
-                <h2 id="vidrop-videos-title" class="vidrop-library-title">
-                    {words.title}
-                </h2>
-                {empty.then(|| view! { <p class="vidrop-empty">{words.empty}</p> })}
-                <ul id="vidrop-videos" class="vidrop-videos" part="list">
-                    {rows}
-                </ul>
-            </section>
-        }
+/// The list of stored videos, newest first, with the one `playing` (its
+/// id) marked. Drawn again, in place and whole, when the list, the video
+/// played or the language changes: rare.
+pub fn video_list(
+    tree: &mut Tree,
+    videos: &[VideoItem],
+    playing: Option<&str>,
+    words: &VideoListText,
+) {
+    tree.open("section")
+        .attr("class", "vidrop-library")
+        .attr("aria-labelledby", "vidrop-videos-title")
+        .open("h2")
+        .attr("id", "vidrop-videos-title")
+        .attr("class", "vidrop-library-title")
+        .text(words.title)
+        .close();
+    if videos.is_empty() {
+        tree.open("p")
+            .attr("class", "vidrop-empty")
+            .text(words.empty)
+            .close();
     }
+    tree.open("ul")
+        .attr("id", "vidrop-videos")
+        .attr("class", "vidrop-videos")
+        .attr("part", "list");
+    for video in videos {
+        let is_playing = playing == Some(video.id.as_str());
+        let name = video.filename.as_str();
+        tree.open("li")
+            .attr(
+                "class",
+                if is_playing {
+                    "vidrop-video vidrop-video--playing"
+                } else {
+                    "vidrop-video"
+                },
+            )
+            .attr("part", "item")
+            .opt("aria-current", is_playing.then_some("true"))
+            .attr("data-video-id", &video.id)
+            .open("div")
+            .attr("class", "vidrop-video-main")
+            // The name beside it says what it is: no alternative text of
+            // its own. Without a poster the thumb is empty, and the
+            // stylesheet draws a play sign in it.
+            .open("div")
+            .attr("class", "vidrop-video-thumb")
+            .attr("part", "poster");
+        if let Some(poster) = &video.poster {
+            tree.open("img")
+                .attr("src", poster)
+                .attr("alt", "")
+                .attr("loading", "lazy")
+                .attr("decoding", "async")
+                .close();
+        }
+        tree.close()
+            .open("div")
+            .attr("class", "vidrop-video-info")
+            .open("span")
+            .attr("class", "vidrop-video-name")
+            .attr("title", name)
+            .text(name)
+            .close()
+            .open("span")
+            .attr("class", "vidrop-video-meta")
+            .text(&video.size);
+        if let Some(duration) = &video.duration {
+            tree.text(" · ")
+                .open("time")
+                .attr("class", "vidrop-video-duration")
+                .attr("datetime", &duration.iso)
+                .text(&duration.clock)
+                .close();
+        }
+        tree.text(" · ")
+            .open("time")
+            .attr("datetime", &video.uploaded_at)
+            .text(&video.uploaded)
+            .close()
+            .close()
+            .close()
+            .close();
+        ActionButton {
+            id: None,
+            class: "vidrop-play vidrop-button vidrop-button--secondary",
+            part: "button play",
+            label: Some(&video.play_label),
+            pressed: None,
+            disabled: false,
+            hidden: false,
+            text: words.play,
+            action: &Action::Play(video.id.clone()).write(),
+        }
+        .write(tree);
+        tree.close();
+    }
+    tree.close().close();
 }

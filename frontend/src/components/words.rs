@@ -3,8 +3,8 @@
 //! a sentence of its own.
 
 /// Every fixed word the components show, in one language (a locale's, see
-/// `crate::locale`). One reactive closure of them reaches every component, each
-/// reading its own part: a new language rewords them all at once.
+/// `crate::locale`). Every component is drawn with them, each reading its own
+/// part: a new language rewords them all at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Words {
     pub drop_zone: DropZoneText,
