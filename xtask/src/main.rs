@@ -270,6 +270,14 @@ fn build_widget() -> Result {
     fetch.args(["fetch", "--target", "wasm32-unknown-unknown"]);
     fetch.envs(WIDGET_BUILD_ENV.iter().copied());
     run(&mut fetch)?;
+    // wasm-bindgen writes the snippets into Trunk's staging folder, which
+    // keeps those of earlier builds: Trunk would ship a snippet the widget
+    // no longer has (and have index.html preload it).
+    let staged_snippets = target_dir().join("wasm-bindgen/release/snippets");
+    if staged_snippets.exists() {
+        std::fs::remove_dir_all(&staged_snippets)
+            .map_err(|e| format!("{}: {e}", staged_snippets.display()))?;
+    }
     let mut trunk = trunk_command();
     trunk.args(["build", "--release", "--offline"]);
     trunk.envs(WIDGET_BUILD_ENV.iter().copied());
