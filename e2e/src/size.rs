@@ -280,6 +280,23 @@ pub fn dashboard_total(reference: &[Measured]) -> Measured {
     )
 }
 
+/// The widget's size budget (issue 11): at most 100 KB, in bytes, of
+/// wasm + JS + CSS, each file gzipped (`gzip -9`).
+pub const BUDGET_GZIP: u64 = 100_000;
+
+/// Whether `total` keeps within [`BUDGET_GZIP`], as a line of Markdown.
+pub fn budget_line(total: &Measured) -> String {
+    let (verdict, by) = if total.gzip <= BUDGET_GZIP {
+        ("within it", BUDGET_GZIP - total.gzip)
+    } else {
+        ("over it", total.gzip - BUDGET_GZIP)
+    };
+    format!(
+        "**Budget: at most {BUDGET_GZIP} bytes gzip -9 (wasm + JS + CSS). The widget is {} bytes, {verdict} by {by}.**",
+        total.gzip
+    )
+}
+
 /// The reference's Markdown table: its files, and [`dashboard_total`].
 pub fn reference_markdown(files: &[Measured]) -> String {
     table(
@@ -344,6 +361,21 @@ mod tests {
             size.files.iter().map(|f| f.served_brotli).sum::<u64>()
         );
         assert!(size.markdown().contains("| **total** (wasm + JS + CSS) |"));
+    }
+
+    #[test]
+    fn the_budget_line_says_within_or_over_and_by_how_much() {
+        let total = |gzip| Measured {
+            what: "total".into(),
+            file: String::new(),
+            raw: 0,
+            gzip,
+            served_gzip: 0,
+            served_brotli: 0,
+        };
+        assert!(budget_line(&total(97_000)).ends_with("97000 bytes, within it by 3000.**"));
+        assert!(budget_line(&total(100_000)).contains("within it by 0"));
+        assert!(budget_line(&total(100_001)).ends_with("over it by 1.**"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Prints the size of the widget built into `dist/` as a Markdown table:
 //! every file a host page downloads from `/widget/` (loader, wasm-bindgen JS,
 //! element snippet, wasm), raw and gzipped, and the CSS compiled into the
-//! wasm. `cargo run -p vidrop-e2e --bin size [-- <dist> [<widget.css>]]`;
+//! wasm, then whether the total keeps within the budget (`BUDGET_GZIP`). `cargo run -p vidrop-e2e --bin size [-- <dist> [<widget.css>]]`;
 //! `cargo xtask bench` puts it into `BENCHMARKS.md`. With `VIDROP_UPPY_PAGE`
 //! (the folder of `benches/uppy/` built, as `cargo xtask bench` sets it),
 //! Uppy's bundles follow as the reference, measured the same way.
@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         }
     };
     print!("{}", size.markdown());
+    println!("\n{}", vidrop_e2e::size::budget_line(&size.total()));
     let Some(uppy) = std::env::var_os("VIDROP_UPPY_PAGE") else {
         return ExitCode::SUCCESS;
     };
