@@ -32,8 +32,8 @@ extern "C" {
 
 /// Makes `parent`'s children from index `from` on what `tree` describes;
 /// with `trim`, any children after those are removed.
-pub fn patch(parent: &Node, from: u32, tree: &Tree, trim: bool) {
-    patch_json(parent, from, &tree.json(), trim);
+pub fn patch(parent: &Node, from: u32, tree: Tree, trim: bool) {
+    patch_json(parent, from, &tree.into_json(), trim);
 }
 
 /// Hands each event inside `root` to `act`, with the action of an element
@@ -143,10 +143,10 @@ impl Tree {
     }
 
     /// The JSON of the nodes written, as `element.js` reads it.
-    pub fn json(&self) -> String {
-        let mut json = self.json.clone();
-        json.push(']');
-        json
+    pub fn into_json(mut self) -> String {
+        self.end_attributes();
+        self.json.push(']');
+        self.json
     }
 
     fn next_node(&mut self) {
@@ -201,10 +201,10 @@ mod tests {
             .close();
         tree.leaf("i", "two").text("three");
         assert_eq!(
-            tree.json(),
+            tree.into_json(),
             r#"[["p",{"class":"a","hidden":""},"one",["b",{}]],["i",{},"two"],"three"]"#
         );
-        assert_eq!(Tree::new().json(), "[]");
+        assert_eq!(Tree::new().into_json(), "[]");
     }
 
     #[test]
@@ -215,7 +215,7 @@ mod tests {
             .text("\n\u{1}</p>")
             .close();
         assert_eq!(
-            tree.json(),
+            tree.into_json(),
             r#"[["p",{"title":"a\"b\\"},"\u000a\u0001</p>"]]"#
         );
     }

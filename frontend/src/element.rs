@@ -1,8 +1,8 @@
 //! `<vidrop-uploader>`: the custom element a host page embeds.
 //!
-//! A small JavaScript class
-//! (`element.js`, a wasm-bindgen snippet served beside the widget's JS)
-//! defines the element and hands each step of its life to the hooks here:
+//! A small JavaScript class (`element.js`, a wasm-bindgen snippet served
+//! beside the widget's JS) defines the element and hands each step of its
+//! life to the hooks here:
 //!
 //! - **connected**: [`mount`] mounts a [`Widget`] into a container in the
 //!   element's open shadow root (whose stylesheet, [`STYLESHEET`], the class

@@ -391,13 +391,13 @@ impl Widget {
         // then the player's and the list's (from child 5 on).
         let draw_uploads = {
             let root = root.clone();
-            move || dom::patch(&root, 0, &self.draw_uploads(), false)
+            move || dom::patch(&root, 0, self.draw_uploads(), false)
         };
         untrack(&draw_uploads);
         Effect::new(move |_| draw_uploads());
         let draw_videos = {
             let root = root.clone();
-            move || dom::patch(&root, 5, &self.draw_videos(), true)
+            move || dom::patch(&root, 5, self.draw_videos(), true)
         };
         untrack(&draw_videos);
         Effect::new(move |_| draw_videos());

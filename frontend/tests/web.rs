@@ -160,7 +160,7 @@ fn file_checks_use_the_name_and_the_limit() {
 fn draw(root: &Element, write: impl FnOnce(&mut Tree)) {
     let mut tree = Tree::new();
     write(&mut tree);
-    dom::patch(root, 0, &tree, true);
+    dom::patch(root, 0, tree, true);
 }
 
 /// What the events on a drawing's elements ask for, as the widget reads

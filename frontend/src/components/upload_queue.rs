@@ -89,51 +89,46 @@ fn queue_row(tree: &mut Tree, item: &QueueItem, words: &Words) {
         .attr("class", "vidrop-queue-actions");
     let key = item.key;
     let buttons = [
-        (
-            "vidrop-button vidrop-button--secondary vidrop-queue-pause",
-            "button pause",
-            &item.pause_label,
-            Some(item.paused),
-            item.pausable,
-            if item.paused {
+        ActionButton {
+            id: None,
+            class: "vidrop-button vidrop-button--secondary vidrop-queue-pause",
+            part: "button pause",
+            label: Some(&item.pause_label),
+            pressed: Some(item.paused),
+            disabled: false,
+            hidden: !item.pausable,
+            text: if item.paused {
                 words.pause.resume
             } else {
                 words.pause.pause
             },
-            Action::Pause(Some(key)),
-        ),
-        (
-            "vidrop-button vidrop-button--secondary vidrop-queue-cancel",
-            "button cancel",
-            &item.cancel_label,
-            None,
-            item.cancellable,
-            words.cancel,
-            Action::Cancel(Some(key)),
-        ),
-        (
-            "vidrop-button vidrop-button--secondary vidrop-queue-retry",
-            "button retry",
-            &item.retry_label,
-            None,
-            item.retryable,
-            words.queue.retry,
-            Action::Retry(key),
-        ),
-    ];
-    for (class, part, label, pressed, shown, text, action) in buttons {
+            action: &Action::Pause(Some(key)).write(),
+        },
         ActionButton {
             id: None,
-            class,
-            part,
-            label: Some(label),
-            pressed,
+            class: "vidrop-button vidrop-button--secondary vidrop-queue-cancel",
+            part: "button cancel",
+            label: Some(&item.cancel_label),
+            pressed: None,
             disabled: false,
-            hidden: !shown,
-            text,
-            action: &action.write(),
-        }
-        .write(tree);
+            hidden: !item.cancellable,
+            text: words.cancel,
+            action: &Action::Cancel(Some(key)).write(),
+        },
+        ActionButton {
+            id: None,
+            class: "vidrop-button vidrop-button--secondary vidrop-queue-retry",
+            part: "button retry",
+            label: Some(&item.retry_label),
+            pressed: None,
+            disabled: false,
+            hidden: !item.retryable,
+            text: words.queue.retry,
+            action: &Action::Retry(key).write(),
+        },
+    ];
+    for button in buttons {
+        button.write(tree);
     }
     tree.close().close();
 }
